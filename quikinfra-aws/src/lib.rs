@@ -1,0 +1,1 @@
+//! AWS resource types for quikinfra (being written).

@@ -1,0 +1,1 @@
+//! Azure resource types for quikinfra (being written).

@@ -1,0 +1,159 @@
+//! Environments: one deployable estate (staging, production…) with its identity and resources.
+//!
+//! An [`Environment`] names itself, carries the facts that become standard tags (tier, domain,
+//! data class, deployment trigger, access group) and owns the resources added to it. Adding a
+//! typed spec erases it into a [`ResourceNode`] and merges the standard tags into its `tags`.
+
+use std::collections::BTreeMap;
+
+use crate::addr::Address;
+use crate::diag::Problems;
+use crate::resource::{Resource, ResourceNode};
+use crate::schema::Schema;
+use crate::value::{Reference, Value};
+
+/// One environment's definition.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    name: String,
+    facts: BTreeMap<&'static str, String>,
+    extra_tags: BTreeMap<String, String>,
+    resources: Vec<ResourceNode>,
+    outputs: BTreeMap<String, Value>,
+    problems: Problems,
+}
+
+impl Environment {
+    /// An empty environment called `name` (`staging`), which names its state.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            facts: BTreeMap::new(),
+            extra_tags: BTreeMap::new(),
+            resources: Vec::new(),
+            outputs: BTreeMap::new(),
+            problems: Problems::default(),
+        }
+    }
+
+    fn fact(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.facts.insert(key, value.into());
+        self
+    }
+
+    /// The tier it belongs to (`pre-production`).
+    pub fn tier(self, tier: impl Into<String>) -> Self {
+        self.fact("tier", tier)
+    }
+
+    /// Its public domain (`staging.quikapp.com`).
+    pub fn domain(self, domain: impl Into<String>) -> Self {
+        self.fact("domain", domain)
+    }
+
+    /// What kind of data it holds (`prod-clone`).
+    pub fn data_class(self, class: impl Into<String>) -> Self {
+        self.fact("data-class", class)
+    }
+
+    /// What deploys to it (`on-release`).
+    pub fn deployment(self, trigger: impl Into<String>) -> Self {
+        self.fact("deployment", trigger)
+    }
+
+    /// Who may use it (`all-teams`).
+    pub fn access(self, group: impl Into<String>) -> Self {
+        self.fact("access", group)
+    }
+
+    /// An extra tag put on every taggable resource.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// The environment's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A fact set with the builders above (`tier`, `domain`, `data-class`, `deployment`, `access`).
+    pub fn get_fact(&self, key: &str) -> Option<&str> {
+        self.facts.get(key).map(String::as_str)
+    }
+
+    /// The tags every taggable resource gets: `environment`, `managed-by`, the facts, the extras.
+    pub fn standard_tags(&self) -> BTreeMap<String, String> {
+        let mut tags = BTreeMap::new();
+        tags.insert("environment".to_string(), self.name.clone());
+        tags.insert("managed-by".to_string(), "quikinfra".to_string());
+        for (k, v) in &self.facts {
+            tags.insert((*k).to_string(), v.clone());
+        }
+        tags.extend(self.extra_tags.clone());
+        tags
+    }
+
+    /// Adds a resource. Its own tags win over the standard ones on the same key.
+    pub fn add<R: Resource>(&mut self, spec: R) -> &mut Self {
+        let mut node = ResourceNode::from_spec(&spec, &mut self.problems);
+        if node.schema.has_tags() {
+            let mut tags: BTreeMap<String, Value> =
+                self.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            if let Some(Value::Map(own)) = node.attrs.get("tags") {
+                tags.extend(own.clone());
+            }
+            node.attrs.insert("tags".to_string(), Value::Map(tags));
+        }
+        self.resources.push(node);
+        self
+    }
+
+    /// Adds a resource, returning `self` for chained definitions.
+    pub fn with<R: Resource>(mut self, spec: R) -> Self {
+        self.add(spec);
+        self
+    }
+
+    /// Adds an already erased node (generated definitions, tests, benchmarks).
+    pub fn add_node(&mut self, node: ResourceNode) -> &mut Self {
+        self.resources.push(node);
+        self
+    }
+
+    /// Declares an output: a value recorded in state after apply and shown by `output`.
+    pub fn output(&mut self, name: impl Into<String>, value: impl Into<Value>) -> &mut Self {
+        self.outputs.insert(name.into(), value.into());
+        self
+    }
+
+    /// Declares an output pointing at a resource attribute.
+    pub fn output_ref(&mut self, name: impl Into<String>, reference: Reference) -> &mut Self {
+        self.output(name, Value::Ref(reference))
+    }
+
+    /// The resources, in the order they were added.
+    pub fn resources(&self) -> &[ResourceNode] {
+        &self.resources
+    }
+
+    /// The resource at `address`.
+    pub fn resource(&self, address: &Address) -> Option<&ResourceNode> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// The declared outputs.
+    pub fn outputs(&self) -> &BTreeMap<String, Value> {
+        &self.outputs
+    }
+
+    /// Problems found while adding resources (field rules, schema mismatches).
+    pub fn spec_problems(&self) -> &Problems {
+        &self.problems
+    }
+
+    /// The schema of every type in use, by type name.
+    pub fn schemas(&self) -> BTreeMap<&'static str, &'static Schema> {
+        self.resources.iter().map(|r| (r.schema.type_name, r.schema)).collect()
+    }
+}

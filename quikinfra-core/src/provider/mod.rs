@@ -1,0 +1,143 @@
+//! The provider interface: how the engine reads, creates, updates and deletes real things.
+//!
+//! The engine knows nothing of AWS or Azure: it calls [`Provider`]s, and only through
+//! [`Providers`](boundary::Providers), the one boundary where retries, concurrency limits and
+//! API-call counting live. A provider serves one family of resource types (`aws`, `azure`,
+//! `local`); the embedded simulator serves them all.
+
+pub mod boundary;
+
+use async_trait::async_trait;
+
+use crate::addr::Address;
+use crate::schema::Schema;
+use crate::value::Attrs;
+
+pub use boundary::{CallStats, Providers, RetryPolicy};
+
+/// How a provider call failed, which decides whether the boundary retries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Throttling, 5xx, timeouts: worth retrying.
+    Transient,
+    /// The object does not exist.
+    NotFound,
+    /// Someone else changed it, or it already exists.
+    Conflict,
+    /// Anything else: retrying will not help.
+    Permanent,
+}
+
+/// A failed provider call, with the provider's own message.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    /// What kind of failure this is.
+    pub kind: ErrorKind,
+    /// The provider's message, as the cloud gave it.
+    pub message: String,
+}
+
+impl ProviderError {
+    /// A failure worth retrying.
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Transient,
+            message: message.into(),
+        }
+    }
+
+    /// A failure retrying cannot fix.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Permanent,
+            message: message.into(),
+        }
+    }
+
+    /// The object is not there.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::NotFound,
+            message: message.into(),
+        }
+    }
+}
+
+/// Read one live object.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadRequest<'a> {
+    /// The resource being read.
+    pub address: &'a Address,
+    /// Its provider id.
+    pub id: &'a str,
+    /// What state last recorded (empty on import).
+    pub prior: &'a Attrs,
+}
+
+/// Create one object.
+#[derive(Clone, Copy, Debug)]
+pub struct CreateRequest<'a> {
+    /// The resource being created.
+    pub address: &'a Address,
+    /// Its type's schema.
+    pub schema: &'static Schema,
+    /// The desired attributes, references and secrets resolved.
+    pub config: &'a Attrs,
+}
+
+/// Update one object in place.
+#[derive(Clone, Copy, Debug)]
+pub struct UpdateRequest<'a> {
+    /// The resource being updated.
+    pub address: &'a Address,
+    /// Its type's schema.
+    pub schema: &'static Schema,
+    /// Its provider id.
+    pub id: &'a str,
+    /// What state last recorded.
+    pub prior: &'a Attrs,
+    /// The desired attributes, references and secrets resolved.
+    pub config: &'a Attrs,
+    /// The attributes that differ.
+    pub changed: &'a [String],
+}
+
+/// Delete one object.
+#[derive(Clone, Copy, Debug)]
+pub struct DeleteRequest<'a> {
+    /// The resource being deleted.
+    pub address: &'a Address,
+    /// Its provider id.
+    pub id: &'a str,
+    /// What state last recorded.
+    pub prior: &'a Attrs,
+}
+
+/// A created object: its id and every attribute, computed ones included.
+#[derive(Clone, Debug)]
+pub struct Created {
+    /// The provider id, used for every later call.
+    pub id: String,
+    /// The object's attributes as the cloud now reports them.
+    pub attrs: Attrs,
+}
+
+/// One family of resource types, served over some API.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's name in messages and call counts (`sim`, `aws`, `azure`).
+    fn name(&self) -> &str;
+
+    /// Reads the live object; `None` when it no longer exists.
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError>;
+
+    /// Creates the object.
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError>;
+
+    /// Updates the object in place, returning its attributes afterwards.
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError>;
+
+    /// Deletes the object; deleting what is already gone succeeds.
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError>;
+}

@@ -1,0 +1,140 @@
+//! Per-type schemas: which attributes a resource type has and how the engine treats each one.
+//!
+//! A schema is static data written next to its resource type. It tells the diff engine which
+//! attributes force replacement (and why), which the cloud computes, which are sensitive and
+//! which are only watched for drift; it tells the simulator what to fill in on create.
+
+/// The shape of an attribute's value, used to fill computed attributes and to check specs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrType {
+    /// A string.
+    String,
+    /// A number.
+    Number,
+    /// A boolean.
+    Bool,
+    /// A list.
+    List,
+    /// A map or object.
+    Map,
+}
+
+/// How an attribute's value comes to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrMode {
+    /// Set by the definition; compared with live on every plan.
+    Input,
+    /// Set by the cloud (ids, ARNs, endpoints); unknown until created, referable by others.
+    Computed,
+    /// May be set by the definition; when left out the cloud picks it and it is not compared.
+    InputOrComputed,
+    /// Not managed: read from live and reported as drift when it changes, never planned.
+    Watch,
+}
+
+/// One attribute of a resource type.
+#[derive(Clone, Copy, Debug)]
+pub struct AttrSchema {
+    /// The attribute's name as it appears in attributes and plans.
+    pub name: &'static str,
+    /// The shape of its value.
+    pub ty: AttrType,
+    /// How its value comes to be.
+    pub mode: AttrMode,
+    /// Changing it cannot be done in place: the resource is replaced.
+    pub force_new: bool,
+    /// Why a change forces replacement, shown in plans (empty: the generic reason).
+    pub replace_reason: &'static str,
+    /// The value never reaches state, plans or logs.
+    pub sensitive: bool,
+}
+
+impl AttrSchema {
+    /// An input attribute, updatable in place.
+    pub const fn input(name: &'static str, ty: AttrType) -> Self {
+        Self {
+            name,
+            ty,
+            mode: AttrMode::Input,
+            force_new: false,
+            replace_reason: "",
+            sensitive: false,
+        }
+    }
+
+    /// An attribute the cloud computes.
+    pub const fn computed(name: &'static str, ty: AttrType) -> Self {
+        Self {
+            mode: AttrMode::Computed,
+            ..Self::input(name, ty)
+        }
+    }
+
+    /// An attribute the definition may set, else the cloud picks it.
+    pub const fn optional_computed(name: &'static str, ty: AttrType) -> Self {
+        Self {
+            mode: AttrMode::InputOrComputed,
+            ..Self::input(name, ty)
+        }
+    }
+
+    /// An attribute only watched for drift.
+    pub const fn watch(name: &'static str, ty: AttrType) -> Self {
+        Self {
+            mode: AttrMode::Watch,
+            ..Self::input(name, ty)
+        }
+    }
+
+    /// Changing this attribute replaces the resource.
+    pub const fn force_new(mut self) -> Self {
+        self.force_new = true;
+        self
+    }
+
+    /// Changing this attribute replaces the resource, for the reason given.
+    pub const fn force_new_because(mut self, reason: &'static str) -> Self {
+        self.force_new = true;
+        self.replace_reason = reason;
+        self
+    }
+
+    /// The value is secret.
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Whether the definition sets this attribute (input or optional).
+    pub fn is_input(&self) -> bool {
+        matches!(self.mode, AttrMode::Input | AttrMode::InputOrComputed)
+    }
+
+    /// Whether the cloud may fill this attribute in.
+    pub fn is_computed(&self) -> bool {
+        matches!(self.mode, AttrMode::Computed | AttrMode::InputOrComputed)
+    }
+}
+
+/// The schema of one resource type.
+#[derive(Debug)]
+pub struct Schema {
+    /// The type name, the first part of addresses: `aws_s3_bucket`.
+    pub type_name: &'static str,
+    /// The provider family that serves it: `aws`, `azure`, `local`.
+    pub provider: &'static str,
+    /// Every attribute, in the order plans show them.
+    pub attributes: &'static [AttrSchema],
+}
+
+impl Schema {
+    /// The attribute called `name`.
+    pub fn attr(&self, name: &str) -> Option<&AttrSchema> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Whether the type carries the standard `tags` map.
+    pub fn has_tags(&self) -> bool {
+        self.attr("tags").is_some_and(|a| a.ty == AttrType::Map && a.is_input())
+    }
+}

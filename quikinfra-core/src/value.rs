@@ -1,0 +1,442 @@
+//! Attribute values: known data, references to other resources' attributes, unknowns and secrets.
+//!
+//! A resource's attributes are an ordered map of [`Value`]s. Most values are known data; a
+//! [`Value::Ref`] points at another resource's attribute and stays unknown until that resource
+//! is applied; [`Value::Unknown`] is an attribute the cloud computes; [`Value::Secret`] says where
+//! to fetch a secret at apply time and [`Value::Sensitive`] is the only trace of one that state
+//! keeps (a fingerprint). Typed specs hold [`Val<T>`] and [`Ref<T>`] so references are checked
+//! by the compiler; the engine sees the erased [`Value`].
+//!
+//! In JSON (state, saved plans) the non-data variants are one-key objects with a reserved key:
+//! `{"$ref": "type.name.attr"}`, `{"$unknown": true}`, `{"$secret": {...}}`, `{"$sensitive": "sha256:…"}`.
+//! Maps whose only key is one of these are therefore reserved.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::addr::Address;
+
+/// A resource's attributes, ordered by name.
+pub type Attrs = BTreeMap<String, Value>;
+
+const REF_KEY: &str = "$ref";
+const UNKNOWN_KEY: &str = "$unknown";
+const SECRET_KEY: &str = "$secret";
+const SENSITIVE_KEY: &str = "$sensitive";
+
+/// One attribute value.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Value {
+    /// No value.
+    #[default]
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number, kept exactly as written.
+    Number(serde_json::Number),
+    /// A string.
+    String(String),
+    /// An ordered list.
+    List(Vec<Value>),
+    /// A map with sorted keys.
+    Map(BTreeMap<String, Value>),
+    /// Another resource's attribute: unknown until that resource is applied.
+    Ref(Reference),
+    /// Computed by the cloud: known after apply.
+    Unknown,
+    /// Where to fetch a secret at apply time, and its fingerprint once resolved. Never the value.
+    Secret(SecretSpec),
+    /// What state keeps of a sensitive value: a fingerprint, never the value.
+    Sensitive(String),
+}
+
+impl Value {
+    /// Whether the value (and everything inside it) is known data.
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Ref(_) | Value::Unknown | Value::Secret(_) => false,
+            Value::List(items) => items.iter().all(Value::is_known),
+            Value::Map(map) => map.values().all(Value::is_known),
+            _ => true,
+        }
+    }
+
+    /// Every reference inside the value, in order of appearance.
+    pub fn references(&self) -> Vec<&Reference> {
+        let mut out = Vec::new();
+        self.collect_references(&mut out);
+        out
+    }
+
+    fn collect_references<'a>(&'a self, out: &mut Vec<&'a Reference>) {
+        match self {
+            Value::Ref(r) => out.push(r),
+            Value::List(items) => items.iter().for_each(|v| v.collect_references(out)),
+            Value::Map(map) => map.values().for_each(|v| v.collect_references(out)),
+            _ => {}
+        }
+    }
+
+    /// Replaces every reference by what `resolve` answers for it (None keeps the reference).
+    pub fn resolve_with(&self, resolve: &mut impl FnMut(&Reference) -> Option<Value>) -> Value {
+        match self {
+            Value::Ref(r) => resolve(r).unwrap_or_else(|| self.clone()),
+            Value::List(items) => Value::List(items.iter().map(|v| v.resolve_with(resolve)).collect()),
+            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), v.resolve_with(resolve))).collect()),
+            _ => self.clone(),
+        }
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The map inside, if this is a map.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Converts plain JSON, decoding the reserved one-key objects.
+    pub fn from_json(json: serde_json::Value) -> Result<Value, String> {
+        Ok(match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n),
+            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::Array(items) => {
+                Value::List(items.into_iter().map(Value::from_json).collect::<Result<_, _>>()?)
+            }
+            serde_json::Value::Object(map) => {
+                if map.len() == 1 {
+                    let (key, inner) = map.iter().next().expect("one entry");
+                    match key.as_str() {
+                        REF_KEY => {
+                            let text = inner.as_str().ok_or("`$ref` must be a string")?;
+                            return Ok(Value::Ref(text.parse()?));
+                        }
+                        UNKNOWN_KEY => return Ok(Value::Unknown),
+                        SECRET_KEY => {
+                            let spec = serde_json::from_value(inner.clone()).map_err(|e| format!("`$secret`: {e}"))?;
+                            return Ok(Value::Secret(spec));
+                        }
+                        SENSITIVE_KEY => {
+                            let text = inner.as_str().ok_or("`$sensitive` must be a string")?;
+                            return Ok(Value::Sensitive(text.to_string()));
+                        }
+                        _ => {}
+                    }
+                }
+                Value::Map(
+                    map.into_iter()
+                        .map(|(k, v)| Ok((k, Value::from_json(v)?)))
+                        .collect::<Result<_, String>>()?,
+                )
+            }
+        })
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Number(n.into())
+    }
+}
+impl From<u32> for Value {
+    fn from(n: u32) -> Self {
+        Value::Number(n.into())
+    }
+}
+impl From<Reference> for Value {
+    fn from(r: Reference) -> Self {
+        Value::Ref(r)
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Number(n) => n.serialize(serializer),
+            Value::String(s) => serializer.serialize_str(s),
+            Value::List(items) => serializer.collect_seq(items),
+            Value::Map(map) => serializer.collect_map(map),
+            Value::Ref(r) => one_key(serializer, REF_KEY, &r.to_string()),
+            Value::Unknown => one_key(serializer, UNKNOWN_KEY, &true),
+            Value::Secret(spec) => one_key(serializer, SECRET_KEY, spec),
+            Value::Sensitive(fp) => one_key(serializer, SENSITIVE_KEY, fp),
+        }
+    }
+}
+
+fn one_key<S: Serializer, V: Serialize + ?Sized>(serializer: S, key: &str, value: &V) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(1))?;
+    map.serialize_entry(key, value)?;
+    map.end()
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = serde_json::Value::deserialize(deserializer)?;
+        Value::from_json(json).map_err(D::Error::custom)
+    }
+}
+
+/// A reference to one attribute of another resource: `aws_kms_key.media.arn`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reference {
+    /// The resource referred to.
+    pub address: Address,
+    /// The attribute of that resource.
+    pub attribute: String,
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.address, self.attribute)
+    }
+}
+
+impl std::str::FromStr for Reference {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.splitn(3, '.');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(t), Some(n), Some(a)) if !a.is_empty() => Ok(Reference {
+                address: Address::new(t, n),
+                attribute: a.to_string(),
+            }),
+            _ => Err(format!("reference `{s}` must look like `type.name.attribute`")),
+        }
+    }
+}
+
+/// A typed reference to another resource's attribute, as returned by accessors like `key.arn()`.
+///
+/// `T` is the attribute's type; a field typed `Val<T>` accepts either a `T` or a `Ref<T>`.
+pub struct Ref<T> {
+    reference: Reference,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Ref<T> {
+    /// A reference to `attribute` of the resource at `address`.
+    pub fn new(address: Address, attribute: &str) -> Self {
+        Self {
+            reference: Reference {
+                address,
+                attribute: attribute.to_string(),
+            },
+            _type: PhantomData,
+        }
+    }
+
+    /// The erased reference.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+}
+
+impl<T> Clone for Ref<T> {
+    fn clone(&self) -> Self {
+        Self {
+            reference: self.reference.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Ref<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ref({})", self.reference)
+    }
+}
+
+impl<T> Serialize for Ref<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        one_key(serializer, REF_KEY, &self.reference.to_string())
+    }
+}
+
+/// A field that holds either a known `T` or a reference to another resource's attribute of type `T`.
+#[derive(Clone, Debug)]
+pub enum Val<T> {
+    /// Known when the definition is written.
+    Known(T),
+    /// Known once the referred resource is applied.
+    Ref(Ref<T>),
+}
+
+impl<T> From<T> for Val<T> {
+    fn from(v: T) -> Self {
+        Val::Known(v)
+    }
+}
+
+impl From<&str> for Val<String> {
+    fn from(v: &str) -> Self {
+        Val::Known(v.to_string())
+    }
+}
+
+impl<T> From<Ref<T>> for Val<T> {
+    fn from(r: Ref<T>) -> Self {
+        Val::Ref(r)
+    }
+}
+
+impl<T> From<&Ref<T>> for Val<T> {
+    fn from(r: &Ref<T>) -> Self {
+        Val::Ref(r.clone())
+    }
+}
+
+impl<T: Serialize> Serialize for Val<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Val::Known(v) => v.serialize(serializer),
+            Val::Ref(r) => r.serialize(serializer),
+        }
+    }
+}
+
+/// Where a secret comes from. The value itself is fetched only at plan and apply time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretSpec {
+    /// The environment variable holding the secret.
+    pub env: String,
+    /// The fingerprint of the value, filled in when the plan resolves the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+/// A secret in a typed spec: `Secret::from_env("MYSQL_ADMIN_PASSWORD")`.
+///
+/// The value never reaches state, plans or logs; state keeps a salted fingerprint so a
+/// rotated secret still shows as a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    env: String,
+}
+
+impl Secret {
+    /// A secret read from the environment variable `name` at plan and apply time.
+    pub fn from_env(name: impl Into<String>) -> Self {
+        Self { env: name.into() }
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let spec = SecretSpec {
+            env: self.env.clone(),
+            fingerprint: None,
+        };
+        one_key(serializer, SECRET_KEY, &spec)
+    }
+}
+
+/// The fingerprint state keeps of a sensitive value: salted with where it lives, so equal
+/// passwords on two resources do not share a fingerprint.
+pub fn fingerprint(address: &Address, attribute: &str, secret: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"quikinfra-sensitive-v1\0");
+    hasher.update(address.to_string().as_bytes());
+    hasher.update(b"\0");
+    hasher.update(attribute.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(secret.as_bytes());
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_objects_round_trip_through_json() {
+        let mut inner = BTreeMap::new();
+        inner.insert("env".to_string(), Value::from("staging"));
+        let value = Value::List(vec![
+            Value::Ref("aws_kms_key.media.arn".parse().unwrap()),
+            Value::Unknown,
+            Value::Sensitive("sha256:ab".into()),
+            Value::Secret(SecretSpec {
+                env: "PW".into(),
+                fingerprint: None,
+            }),
+            Value::Map(inner),
+            Value::from(3i64),
+            Value::Null,
+        ]);
+        let json = serde_json::to_string(&value).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"$ref":"aws_kms_key.media.arn"},{"$unknown":true},{"$sensitive":"sha256:ab"},{"$secret":{"env":"PW"}},{"env":"staging"},3,null]"#
+        );
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn typed_fields_serialize_to_erased_values() {
+        #[derive(Serialize)]
+        struct Spec {
+            key: Val<String>,
+            name: Val<String>,
+            password: Secret,
+        }
+        let spec = Spec {
+            key: Ref::<String>::new(Address::new("aws_kms_key", "media"), "arn").into(),
+            name: "bucket".into(),
+            password: Secret::from_env("PW"),
+        };
+        let value = Value::from_json(serde_json::to_value(&spec).unwrap()).unwrap();
+        let map = value.as_map().unwrap();
+        assert_eq!(map["key"], Value::Ref("aws_kms_key.media.arn".parse().unwrap()));
+        assert_eq!(map["name"], Value::from("bucket"));
+        assert!(matches!(&map["password"], Value::Secret(s) if s.env == "PW"));
+        assert!(!value.is_known());
+        assert_eq!(value.references().len(), 1);
+    }
+
+    #[test]
+    fn fingerprints_are_salted_by_location() {
+        let a = Address::new("t", "a");
+        let b = Address::new("t", "b");
+        assert_ne!(fingerprint(&a, "pw", "s3cret"), fingerprint(&b, "pw", "s3cret"));
+        assert_eq!(fingerprint(&a, "pw", "s3cret"), fingerprint(&a, "pw", "s3cret"));
+        assert!(!fingerprint(&a, "pw", "s3cret").contains("s3cret"));
+    }
+}
