@@ -36,10 +36,7 @@ pub enum AddressError {
 impl Address {
     /// Builds an address; the parts are checked by [`Address::check`] during validation.
     pub fn new(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            type_name: type_name.into(),
-            name: name.into(),
-        }
+        Self { type_name: type_name.into(), name: name.into() }
     }
 
     /// The resource type, e.g. `aws_s3_bucket`.
@@ -59,11 +56,7 @@ impl Address {
             let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
             let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
             if !first_ok || !rest_ok {
-                return Err(AddressError::Characters {
-                    address: self.to_string(),
-                    part,
-                    value: value.clone(),
-                });
+                return Err(AddressError::Characters { address: self.to_string(), part, value: value.clone() });
             }
         }
         Ok(())

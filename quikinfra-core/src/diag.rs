@@ -36,11 +36,7 @@ pub struct Problems(pub Vec<Problem>);
 impl Problems {
     /// Records a problem.
     pub fn push(&mut self, address: Option<&Address>, field: Option<&str>, message: impl Into<String>) {
-        self.0.push(Problem {
-            address: address.cloned(),
-            field: field.map(str::to_string),
-            message: message.into(),
-        });
+        self.0.push(Problem { address: address.cloned(), field: field.map(str::to_string), message: message.into() });
     }
 
     /// Whether nothing was found.

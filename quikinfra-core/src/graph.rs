@@ -39,12 +39,7 @@ impl Graph {
             }
             deps[i] = set;
         }
-        Self {
-            nodes,
-            index,
-            deps,
-            dependents,
-        }
+        Self { nodes, index, deps, dependents }
     }
 
     /// How many nodes.
@@ -199,13 +194,8 @@ mod tests {
 
     #[test]
     fn spells_out_each_cycle_once() {
-        let (g, _) = graph(&[
-            ("t.a", &["t.b"]),
-            ("t.b", &["t.c"]),
-            ("t.c", &["t.a"]),
-            ("t.d", &["t.a"]),
-            ("t.e", &["t.e"]),
-        ]);
+        let (g, _) =
+            graph(&[("t.a", &["t.b"]), ("t.b", &["t.c"]), ("t.c", &["t.a"]), ("t.d", &["t.a"]), ("t.e", &["t.e"])]);
         let cycles: Vec<String> = g
             .topo_order()
             .unwrap_err()

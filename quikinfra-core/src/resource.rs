@@ -46,10 +46,7 @@ pub struct Meta {
 impl Meta {
     /// Metadata for a resource called `name`.
     pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            ..Self::default()
-        }
+        Self { name: name.into(), ..Self::default() }
     }
 }
 
@@ -165,13 +162,7 @@ impl ResourceNode {
         }
         spec.validate(&mut FieldProblems::new(&address, problems));
         let meta = spec.meta();
-        Self {
-            address,
-            schema,
-            attrs,
-            depends_on: meta.depends_on.clone(),
-            lifecycle: meta.lifecycle.clone(),
-        }
+        Self { address, schema, attrs, depends_on: meta.depends_on.clone(), lifecycle: meta.lifecycle.clone() }
     }
 
     /// Every resource this one depends on: explicit ones and those its references name, sorted.

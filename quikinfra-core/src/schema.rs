@@ -52,38 +52,22 @@ pub struct AttrSchema {
 impl AttrSchema {
     /// An input attribute, updatable in place.
     pub const fn input(name: &'static str, ty: AttrType) -> Self {
-        Self {
-            name,
-            ty,
-            mode: AttrMode::Input,
-            force_new: false,
-            replace_reason: "",
-            sensitive: false,
-        }
+        Self { name, ty, mode: AttrMode::Input, force_new: false, replace_reason: "", sensitive: false }
     }
 
     /// An attribute the cloud computes.
     pub const fn computed(name: &'static str, ty: AttrType) -> Self {
-        Self {
-            mode: AttrMode::Computed,
-            ..Self::input(name, ty)
-        }
+        Self { mode: AttrMode::Computed, ..Self::input(name, ty) }
     }
 
     /// An attribute the definition may set, else the cloud picks it.
     pub const fn optional_computed(name: &'static str, ty: AttrType) -> Self {
-        Self {
-            mode: AttrMode::InputOrComputed,
-            ..Self::input(name, ty)
-        }
+        Self { mode: AttrMode::InputOrComputed, ..Self::input(name, ty) }
     }
 
     /// An attribute only watched for drift.
     pub const fn watch(name: &'static str, ty: AttrType) -> Self {
-        Self {
-            mode: AttrMode::Watch,
-            ..Self::input(name, ty)
-        }
+        Self { mode: AttrMode::Watch, ..Self::input(name, ty) }
     }
 
     /// Changing this attribute replaces the resource.

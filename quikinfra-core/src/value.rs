@@ -139,11 +139,7 @@ impl Value {
                         _ => {}
                     }
                 }
-                Value::Map(
-                    map.into_iter()
-                        .map(|(k, v)| Ok((k, Value::from_json(v)?)))
-                        .collect::<Result<_, String>>()?,
-                )
+                Value::Map(map.into_iter().map(|(k, v)| Ok((k, Value::from_json(v)?))).collect::<Result<_, String>>()?)
             }
         })
     }
@@ -231,10 +227,9 @@ impl std::str::FromStr for Reference {
     fn from_str(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, '.');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some(t), Some(n), Some(a)) if !a.is_empty() => Ok(Reference {
-                address: Address::new(t, n),
-                attribute: a.to_string(),
-            }),
+            (Some(t), Some(n), Some(a)) if !a.is_empty() => {
+                Ok(Reference { address: Address::new(t, n), attribute: a.to_string() })
+            }
             _ => Err(format!("reference `{s}` must look like `type.name.attribute`")),
         }
     }
@@ -251,13 +246,7 @@ pub struct Ref<T> {
 impl<T> Ref<T> {
     /// A reference to `attribute` of the resource at `address`.
     pub fn new(address: Address, attribute: &str) -> Self {
-        Self {
-            reference: Reference {
-                address,
-                attribute: attribute.to_string(),
-            },
-            _type: PhantomData,
-        }
+        Self { reference: Reference { address, attribute: attribute.to_string() }, _type: PhantomData }
     }
 
     /// The erased reference.
@@ -268,10 +257,7 @@ impl<T> Ref<T> {
 
 impl<T> Clone for Ref<T> {
     fn clone(&self) -> Self {
-        Self {
-            reference: self.reference.clone(),
-            _type: PhantomData,
-        }
+        Self { reference: self.reference.clone(), _type: PhantomData }
     }
 }
 
@@ -357,10 +343,7 @@ impl Secret {
 
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let spec = SecretSpec {
-            env: self.env.clone(),
-            fingerprint: None,
-        };
+        let spec = SecretSpec { env: self.env.clone(), fingerprint: None };
         one_key(serializer, SECRET_KEY, &spec)
     }
 }
@@ -392,10 +375,7 @@ mod tests {
             Value::Ref("aws_kms_key.media.arn".parse().unwrap()),
             Value::Unknown,
             Value::Sensitive("sha256:ab".into()),
-            Value::Secret(SecretSpec {
-                env: "PW".into(),
-                fingerprint: None,
-            }),
+            Value::Secret(SecretSpec { env: "PW".into(), fingerprint: None }),
             Value::Map(inner),
             Value::from(3i64),
             Value::Null,

@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::{
-    CreateRequest, Created, DeleteRequest, ErrorKind, Provider, ProviderError, ReadRequest, UpdateRequest,
-};
+use super::{CreateRequest, Created, DeleteRequest, ErrorKind, Provider, ProviderError, ReadRequest, UpdateRequest};
 use crate::value::Attrs;
 
 /// How transient failures are retried.
@@ -29,11 +27,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(20),
-        }
+        Self { max_attempts: 8, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(20) }
     }
 }
 
@@ -99,19 +93,11 @@ pub struct Providers {
 impl Providers {
     /// An empty registry with the default retry policy.
     pub fn new() -> Self {
-        Self {
-            routes: BTreeMap::new(),
-            fallback: None,
-            retry: RetryPolicy::default(),
-        }
+        Self { routes: BTreeMap::new(), fallback: None, retry: RetryPolicy::default() }
     }
 
     fn route(provider: Arc<dyn Provider>, concurrency: usize) -> Route {
-        Route {
-            provider,
-            limit: Arc::new(Semaphore::new(concurrency.max(1))),
-            counters: Arc::new(Counters::default()),
-        }
+        Route { provider, limit: Arc::new(Semaphore::new(concurrency.max(1))), counters: Arc::new(Counters::default()) }
     }
 
     /// Serves the resource family `family` (`aws`, `azure`, `local`) with `provider`,

@@ -41,26 +41,17 @@ pub struct ProviderError {
 impl ProviderError {
     /// A failure worth retrying.
     pub fn transient(message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::Transient,
-            message: message.into(),
-        }
+        Self { kind: ErrorKind::Transient, message: message.into() }
     }
 
     /// A failure retrying cannot fix.
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::Permanent,
-            message: message.into(),
-        }
+        Self { kind: ErrorKind::Permanent, message: message.into() }
     }
 
     /// The object is not there.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::NotFound,
-            message: message.into(),
-        }
+        Self { kind: ErrorKind::NotFound, message: message.into() }
     }
 }
 

@@ -50,10 +50,7 @@ impl State {
     pub fn new(environment: impl Into<String>, lineage: impl Into<String>) -> Self {
         Self {
             environment: environment.into(),
-            version: StateVersion {
-                lineage: lineage.into(),
-                serial: 0,
-            },
+            version: StateVersion { lineage: lineage.into(), serial: 0 },
             writer: crate::VERSION.to_string(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
