@@ -1,8 +1,32 @@
 //! quikinfra: infrastructure as typed Rust.
 //!
-//! This facade re-exports the engine ([`core`]) and the provider crates ([`aws`], [`azure`]),
-//! and offers a [`prelude`] for environment definitions.
+//! An environment is a Rust value built from typed resources; `cli::run` gives it the
+//! `plan` / `apply` / `destroy` command line. This facade re-exports the engine
+//! ([`core`](quikinfra_core)) and the provider crates ([`aws`], [`azure`]) and adds nothing
+//! but wiring. Definitions usually start with `use quikinfra::prelude::*;`.
 
 pub use quikinfra_aws as aws;
 pub use quikinfra_azure as azure;
-pub use quikinfra_core as core;
+pub use quikinfra_core as engine;
+
+/// Everything an environment definition needs.
+pub mod prelude {
+    pub use quikinfra_core::environment::Environment;
+    pub use quikinfra_core::resource::{Lifecycle, Meta, Resource, ResourceExt};
+    pub use quikinfra_core::value::{Ref, Secret, Val};
+}
+
+/// The command line.
+pub mod cli {
+    use quikinfra_core::environment::Environment;
+
+    pub use quikinfra_core::cli::{Context, run_with};
+
+    /// Runs the command line for `env` and exits: what an environment's `main` calls.
+    ///
+    /// The embedded simulator is the default target; `--cloud real` (or `QUIKINFRA_CLOUD=real`)
+    /// asks for the real clouds through the providers linked into this program.
+    pub fn run(env: Environment) -> ! {
+        quikinfra_core::cli::run_with_clouds(env, None)
+    }
+}

@@ -1,1 +1,32 @@
-//! AWS resource types for quikinfra (being written).
+//! AWS resource types for quikinfra: the media estate's S3 buckets, KMS keys, CloudFront
+//! distributions, WAFv2 web ACLs and Shield protections.
+//!
+//! Each module holds one resource type: its typed spec with builders, its static schema
+//! (what forces replacement, what AWS computes) and its field rules, checked before any API
+//! call. No SDK and no network here: providers plug in through quikinfra-core.
+//!
+//! ```ignore
+//! let key = KmsKey::new("media").alias("alias/quikapp-media-prod");
+//! let bucket = S3Bucket::new("media", "quikapp-media-prod")
+//!     .transition(30, StorageClass::StandardIa)
+//!     .transition(90, StorageClass::Glacier)
+//!     .sse_kms(key.arn());
+//! let acl = WafWebAcl::new("edge", "quikapp-prod-edge").managed_rule_group("AWSManagedRulesCommonRuleSet");
+//! let cdn = CloudFrontDistribution::new("media", bucket.regional_domain_name()).web_acl(acl.arn());
+//! let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
+//! ```
+
+mod check;
+pub mod cloudfront_distribution;
+pub mod kms_key;
+pub mod s3_bucket;
+pub mod shield_protection;
+#[cfg(test)]
+mod testing;
+pub mod waf_web_acl;
+
+pub use cloudfront_distribution::{AllowedMethods, CloudFrontDistribution, PriceClass, ViewerProtocolPolicy};
+pub use kms_key::KmsKey;
+pub use s3_bucket::{Encryption, LifecycleRule, PublicAccessBlock, S3Bucket, StorageClass, Transition};
+pub use shield_protection::ShieldProtection;
+pub use waf_web_acl::{DefaultAction, Scope, WafWebAcl};

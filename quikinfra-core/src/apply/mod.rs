@@ -1,1 +1,542 @@
-//! (being written)
+//! Applying a plan: walk its operations in dependency order with bounded parallelism,
+//! calling providers and checkpointing state after every completed operation.
+//!
+//! [`apply`] first refuses a stale plan (the state's lineage or serial moved since planning,
+//! or state appeared where the plan expected none). It then turns the plan into operations
+//! ([`ops`]), starts each the moment everything it waits for has finished (no level barriers),
+//! and writes state after each completion (completions that land together share one write).
+//! On the first failure it stops scheduling, lets in-flight operations finish, saves state and
+//! reports every failure by address.
+
+pub mod ops;
+pub mod progress;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+
+use crate::addr::Address;
+use crate::plan::{Action, Plan, PlanMode, ResourceChange};
+use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
+use crate::schema::Schema;
+use crate::state::backend::describe_version;
+use crate::state::{DeposedObject, ResourceState, State, StateBackend, StateError};
+use crate::value::{Attrs, Value, fingerprint};
+
+use ops::{Op, OpKind, Operations};
+pub use progress::{Event, Progress, SilentProgress};
+
+/// Options for one apply.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// Operations in flight at once.
+    pub parallelism: usize,
+    /// How often to report operations still running.
+    pub still_running_every: Duration,
+    /// Set to stop scheduling new operations (first Ctrl-C); in-flight ones finish.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self { parallelism: 10, still_running_every: Duration::from_secs(10), stop: None }
+    }
+}
+
+/// Why an apply could not start or could not save its work.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The plan no longer matches the state.
+    #[error(
+        "the plan is stale: it was made from {planned}, but the state is now {current}; make a new plan (nothing was changed)"
+    )]
+    Stale {
+        /// The version the plan was made from.
+        planned: String,
+        /// The version stored now.
+        current: String,
+    },
+    /// The plan is for another environment.
+    #[error("the plan is for environment `{plan}`, not `{env}`")]
+    WrongEnvironment {
+        /// The plan's environment.
+        plan: String,
+        /// The environment applying it.
+        env: String,
+    },
+    /// A resource type in the plan has no schema in this program.
+    #[error("{0}: resource type is unknown to this program")]
+    UnknownType(Address),
+    /// Reading or writing state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// One operation that failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The resource.
+    pub address: Address,
+    /// What was attempted.
+    pub action: Action,
+    /// The provider's message.
+    pub message: String,
+}
+
+/// What an apply did.
+#[derive(Debug)]
+pub struct ApplyReport {
+    /// Completed operations, in completion order.
+    pub completed: Vec<(Address, OpKind)>,
+    /// Every failed operation.
+    pub failures: Vec<Failure>,
+    /// Operations never started because the apply stopped.
+    pub not_started: Vec<Address>,
+    /// Whether the apply was stopped by request.
+    pub interrupted: bool,
+    /// The state as last written.
+    pub state: State,
+    /// Counts for `Apply complete! Resources: X added, Y changed, Z destroyed.`
+    pub added: usize,
+    /// Updated in place.
+    pub changed: usize,
+    /// Destroyed.
+    pub destroyed: usize,
+}
+
+impl ApplyReport {
+    /// Whether every operation succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.failures.is_empty() && !self.interrupted
+    }
+}
+
+/// Applies `plan` to the state in `backend`, calling `providers`.
+///
+/// `schemas` maps type names to schemas for every type the plan creates or updates.
+pub async fn apply(
+    plan: &Plan,
+    schemas: &BTreeMap<&'static str, &'static Schema>,
+    providers: &Providers,
+    backend: &dyn StateBackend,
+    progress: &dyn Progress,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let current = backend.read().await?;
+    if current.as_ref().map(|s| &s.version) != plan.prior_state.as_ref() {
+        return Err(ApplyError::Stale {
+            planned: describe_version(plan.prior_state.as_ref()),
+            current: describe_version(current.as_ref().map(|s| &s.version)),
+        });
+    }
+    if let Some(s) = &current
+        && s.environment != plan.environment
+    {
+        return Err(ApplyError::WrongEnvironment { plan: plan.environment.clone(), env: s.environment.clone() });
+    }
+    for c in plan.actions() {
+        if matches!(c.action, Action::Create | Action::Update | Action::Replace)
+            && !schemas.contains_key(c.address.type_name())
+        {
+            return Err(ApplyError::UnknownType(c.address.clone()));
+        }
+    }
+    let mut run = Run {
+        plan,
+        schemas,
+        providers,
+        backend,
+        written: current.as_ref().map(|s| s.version.clone()),
+        state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
+        added: 0,
+        changed: 0,
+        destroyed: 0,
+    };
+    let operations = Operations::from_plan(plan, &run.state);
+    let mut completed = Vec::new();
+    let mut failures = Vec::new();
+    let mut interrupted = false;
+
+    let mut waiting: Vec<usize> = operations.ops.iter().map(|o| o.after.len()).collect();
+    let mut ready: BTreeSet<usize> = (0..operations.ops.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut started = vec![false; operations.ops.len()];
+    let mut in_flight = FuturesUnordered::new();
+    let mut running: BTreeMap<usize, (Instant, u64)> = BTreeMap::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut stop = opts.stop.clone();
+    let parallelism = opts.parallelism.max(1);
+
+    loop {
+        if stop.as_ref().is_some_and(|s| *s.borrow()) {
+            interrupted = true;
+        }
+        let stopping = interrupted || !failures.is_empty();
+        while !stopping && in_flight.len() < parallelism {
+            let Some(i) = ready.pop_first() else { break };
+            started[i] = true;
+            let op = &operations.ops[i];
+            let change = &plan.resource_changes[op.change];
+            progress.event(Event::Started { address: change.address.clone(), kind: op.kind, deposed: change.deposed });
+            running.insert(i, (Instant::now(), 0));
+            let prepared = run.prepare(op);
+            in_flight.push(run.execute(i, op, prepared));
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        let first = tokio::select! {
+            done = in_flight.next() => done,
+            _ = ticker.tick() => {
+                for (&i, (since, reported)) in running.iter_mut() {
+                    let steps = since.elapsed().as_millis() / opts.still_running_every.as_millis().max(1);
+                    if steps as u64 > *reported {
+                        *reported = steps as u64;
+                        let op = &operations.ops[i];
+                        let change = &plan.resource_changes[op.change];
+                        progress.event(Event::StillRunning { address: change.address.clone(), kind: op.kind, elapsed: since.elapsed() });
+                    }
+                }
+                None
+            }
+            _ = wait_for_stop(&mut stop) => { interrupted = true; None }
+        };
+        let Some(first) = first else { continue };
+        // Completions that landed together share one state write.
+        let mut batch = vec![first];
+        while let Some(Some(more)) = in_flight.next().now_or_never() {
+            batch.push(more);
+        }
+        let mut newly_done = Vec::new();
+        for (i, outcome) in batch {
+            let op = &operations.ops[i];
+            let change = &plan.resource_changes[op.change];
+            let elapsed = running.remove(&i).map(|(s, _)| s.elapsed()).unwrap_or_default();
+            match outcome {
+                Ok(result) => {
+                    run.record(op, result);
+                    progress.event(Event::Finished {
+                        address: change.address.clone(),
+                        kind: op.kind,
+                        id: run.state.resources.get(&change.address).map(|r| r.id.clone()),
+                        elapsed,
+                    });
+                    completed.push((change.address.clone(), op.kind));
+                    newly_done.push(i);
+                }
+                Err(message) => {
+                    progress.event(Event::Failed {
+                        address: change.address.clone(),
+                        kind: op.kind,
+                        message: message.clone(),
+                        elapsed,
+                    });
+                    failures.push(Failure { address: change.address.clone(), action: change.action, message });
+                }
+            }
+        }
+        run.checkpoint().await?;
+        for i in newly_done {
+            for &next in &operations.dependents[i] {
+                waiting[next] -= 1;
+                if waiting[next] == 0 {
+                    ready.insert(next);
+                }
+            }
+        }
+    }
+
+    // Outputs, once everything that succeeded is recorded.
+    if plan.mode == PlanMode::Normal && failures.is_empty() && !interrupted {
+        let resources = &run.state.resources;
+        let outputs: BTreeMap<String, Value> = plan
+            .outputs
+            .iter()
+            .map(|(name, value)| {
+                let v = value.resolve_with(&mut |r| {
+                    resources.get(&r.address).and_then(|rs| rs.attributes.get(&r.attribute)).cloned()
+                });
+                (name.clone(), v)
+            })
+            .collect();
+        if outputs != run.state.outputs {
+            run.state.outputs = outputs;
+            run.checkpoint().await?;
+        }
+    }
+    let not_started = operations
+        .ops
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !started[*i])
+        .map(|(_, o)| plan.resource_changes[o.change].address.clone())
+        .collect();
+    Ok(ApplyReport {
+        completed,
+        failures,
+        not_started,
+        interrupted,
+        added: run.added,
+        changed: run.changed,
+        destroyed: run.destroyed,
+        state: run.state,
+    })
+}
+
+async fn wait_for_stop(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match stop {
+        Some(rx) => {
+            if rx.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// What an operation needs, resolved from state when it starts.
+enum Prepared {
+    Create { config: Attrs },
+    Update { config: Attrs, id: String, prior: Attrs, changed: Vec<String> },
+    Delete { id: String, prior: Attrs },
+    Read,
+    Invalid(String),
+}
+
+/// What an operation produced.
+enum Outcome {
+    Created { id: String, attrs: Attrs },
+    Updated { attrs: Attrs },
+    Deleted,
+    Read,
+}
+
+/// The mutable side of one apply: the working state and counters.
+struct Run<'a> {
+    plan: &'a Plan,
+    schemas: &'a BTreeMap<&'static str, &'static Schema>,
+    providers: &'a Providers,
+    backend: &'a dyn StateBackend,
+    state: State,
+    written: Option<crate::state::StateVersion>,
+    added: usize,
+    changed: usize,
+    destroyed: usize,
+}
+
+impl<'a> Run<'a> {
+    fn change(&self, op: &Op) -> &'a ResourceChange {
+        &self.plan.resource_changes[op.change]
+    }
+
+    /// Resolves references from the working state and secrets from the environment.
+    fn prepare(&self, op: &Op) -> Prepared {
+        let change = self.change(op);
+        match op.kind {
+            OpKind::Destroy => {
+                let (id, prior) = match (&op.deposed_id, self.state.resources.get(&change.address)) {
+                    (Some(id), Some(rs)) => {
+                        let prior = rs.deposed.iter().find(|d| &d.id == id).map(|d| d.attributes.clone());
+                        (id.clone(), prior.unwrap_or_default())
+                    }
+                    (Some(id), None) => (id.clone(), Attrs::new()),
+                    (None, Some(rs)) => (rs.id.clone(), rs.attributes.clone()),
+                    (None, None) => match &change.id {
+                        Some(id) => (id.clone(), change.before.clone().unwrap_or_default()),
+                        None => return Prepared::Invalid("nothing to delete: no id in state or plan".into()),
+                    },
+                };
+                Prepared::Delete { id, prior }
+            }
+            OpKind::Refresh => Prepared::Read,
+            OpKind::Apply => {
+                let schema = self.schemas[change.address.type_name()];
+                let mut config = Attrs::new();
+                for (name, value) in change.after.iter().flatten() {
+                    if !schema.attr(name).is_some_and(|a| a.is_input()) {
+                        continue;
+                    }
+                    match self.resolve(&change.address, name, value) {
+                        Ok(v) => {
+                            config.insert(name.clone(), v);
+                        }
+                        Err(e) => return Prepared::Invalid(e),
+                    }
+                }
+                match (change.action, self.state.resources.get(&change.address)) {
+                    (Action::Update, Some(rs)) => Prepared::Update {
+                        config,
+                        id: rs.id.clone(),
+                        prior: rs.attributes.clone(),
+                        changed: change.changes.iter().map(|c| c.name.clone()).collect(),
+                    },
+                    (Action::Update, None) => Prepared::Invalid("nothing to update: not in state".into()),
+                    _ => Prepared::Create { config },
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, address: &Address, name: &str, value: &Value) -> Result<Value, String> {
+        let mut missing = None;
+        let resolved = value.resolve_with(&mut |r| {
+            let v = self.state.resources.get(&r.address).and_then(|rs| rs.attributes.get(&r.attribute)).cloned();
+            if v.is_none() {
+                missing = Some(r.to_string());
+            }
+            v
+        });
+        if let Some(r) = missing {
+            return Err(format!("attribute `{name}`: reference `{r}` has no value"));
+        }
+        match resolved {
+            Value::Secret(spec) => {
+                let secret = std::env::var(&spec.env).map_err(|_| {
+                    format!("attribute `{name}`: secret environment variable `{}` is not set", spec.env)
+                })?;
+                if spec.fingerprint.as_deref() != Some(fingerprint(address, name, &secret).as_str()) {
+                    return Err(format!(
+                        "attribute `{name}`: secret `{}` changed since the plan was made; make a new plan",
+                        spec.env
+                    ));
+                }
+                Ok(Value::String(secret))
+            }
+            v if v.is_known() => Ok(v),
+            _ => Err(format!("attribute `{name}` is still unknown when applying")),
+        }
+    }
+
+    fn execute(
+        &self,
+        i: usize,
+        op: &Op,
+        prepared: Prepared,
+    ) -> impl Future<Output = (usize, Result<Outcome, String>)> + 'a {
+        let change = self.change(op);
+        let providers = self.providers;
+        let schema = self.schemas.get(change.address.type_name()).copied();
+        async move {
+            let address = &change.address;
+            let family = change.provider.as_str();
+            let result = match prepared {
+                Prepared::Invalid(message) => Err(message),
+                Prepared::Read => Ok(Outcome::Read),
+                Prepared::Create { config } => {
+                    let schema = schema.expect("checked before starting");
+                    providers
+                        .create(family, CreateRequest { address, schema, config: &config })
+                        .await
+                        .map(|c| Outcome::Created { id: c.id, attrs: c.attrs })
+                        .map_err(|e| e.message)
+                }
+                Prepared::Update { config, id, prior, changed } => {
+                    let schema = schema.expect("checked before starting");
+                    let req =
+                        UpdateRequest { address, schema, id: &id, prior: &prior, config: &config, changed: &changed };
+                    providers.update(family, req).await.map(|attrs| Outcome::Updated { attrs }).map_err(|e| e.message)
+                }
+                Prepared::Delete { id, prior } => providers
+                    .delete(family, DeleteRequest { address, id: &id, prior: &prior })
+                    .await
+                    .map(|()| Outcome::Deleted)
+                    .map_err(|e| e.message),
+            };
+            (i, result)
+        }
+    }
+
+    /// Records a completed operation in the working state.
+    fn record(&mut self, op: &Op, outcome: Outcome) {
+        let change = self.change(op);
+        let address = &change.address;
+        match outcome {
+            Outcome::Created { id, attrs } => {
+                let mut deposed = Vec::new();
+                if let Some(old) = self.state.resources.remove(address) {
+                    deposed = old.deposed;
+                    if change.action == Action::Replace && change.lifecycle.create_before_destroy {
+                        deposed.push(DeposedObject { id: old.id, attributes: old.attributes });
+                    }
+                }
+                let attributes = self.keep_fingerprints(change, attrs);
+                self.state.resources.insert(
+                    address.clone(),
+                    ResourceState {
+                        provider: change.provider.clone(),
+                        id,
+                        attributes,
+                        dependencies: change.dependencies.clone(),
+                        lifecycle: change.lifecycle.clone(),
+                        deposed,
+                    },
+                );
+                self.added += 1;
+            }
+            Outcome::Updated { attrs } => {
+                let attributes = self.keep_fingerprints(change, attrs);
+                if let Some(rs) = self.state.resources.get_mut(address) {
+                    rs.attributes = attributes;
+                    rs.dependencies = change.dependencies.clone();
+                    rs.lifecycle = change.lifecycle.clone();
+                }
+                self.changed += 1;
+            }
+            Outcome::Deleted => {
+                match &op.deposed_id {
+                    Some(id) => {
+                        if let Some(rs) = self.state.resources.get_mut(address) {
+                            rs.deposed.retain(|d| &d.id != id);
+                        }
+                    }
+                    None => {
+                        self.state.resources.remove(address);
+                    }
+                }
+                self.destroyed += 1;
+            }
+            Outcome::Read => match &change.after {
+                Some(attrs) => {
+                    if let Some(rs) = self.state.resources.get_mut(address) {
+                        rs.attributes = attrs.clone();
+                    }
+                }
+                None => {
+                    self.state.resources.remove(address);
+                }
+            },
+        }
+    }
+
+    /// State keeps fingerprints, never values, for sensitive attributes.
+    fn keep_fingerprints(&self, change: &ResourceChange, mut attrs: Attrs) -> Attrs {
+        let Some(schema) = self.schemas.get(change.address.type_name()) else { return attrs };
+        for a in schema.attributes.iter().filter(|a| a.sensitive) {
+            attrs.remove(a.name);
+            match change.after.as_ref().and_then(|after| after.get(a.name)) {
+                Some(Value::Secret(spec)) => {
+                    if let Some(fp) = &spec.fingerprint {
+                        attrs.insert(a.name.to_string(), Value::Sensitive(fp.clone()));
+                    }
+                }
+                Some(Value::Sensitive(fp)) => {
+                    attrs.insert(a.name.to_string(), Value::Sensitive(fp.clone()));
+                }
+                _ => {}
+            }
+        }
+        attrs
+    }
+
+    /// Writes the working state, one serial further, guarded by the version last written.
+    async fn checkpoint(&mut self) -> Result<(), StateError> {
+        self.state.version.serial = self.written.as_ref().map_or(1, |v| v.serial + 1);
+        self.state.writer = crate::VERSION.to_string();
+        self.backend.write(&self.state, self.written.as_ref()).await?;
+        self.written = Some(self.state.version.clone());
+        Ok(())
+    }
+}

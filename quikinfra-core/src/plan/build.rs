@@ -1,9 +1,28 @@
-//! Building plans (being written).
+//! Building a plan: validate, resolve secrets, refresh, detect drift, diff, decide actions.
+//!
+//! [`plan`] is a function of the definition, the prior state and what providers report live.
+//! It never calls a provider's write operations. Steps, in order:
+//! 1. validate the definition (all problems at once) and resolve secrets to fingerprints;
+//! 2. refresh every resource in state concurrently through the provider boundary;
+//! 3. report drift: state versus live, per attribute;
+//! 4. walk resources in dependency order deciding no-op / create / update / replace, resolving
+//!    references to values already known and leaving the rest as `(known after apply)`;
+//! 5. delete what is in state but no longer declared; honour `prevent_destroy`.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use super::{Action, AttrChange, Drift, DriftKind, ForcedBy, Plan, PlanMode, Reason, ResourceChange};
 use crate::addr::Address;
 use crate::diag::Problems;
-
-use super::PlanMode;
+use crate::environment::Environment;
+use crate::provider::{ProviderError, Providers, ReadRequest};
+use crate::resource::ResourceNode;
+use crate::schema::Schema;
+use crate::state::{ResourceState, State};
+use crate::value::{Attrs, Reference, SecretSpec, Value, fingerprint};
 
 /// Options for one plan.
 #[derive(Clone, Debug)]
@@ -22,13 +41,510 @@ pub struct PlanOptions {
     pub parallelism: usize,
 }
 
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            mode: PlanMode::Normal,
+            refresh: true,
+            targets: Vec::new(),
+            excludes: Vec::new(),
+            replace: Vec::new(),
+            parallelism: 10,
+        }
+    }
+}
+
 /// Why no plan could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    /// The definition is invalid.
+    /// The definition is invalid; nothing was called.
     #[error("{0}")]
     Invalid(Problems),
+    /// The plan would destroy resources protected by `prevent_destroy`.
+    #[error("{}", prevent_destroy_message(.0))]
+    PreventDestroy(Vec<(Address, String)>),
+    /// Reading live objects failed.
+    #[error("{}", refresh_message(.0))]
+    Refresh(Vec<(Address, ProviderError)>),
 }
 
-/// Placeholder.
-pub fn plan() {}
+fn prevent_destroy_message(list: &[(Address, String)]) -> String {
+    let mut out = String::from("the plan would destroy resources protected by lifecycle.prevent_destroy:\n");
+    for (address, why) in list {
+        out.push_str(&format!("  - {address}: {why}\n"));
+    }
+    out.push_str(
+        "to destroy one on purpose, first apply its definition without prevent_destroy; \
+         to stop managing it without destroying it, use `state rm ADDRESS`",
+    );
+    out
+}
+
+fn refresh_message(list: &[(Address, ProviderError)]) -> String {
+    let mut out = String::from("reading live objects failed:");
+    for (address, e) in list {
+        out.push_str(&format!("\n  - {address}: {e}"));
+    }
+    out
+}
+
+/// The desired attributes of each declared resource with secrets resolved to fingerprints,
+/// or the problems found (unset secret variables, sensitive attributes given as literals,
+/// types no provider serves).
+pub fn resolve_desired(env: &Environment, providers: &Providers) -> Result<Vec<Attrs>, Problems> {
+    let mut problems = Problems::default();
+    let mut out = Vec::with_capacity(env.resources().len());
+    for node in env.resources() {
+        if !providers.serves(node.schema.provider) {
+            problems.push(
+                Some(&node.address),
+                None,
+                format!("no provider serves `{}` resources in this run", node.schema.provider),
+            );
+        }
+        let mut attrs = node.attrs.clone();
+        for (name, value) in attrs.iter_mut() {
+            let sensitive = node.schema.attr(name).is_some_and(|a| a.sensitive);
+            match value {
+                Value::Secret(spec) => match std::env::var(&spec.env) {
+                    Ok(secret) => spec.fingerprint = Some(fingerprint(&node.address, name, &secret)),
+                    Err(_) => problems.push(
+                        Some(&node.address),
+                        Some(name),
+                        format!("secret environment variable `{}` is not set", spec.env),
+                    ),
+                },
+                _ if sensitive => problems.push(
+                    Some(&node.address),
+                    Some(name),
+                    "sensitive attribute must be given as a secret (e.g. `Secret::from_env`), never a literal",
+                ),
+                _ => {}
+            }
+        }
+        out.push(attrs);
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems.sorted()) }
+}
+
+/// Makes a plan for `env` from `prior` state, reading live objects through `providers`.
+pub async fn plan(
+    env: &Environment,
+    prior: Option<&State>,
+    providers: &Providers,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let graph = crate::validate::validate(env).map_err(PlanError::Invalid)?;
+    let desired = resolve_desired(env, providers).map_err(PlanError::Invalid)?;
+    let empty = BTreeMap::new();
+    let state_resources = prior.map_or(&empty, |s| &s.resources);
+    let declared: HashMap<&Address, usize> = env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();
+
+    // Which resources this plan touches.
+    let scope = Scope::new(env, &graph, state_resources, opts).map_err(PlanError::Invalid)?;
+
+    // Refresh.
+    let to_read: Vec<(&Address, &ResourceState)> = state_resources.iter().filter(|(a, _)| scope.includes(a)).collect();
+    let live = if opts.refresh { refresh(providers, &to_read, opts.parallelism).await? } else { HashMap::new() };
+    let live_of = |address: &Address, rs: &ResourceState| -> Option<Attrs> {
+        if opts.refresh { live.get(address).cloned().flatten() } else { Some(rs.attributes.clone()) }
+    };
+
+    // Drift.
+    let mut drift = Vec::new();
+    if opts.refresh {
+        for (address, rs) in &to_read {
+            match live.get(*address) {
+                Some(None) => {
+                    drift.push(Drift { address: (*address).clone(), kind: DriftKind::Deleted, changes: vec![] })
+                }
+                Some(Some(now)) => {
+                    let schema = declared.get(address).map(|&i| env.resources()[i].schema);
+                    let changes = attr_changes(&rs.attributes, now, schema, |_| true);
+                    if !changes.is_empty() {
+                        drift.push(Drift { address: (*address).clone(), kind: DriftKind::Changed, changes });
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    let mut changes = Vec::new();
+    match opts.mode {
+        PlanMode::RefreshOnly => {
+            for (address, rs) in &to_read {
+                if let Some(d) = drift.iter().find(|d| &d.address == *address) {
+                    changes.push(ResourceChange {
+                        address: (*address).clone(),
+                        provider: rs.provider.clone(),
+                        action: Action::Read,
+                        reason: (d.kind == DriftKind::Deleted).then_some(Reason::DeletedOutside),
+                        id: Some(rs.id.clone()),
+                        deposed: false,
+                        before: Some(rs.attributes.clone()),
+                        after: live_of(address, rs),
+                        changes: d.changes.clone(),
+                        dependencies: rs.dependencies.clone(),
+                        lifecycle: rs.lifecycle.clone(),
+                    });
+                }
+            }
+        }
+        PlanMode::Destroy => {
+            for (address, rs) in &to_read {
+                if let Some(now) = live_of(address, rs) {
+                    changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
+                }
+            }
+        }
+        PlanMode::Normal => {
+            let order = graph.topo_order().expect("validated graphs have no cycles");
+            let mut planned: Vec<Option<Planned>> = vec![None; graph.len()];
+            for i in order {
+                let address = graph.address(i);
+                if !scope.includes(address) {
+                    continue;
+                }
+                let node = &env.resources()[declared[address]];
+                let desired = &desired[declared[address]];
+                let existing = state_resources.get(address).and_then(|rs| live_of(address, rs).map(|now| (rs, now)));
+                let resolved = resolve_references(desired, &|r| {
+                    lookup_planned(&graph, &planned, state_resources, &live, opts.refresh, r)
+                });
+                let change = decide(node, resolved, existing, state_resources.contains_key(address), opts);
+                planned[i] = Some(Planned { action: change.action, after: change.after.clone().unwrap_or_default() });
+                changes.push(change);
+            }
+            for (address, rs) in state_resources {
+                if declared.contains_key(address) || !scope.includes(address) {
+                    continue;
+                }
+                if let Some(now) = live_of(address, rs) {
+                    changes.push(delete_change(address, rs, now, Reason::NotInDefinition));
+                }
+            }
+        }
+    }
+    if opts.mode != PlanMode::RefreshOnly {
+        for (address, rs) in state_resources.iter().filter(|(a, _)| scope.includes(a)) {
+            for old in &rs.deposed {
+                changes.push(ResourceChange {
+                    address: address.clone(),
+                    provider: rs.provider.clone(),
+                    action: Action::Delete,
+                    reason: Some(Reason::Deposed),
+                    id: Some(old.id.clone()),
+                    deposed: true,
+                    before: Some(old.attributes.clone()),
+                    after: None,
+                    changes: vec![],
+                    dependencies: vec![],
+                    lifecycle: Default::default(),
+                });
+            }
+        }
+    }
+    changes.sort_by(|a, b| (&a.address, a.deposed, &a.id).cmp(&(&b.address, b.deposed, &b.id)));
+    drift.sort_by(|a, b| a.address.cmp(&b.address));
+
+    let protected: Vec<(Address, String)> = changes
+        .iter()
+        .filter(|c| !c.deposed && matches!(c.action, Action::Delete | Action::Replace) && c.lifecycle.prevent_destroy)
+        .map(|c| {
+            let why = match (&c.action, &c.reason) {
+                (Action::Replace, _) => "the change requires replacement",
+                (_, Some(Reason::NotInDefinition)) => "it is no longer in the definition",
+                _ => "destroy was requested",
+            };
+            (c.address.clone(), why.to_string())
+        })
+        .collect();
+    if !protected.is_empty() {
+        return Err(PlanError::PreventDestroy(protected));
+    }
+
+    let outputs = if opts.mode == PlanMode::Normal {
+        let after: HashMap<&Address, &ResourceChange> =
+            changes.iter().filter(|c| !c.deposed).map(|c| (&c.address, c)).collect();
+        env.outputs()
+            .iter()
+            .map(|(name, value)| {
+                let v = value.resolve_with(&mut |r| match after.get(&r.address) {
+                    Some(c) => c.after.as_ref().and_then(|a| a.get(&r.attribute)).filter(|v| v.is_known()).cloned(),
+                    None => state_resources.get(&r.address).and_then(|rs| rs.attributes.get(&r.attribute)).cloned(),
+                });
+                (name.clone(), v)
+            })
+            .collect()
+    } else {
+        prior.map(|s| s.outputs.clone()).unwrap_or_default()
+    };
+
+    Ok(Plan {
+        format_version: super::PLAN_FORMAT_VERSION.to_string(),
+        quikinfra_version: crate::VERSION.to_string(),
+        environment: env.name().to_string(),
+        mode: opts.mode,
+        prior_state: prior.map(|s| s.version.clone()),
+        resource_changes: changes,
+        drift,
+        outputs,
+        refreshed: opts.refresh,
+    })
+}
+
+/// What the walk has decided for a resource already visited.
+#[derive(Clone)]
+struct Planned {
+    action: Action,
+    after: Attrs,
+}
+
+/// The resources a plan may touch, from `--target` and `--exclude`.
+struct Scope {
+    only: Option<BTreeSet<Address>>,
+    excluded: BTreeSet<Address>,
+}
+
+impl Scope {
+    fn new(
+        env: &Environment,
+        graph: &crate::graph::Graph,
+        state: &BTreeMap<Address, ResourceState>,
+        opts: &PlanOptions,
+    ) -> Result<Self, Problems> {
+        let mut problems = Problems::default();
+        let known = |a: &Address| env.resource(a).is_some() || state.contains_key(a);
+        for (flag, list) in [("--target", &opts.targets), ("--exclude", &opts.excludes), ("--replace", &opts.replace)] {
+            for a in list.iter().filter(|a| !known(a)) {
+                problems.push(Some(a), None, format!("{flag}: no such resource in the definition or the state"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let to_addresses = |set: BTreeSet<usize>| set.into_iter().map(|i| graph.address(i).clone()).collect();
+        let only = (!opts.targets.is_empty()).then(|| {
+            let mut set: BTreeSet<Address> =
+                to_addresses(graph.with_dependencies(opts.targets.iter().filter_map(|a| graph.index_of(a))));
+            // Targeted resources only in state (to be deleted) are included by name.
+            set.extend(opts.targets.iter().filter(|a| graph.index_of(a).is_none()).cloned());
+            set
+        });
+        let mut excluded: BTreeSet<Address> =
+            to_addresses(graph.with_dependents(opts.excludes.iter().filter_map(|a| graph.index_of(a))));
+        excluded.extend(opts.excludes.iter().cloned());
+        Ok(Self { only, excluded })
+    }
+
+    fn includes(&self, address: &Address) -> bool {
+        self.only.as_ref().is_none_or(|s| s.contains(address)) && !self.excluded.contains(address)
+    }
+}
+
+async fn refresh(
+    providers: &Providers,
+    resources: &[(&Address, &ResourceState)],
+    parallelism: usize,
+) -> Result<HashMap<Address, Option<Attrs>>, PlanError> {
+    let results: Vec<(Address, Result<Option<Attrs>, ProviderError>)> = stream::iter(resources.iter())
+        .map(|(address, rs)| async move {
+            let req = ReadRequest { address, id: &rs.id, prior: &rs.attributes };
+            let read = providers.read(&rs.provider, req).await.map(|live| live.map(|now| keep_sensitive(now, rs)));
+            ((*address).clone(), read)
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    let mut live = HashMap::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for (address, result) in results {
+        match result {
+            Ok(v) => {
+                live.insert(address, v);
+            }
+            Err(e) => failures.push((address, e)),
+        }
+    }
+    if failures.is_empty() {
+        Ok(live)
+    } else {
+        failures.sort_by(|a, b| a.0.cmp(&b.0));
+        Err(PlanError::Refresh(failures))
+    }
+}
+
+/// Providers never return sensitive values; the fingerprints state holds stand in for them.
+fn keep_sensitive(mut live: Attrs, rs: &ResourceState) -> Attrs {
+    for (name, value) in &rs.attributes {
+        if matches!(value, Value::Sensitive(_)) && !live.contains_key(name) {
+            live.insert(name.clone(), value.clone());
+        }
+    }
+    live
+}
+
+/// The value a reference resolves to at plan time, when known.
+fn lookup_planned(
+    graph: &crate::graph::Graph,
+    planned: &[Option<Planned>],
+    state: &BTreeMap<Address, ResourceState>,
+    live: &HashMap<Address, Option<Attrs>>,
+    refreshed: bool,
+    r: &Reference,
+) -> Option<Value> {
+    if let Some(p) = graph.index_of(&r.address).and_then(|i| planned[i].as_ref()) {
+        return match p.action {
+            Action::Create | Action::Replace => None,
+            _ => p.after.get(&r.attribute).filter(|v| v.is_known()).cloned(),
+        };
+    }
+    // Outside the plan's scope: what is live (or recorded) now.
+    let attrs = if refreshed { live.get(&r.address).and_then(Option::as_ref) } else { None };
+    attrs.or_else(|| state.get(&r.address).map(|rs| &rs.attributes)).and_then(|a| a.get(&r.attribute)).cloned()
+}
+
+fn resolve_references(desired: &Attrs, lookup: &dyn Fn(&Reference) -> Option<Value>) -> Attrs {
+    desired.iter().map(|(k, v)| (k.clone(), v.resolve_with(&mut |r| lookup(r)))).collect()
+}
+
+/// Decides one declared resource's change.
+fn decide(
+    node: &ResourceNode,
+    desired: Attrs,
+    existing: Option<(&ResourceState, Attrs)>,
+    in_state: bool,
+    opts: &PlanOptions,
+) -> ResourceChange {
+    let schema = node.schema;
+    let dependencies = node.dependencies();
+    let base = |action, reason, id, before, after, changes| ResourceChange {
+        address: node.address.clone(),
+        provider: schema.provider.to_string(),
+        action,
+        reason,
+        id,
+        deposed: false,
+        before,
+        after,
+        changes,
+        dependencies: dependencies.clone(),
+        lifecycle: node.lifecycle.clone(),
+    };
+    let Some((rs, live)) = existing else {
+        let after = with_unknown_computed(desired, schema);
+        let changes = attr_changes(&Attrs::new(), &after, Some(schema), |_| true);
+        let reason = in_state.then_some(Reason::DeletedOutside);
+        return base(Action::Create, reason, None, None, Some(after), changes);
+    };
+    let ignored = &node.lifecycle.ignore_changes;
+    let mut compared = Attrs::new();
+    for (name, value) in &desired {
+        if !ignored.contains(name) {
+            compared.insert(name.clone(), value.clone());
+        }
+    }
+    let mut changes: Vec<AttrChange> = Vec::new();
+    for (name, want) in &compared {
+        let have = live.get(name);
+        if !same(want, have) {
+            changes.push(AttrChange {
+                name: name.clone(),
+                before: have.cloned(),
+                after: Some(want.clone()),
+                forces_replacement: schema.attr(name).is_some_and(|a| a.force_new),
+                sensitive: schema.attr(name).is_some_and(|a| a.sensitive),
+            });
+        }
+    }
+    sort_in_schema_order(&mut changes, schema);
+    let forced: Vec<ForcedBy> = changes
+        .iter()
+        .filter(|c| c.forces_replacement)
+        .map(|c| ForcedBy {
+            attribute: c.name.clone(),
+            because: schema.attr(&c.name).map(|a| a.replace_reason.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let requested = opts.replace.contains(&node.address);
+    let id = Some(rs.id.clone());
+    if !forced.is_empty() || requested {
+        let reason =
+            if forced.is_empty() { Reason::ReplaceRequested } else { Reason::ReplaceBecause { attributes: forced } };
+        let after = with_unknown_computed(desired, schema);
+        return base(Action::Replace, Some(reason), id, Some(live), Some(after), changes);
+    }
+    let mut after = live.clone();
+    after.extend(compared);
+    let action = if changes.is_empty() { Action::NoOp } else { Action::Update };
+    base(action, None, id, Some(live), Some(after), changes)
+}
+
+/// Whether a desired value matches what is live.
+fn same(want: &Value, have: Option<&Value>) -> bool {
+    match (want, have) {
+        (Value::Secret(SecretSpec { fingerprint: Some(fp), .. }), Some(Value::Sensitive(old))) => fp == old,
+        (want, Some(have)) => want == have,
+        (Value::Null, None) => true,
+        (_, None) => false,
+    }
+}
+
+/// A new object's attributes: the desired ones, and every computed one unknown until created.
+fn with_unknown_computed(mut desired: Attrs, schema: &Schema) -> Attrs {
+    for a in schema.attributes.iter().filter(|a| a.is_computed()) {
+        desired.entry(a.name.to_string()).or_insert(Value::Unknown);
+    }
+    desired
+}
+
+fn delete_change(address: &Address, rs: &ResourceState, live: Attrs, reason: Reason) -> ResourceChange {
+    ResourceChange {
+        address: address.clone(),
+        provider: rs.provider.clone(),
+        action: Action::Delete,
+        reason: Some(reason),
+        id: Some(rs.id.clone()),
+        deposed: false,
+        before: Some(live),
+        after: None,
+        changes: vec![],
+        dependencies: rs.dependencies.clone(),
+        lifecycle: rs.lifecycle.clone(),
+    }
+}
+
+/// Attribute differences `before` → `after` over the keys `keep` accepts, sensitive ones
+/// compared by fingerprint, in schema order.
+fn attr_changes(
+    before: &Attrs,
+    after: &Attrs,
+    schema: Option<&Schema>,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<AttrChange> {
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let mut out: Vec<AttrChange> = names
+        .into_iter()
+        .filter(|n| keep(n))
+        .filter(|n| before.get(*n) != after.get(*n))
+        .map(|n| AttrChange {
+            name: n.clone(),
+            before: before.get(n).cloned(),
+            after: after.get(n).cloned(),
+            forces_replacement: false,
+            sensitive: schema.and_then(|s| s.attr(n)).is_some_and(|a| a.sensitive)
+                || matches!(before.get(n), Some(Value::Sensitive(_)))
+                || matches!(after.get(n), Some(Value::Sensitive(_) | Value::Secret(_))),
+        })
+        .collect();
+    if let Some(schema) = schema {
+        sort_in_schema_order(&mut out, schema);
+    }
+    out
+}
+
+fn sort_in_schema_order(changes: &mut [AttrChange], schema: &Schema) {
+    let position = |name: &str| schema.attributes.iter().position(|a| a.name == name).unwrap_or(usize::MAX);
+    changes.sort_by(|a, b| (position(&a.name), &a.name).cmp(&(position(&b.name), &b.name)));
+}

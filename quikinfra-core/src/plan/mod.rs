@@ -196,10 +196,9 @@ pub struct Plan {
     pub environment: String,
     /// What the plan is for.
     pub mode: PlanMode,
-    /// The state version planned from; `None` when planned from no state at all.
+    /// The state version planned from; `None` when planned from no state at all, in which
+    /// case the plan applies only while there is still no state.
     pub prior_state: Option<StateVersion>,
-    /// The lineage the state gets if this plan creates it.
-    pub lineage: String,
     /// One change per resource, ordered by address (deposed objects after their resource).
     pub resource_changes: Vec<ResourceChange>,
     /// Changes made outside quikinfra, ordered by address.

@@ -1,1 +1,429 @@
-//! (being written)
+//! The versioned JSON form of [`State`]: what a state file holds, byte for byte.
+//!
+//! [`to_json`] writes a state as pretty JSON (two-space indent, trailing newline) that is
+//! byte-deterministic: resources are a list sorted by address, every map has sorted keys, and
+//! fields at their default are left out, so two writes of equal states are equal files and a
+//! diff of two state files shows only what changed. [`from_json`] reads it back, refusing
+//! anything it cannot read faithfully: malformed or truncated JSON, unknown fields, resources
+//! whose `type`/`name` disagree with their address, duplicate addresses
+//! ([`StateError::Corrupt`]), and documents written by a newer quikinfra
+//! ([`StateError::NewerFormat`]). A refused document is never rewritten.
+//!
+//! # Changing the format
+//!
+//! As with Terraform's `statefile` package, any change to the layout (a field added, removed,
+//! renamed or given a new meaning, here or in the types serialized into it: [`ResourceState`],
+//! [`Lifecycle`](crate::resource::Lifecycle), [`Value`]) is a new format version:
+//!
+//! 1. bump [`STATE_FORMAT_VERSION`] and change the layout;
+//! 2. add an upgrade step from the previous version to `UPGRADES` (a function from the old
+//!    document, as `serde_json::Value`, to one of the next version, setting its
+//!    `format_version`): `from_json` chains the steps, so every old version stays readable;
+//! 3. keep a round-trip fixture of the old version: copy an old `.out.json` from
+//!    `tests/fixtures/state/` to `v<old>-<case>.in.json` and give it the `.out.json` the new
+//!    version writes. The round-trip test then proves the upgrade, and the current fixtures'
+//!    `.out.json` files are regenerated for the new layout.
+//!
+//! A quikinfra that reads a newer version refuses it rather than guess, so the format version
+//! must be bumped even for additions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ResourceState, State, StateError, StateVersion};
+use crate::addr::Address;
+use crate::value::Value;
+
+/// The state format this quikinfra writes, and the newest it reads.
+pub const STATE_FORMAT_VERSION: u64 = 1;
+
+/// The first state format any quikinfra wrote; anything older is not a state file.
+const FIRST_STATE_FORMAT_VERSION: u64 = 1;
+
+/// Turns a document of format `N` into one of format `N + 1`.
+type UpgradeStep = fn(serde_json::Value) -> Result<serde_json::Value, String>;
+
+/// `(N, step)`: the upgrade from format `N` to `N + 1`, one entry for every version below
+/// [`STATE_FORMAT_VERSION`] and at or above `FIRST_STATE_FORMAT_VERSION`. Empty while only
+/// version 1 exists; the move to version 2 adds `(1, upgrade_v1_to_v2)`.
+const UPGRADES: &[(u64, UpgradeStep)] = &[];
+
+/// The fields of one resource entry besides `address`, `type` and `name`: exactly what
+/// [`ResourceState`] serializes (a unit test checks the two agree).
+const RESOURCE_FIELDS: &[&str] = &["provider", "id", "attributes", "dependencies", "lifecycle", "deposed"];
+
+/// The document as written.
+#[derive(Serialize)]
+struct DocOut<'a> {
+    format_version: u64,
+    environment: &'a str,
+    lineage: &'a str,
+    serial: u64,
+    writer: &'a str,
+    resources: Vec<ResourceOut<'a>>,
+    outputs: &'a BTreeMap<String, Value>,
+}
+
+/// One resource entry as written: its address, spelled out, then its state.
+#[derive(Serialize)]
+struct ResourceOut<'a> {
+    address: &'a Address,
+    #[serde(rename = "type")]
+    type_name: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    state: &'a ResourceState,
+}
+
+/// The document as read, once `format_version` has been checked and removed.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocIn {
+    environment: String,
+    lineage: String,
+    serial: u64,
+    writer: String,
+    resources: Vec<serde_json::Value>,
+    outputs: BTreeMap<String, Value>,
+}
+
+/// Writes `state` in the current format: pretty JSON, trailing newline, byte-deterministic.
+pub fn to_json(state: &State) -> String {
+    let doc = DocOut {
+        format_version: STATE_FORMAT_VERSION,
+        environment: &state.environment,
+        lineage: &state.version.lineage,
+        serial: state.version.serial,
+        writer: &state.writer,
+        resources: state
+            .resources
+            .iter()
+            .map(|(address, resource)| ResourceOut {
+                address,
+                type_name: address.type_name(),
+                name: address.name(),
+                state: resource,
+            })
+            .collect(),
+        outputs: &state.outputs,
+    };
+    // Cannot fail: every map key is a string and `Value` numbers are JSON numbers already.
+    let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
+    text.push('\n');
+    text
+}
+
+/// Reads a state document of any supported format version, upgrading older ones.
+///
+/// `path` is only used in errors. Fails with [`StateError::Corrupt`] when the text is not a
+/// valid state document and [`StateError::NewerFormat`] when a newer quikinfra wrote it.
+pub fn from_json(text: &str, path: &Path) -> Result<State, StateError> {
+    let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
+    if text.trim().is_empty() {
+        return Err(corrupt("the file is empty".to_string()));
+    }
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| corrupt(format!("invalid JSON: {e}")))?;
+    let serde_json::Value::Object(fields) = &doc else {
+        return Err(corrupt(format!("expected a JSON object, found {}", kind(&doc))));
+    };
+    let version = check_format_version(fields.get("format_version"), path)?;
+    let doc = upgrade(version, doc).map_err(corrupt)?;
+    decode(doc).map_err(corrupt)
+}
+
+/// Checks a document's `format_version` field (`None` when missing) and returns it.
+///
+/// Fails with [`StateError::Corrupt`] when it is missing or not a non-negative integer, and with
+/// [`StateError::NewerFormat`] when it is newer than [`STATE_FORMAT_VERSION`]. Older versions
+/// pass; [`from_json`] upgrades them.
+pub(crate) fn check_format_version(found: Option<&serde_json::Value>, path: &Path) -> Result<u64, StateError> {
+    let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
+    let found = found.ok_or_else(|| corrupt("`format_version` is missing".to_string()))?;
+    let version = found
+        .as_u64()
+        .ok_or_else(|| corrupt(format!("`format_version` must be a non-negative integer, found {found}")))?;
+    if version > STATE_FORMAT_VERSION {
+        return Err(StateError::NewerFormat {
+            path: path.to_path_buf(),
+            found: version,
+            supported: STATE_FORMAT_VERSION,
+        });
+    }
+    Ok(version)
+}
+
+/// Brings a document of format `from` up to [`STATE_FORMAT_VERSION`], one step at a time.
+fn upgrade(from: u64, mut doc: serde_json::Value) -> Result<serde_json::Value, String> {
+    if from < FIRST_STATE_FORMAT_VERSION {
+        return Err(format!(
+            "`format_version` {from} is older than any state format quikinfra wrote (the first is \
+             {FIRST_STATE_FORMAT_VERSION})"
+        ));
+    }
+    let mut version = from;
+    while version < STATE_FORMAT_VERSION {
+        let step = UPGRADES
+            .iter()
+            .find(|(step_from, _)| *step_from == version)
+            .map(|(_, step)| *step)
+            .ok_or_else(|| format!("no upgrade from state format version {version} to {}", version + 1))?;
+        doc = step(doc).map_err(|e| format!("upgrading from format version {version}: {e}"))?;
+        version += 1;
+    }
+    Ok(doc)
+}
+
+/// Decodes a document in the current layout.
+fn decode(doc: serde_json::Value) -> Result<State, String> {
+    let serde_json::Value::Object(mut fields) = doc else {
+        return Err(format!("expected a JSON object, found {}", kind(&doc)));
+    };
+    fields.remove("format_version");
+    let doc: DocIn = serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| e.to_string())?;
+    let mut resources = BTreeMap::new();
+    for (index, entry) in doc.resources.into_iter().enumerate() {
+        let (address, resource) = decode_resource(index, entry)?;
+        if resources.contains_key(&address) {
+            return Err(format!("resource `{address}` appears more than once"));
+        }
+        resources.insert(address, resource);
+    }
+    Ok(State {
+        environment: doc.environment,
+        version: StateVersion { lineage: doc.lineage, serial: doc.serial },
+        writer: doc.writer,
+        resources,
+        outputs: doc.outputs,
+    })
+}
+
+/// Decodes the resource entry at `index` of `resources`.
+fn decode_resource(index: usize, entry: serde_json::Value) -> Result<(Address, ResourceState), String> {
+    let serde_json::Value::Object(mut fields) = entry else {
+        return Err(format!("resources[{index}]: expected a JSON object, found {}", kind(&entry)));
+    };
+    let mut take_string = |key: &str| match fields.remove(key) {
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(other) => Err(format!("resources[{index}]: `{key}` must be a string, found {}", kind(&other))),
+        None => Err(format!("resources[{index}]: `{key}` is missing")),
+    };
+    let text = take_string("address")?;
+    let type_name = take_string("type")?;
+    let name = take_string("name")?;
+    let address: Address = text.parse().map_err(|e| format!("resources[{index}]: {e}"))?;
+    if type_name != address.type_name() || name != address.name() {
+        return Err(format!("resource `{address}`: `type` `{type_name}` and `name` `{name}` do not match the address"));
+    }
+    if let Some(unknown) = fields.keys().find(|key| !RESOURCE_FIELDS.contains(&key.as_str())) {
+        return Err(format!("resource `{address}`: unknown field `{unknown}`"));
+    }
+    let resource: ResourceState =
+        serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| format!("resource `{address}`: {e}"))?;
+    Ok((address, resource))
+}
+
+/// What kind of JSON value `value` is, for messages.
+fn kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::resource::Lifecycle;
+    use crate::state::DeposedObject;
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state")
+    }
+
+    /// The fixture files whose names end with `suffix`, sorted.
+    fn fixture_files(suffix: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
+            .expect("fixture directory")
+            .map(|entry| entry.expect("fixture entry").path())
+            .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(suffix)))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn fixtures_round_trip_byte_for_byte() {
+        let inputs = fixture_files(".in.json");
+        assert!(inputs.len() >= 3, "expected round-trip fixtures, found {inputs:?}");
+        for input in inputs {
+            let name = input.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
+            let output = input.with_file_name(name.replace(".in.json", ".out.json"));
+            let expected = read(&output);
+            let state = from_json(&read(&input), &input).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(to_json(&state), expected, "{name}: written form differs from {}", output.display());
+            let again = from_json(&expected, &output).unwrap_or_else(|e| panic!("{}: {e}", output.display()));
+            assert_eq!(again, state, "{name}: reading the output gives another state");
+            assert_eq!(to_json(&again), expected, "{name}: output does not round-trip");
+        }
+    }
+
+    #[test]
+    fn every_output_fixture_has_an_input() {
+        for output in fixture_files(".out.json") {
+            let name = output.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
+            let input = output.with_file_name(name.replace(".out.json", ".in.json"));
+            assert!(input.exists(), "{name} has no matching .in.json");
+        }
+    }
+
+    /// Every `corrupt-*.json` fixture with a fragment of the message it must fail with.
+    const CORRUPT: &[(&str, &str)] = &[
+        ("corrupt-address-mismatch.json", "`type` `aws_s3_bucket` and `name` `logs` do not match the address"),
+        ("corrupt-bad-address.json", "address `Bucket` must look like `type.name`"),
+        ("corrupt-duplicate-address.json", "resource `aws_s3_bucket.media` appears more than once"),
+        ("corrupt-empty.json", "the file is empty"),
+        ("corrupt-format-version-string.json", "`format_version` must be a non-negative integer, found \"1\""),
+        ("corrupt-format-version-zero.json", "`format_version` 0 is older than any state format"),
+        ("corrupt-missing-field.json", "resource `aws_s3_bucket.media`: missing field `id`"),
+        ("corrupt-missing-format-version.json", "`format_version` is missing"),
+        ("corrupt-not-object.json", "expected a JSON object, found an array"),
+        ("corrupt-truncated.json", "invalid JSON: EOF while parsing"),
+        ("corrupt-unknown-field.json", "unknown field `colour`"),
+        ("corrupt-unknown-resource-field.json", "resource `aws_s3_bucket.media`: unknown field `tags_all`"),
+        ("corrupt-wrong-type.json", "invalid type: string \"3\", expected u64"),
+    ];
+
+    #[test]
+    fn corrupt_fixtures_fail_with_clear_messages() {
+        let files = fixture_files(".json");
+        let corrupt: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("corrupt-")))
+            .collect();
+        assert_eq!(corrupt.len(), CORRUPT.len(), "every corrupt-*.json fixture needs an entry in CORRUPT");
+        for (name, fragment) in CORRUPT {
+            let path = fixtures().join(name);
+            match from_json(&read(&path), &path) {
+                Err(StateError::Corrupt { path: at, message }) => {
+                    assert_eq!(at, path);
+                    assert!(message.contains(fragment), "{name}: message `{message}` lacks `{fragment}`");
+                    assert!(message.starts_with(|c: char| !c.is_uppercase()), "{name}: `{message}` is capitalized");
+                    assert!(!message.ends_with('.'), "{name}: `{message}` ends with a period");
+                }
+                other => panic!("{name}: expected Corrupt, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn newer_format_is_refused() {
+        let path = fixtures().join("newer-format.json");
+        match from_json(&read(&path), &path) {
+            Err(StateError::NewerFormat { path: at, found, supported }) => {
+                assert_eq!((at, found, supported), (path, 99, STATE_FORMAT_VERSION));
+            }
+            other => panic!("expected NewerFormat, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn newer_format_wins_over_other_problems() {
+        // A newer layout may differ in anything; only `format_version` is read.
+        let text = r#"{"format_version": 7, "resources": {"not": "a list"}}"#;
+        assert!(matches!(from_json(text, Path::new("s.json")), Err(StateError::NewerFormat { found: 7, .. })));
+    }
+
+    fn sample_state() -> State {
+        let mut state = State::new("staging", "lin-1");
+        state.version.serial = 4;
+        state.writer = "0.1.0".into();
+        for (type_name, name) in [("b_type", "zed"), ("a_type", "beta"), ("a_type", "alpha")] {
+            let mut attributes = BTreeMap::new();
+            attributes.insert("name".to_string(), Value::from(name));
+            attributes.insert("size".to_string(), Value::from(3i64));
+            state.resources.insert(
+                Address::new(type_name, name),
+                ResourceState {
+                    provider: "sim".into(),
+                    id: format!("id-{name}"),
+                    attributes,
+                    dependencies: vec![],
+                    lifecycle: Lifecycle::default(),
+                    deposed: vec![],
+                },
+            );
+        }
+        state
+    }
+
+    #[test]
+    fn to_json_is_sorted_deterministic_and_terse() {
+        let state = sample_state();
+        let text = to_json(&state);
+        assert_eq!(text, to_json(&state.clone()));
+        assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+        assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"environment\": \"staging\",\n"));
+        let positions: Vec<usize> = ["a_type.alpha", "a_type.beta", "b_type.zed"]
+            .iter()
+            .map(|a| text.find(&format!("\"address\": \"{a}\"")).expect("address written"))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "resources not sorted: {positions:?}");
+        for absent in ["dependencies", "lifecycle", "deposed"] {
+            assert!(!text.contains(absent), "default `{absent}` written:\n{text}");
+        }
+        assert_eq!(from_json(&text, Path::new("s.json")).expect("reads back"), state);
+    }
+
+    #[test]
+    fn resource_fields_match_what_resource_state_writes() {
+        let resource = ResourceState {
+            provider: "sim".into(),
+            id: "i".into(),
+            attributes: BTreeMap::new(),
+            dependencies: vec![Address::new("a", "b")],
+            lifecycle: Lifecycle { prevent_destroy: true, ..Lifecycle::default() },
+            deposed: vec![DeposedObject { id: "old".into(), attributes: BTreeMap::new() }],
+        };
+        let json = serde_json::to_value(&resource).expect("serializes");
+        let written: BTreeSet<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
+        let known: BTreeSet<&str> = RESOURCE_FIELDS.iter().copied().collect();
+        assert_eq!(written, known, "ResourceState changed: update RESOURCE_FIELDS and bump STATE_FORMAT_VERSION");
+    }
+
+    #[test]
+    fn upgrade_refuses_versions_before_the_first() {
+        let err = upgrade(0, serde_json::json!({})).expect_err("version 0 never existed");
+        assert!(err.contains("older than any state format"), "{err}");
+        let current = serde_json::json!({"format_version": STATE_FORMAT_VERSION});
+        assert_eq!(upgrade(STATE_FORMAT_VERSION, current.clone()), Ok(current));
+    }
+
+    /// The versions from `first` up to (not including) `current` without exactly one step, and
+    /// the steps from versions outside that range.
+    fn step_problems(first: u64, current: u64, steps: &[(u64, UpgradeStep)]) -> Vec<u64> {
+        let older = |v: u64| v >= first && v < current;
+        let missing = (first..current).filter(|v| steps.iter().filter(|(from, _)| from == v).count() != 1);
+        let stray = steps.iter().map(|(from, _)| *from).filter(|v| !older(*v));
+        missing.chain(stray).collect()
+    }
+
+    #[test]
+    fn every_older_version_has_an_upgrade_step() {
+        assert_eq!(step_problems(FIRST_STATE_FORMAT_VERSION, STATE_FORMAT_VERSION, UPGRADES), Vec::<u64>::new());
+        let step: UpgradeStep = Ok;
+        assert_eq!(step_problems(1, 4, &[(1, step), (3, step), (4, step)]), vec![2, 4]);
+    }
+}

@@ -1,1 +1,1019 @@
-//! (being written)
+//! [`LocalBackend`]: state kept on the local file system, the default [`StateBackend`].
+//!
+//! Under the state directory (`.quikinfra` unless the CLI says otherwise), environment `staging`
+//! has:
+//!
+//! - `staging/state.json`: the state, in the form [`file`](super::file) defines;
+//! - `staging/state.json.backup`: the state as it was before the last write;
+//! - `staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON.
+//!
+//! # Writes
+//!
+//! A write is a compare-and-swap on the stored [`StateVersion`], then an atomic replace: the new
+//! state goes to a uniquely named temporary file in the same directory, is synced, the current
+//! file is hard-linked to become the backup (no copy), the temporary file is renamed over
+//! `state.json` and the directory is synced. A reader therefore sees the old or the new state,
+//! never a mix, and a crash leaves at worst a stray temporary file. Writes run after every apply
+//! operation, so finding the stored version is cheap: when the file's identity (device, inode,
+//! size, modification and change times) is what this instance last wrote or read, the version
+//! it recorded then is used; otherwise only the header fields are decoded. Any file the full
+//! reader would refuse (corrupt, newer format) makes the write fail and stays untouched.
+//!
+//! The compare and the replace are one step within a process (a mutex covers both), not across
+//! processes: the state lock is what serializes writers of different processes; the
+//! compare-and-swap catches a writer whose view is stale (one that lost its lock to expiry, or
+//! skipped locking). Another writer's replace always changes the inode; an edit in place changes
+//! the file times, except on file systems with coarse timestamps when it keeps the size and
+//! lands within the same clock tick as this instance's write, which no quikinfra does.
+//!
+//! # Locks
+//!
+//! A lock file appears atomically with its full content: [`LockInfo`] is written to a temporary
+//! file, synced, and hard-linked to `state.lock`, which fails if a lock already exists. Every
+//! change to an existing lock (takeover after expiry, renewal, unlock, force-unlock) first
+//! takes a short-lived guard for that lock's id, `state.lock.<hash of id>.guard`, created with
+//! `create_new`, then re-reads the lock and acts only if it still has that id. Since a lock file
+//! only ever appears where none is, and only the guard holder for its id changes it, racing
+//! takers cannot both win, and a slow taker can never remove a lock that replaced the expired
+//! one it saw. A guard older than 30 seconds was left by a crashed process and is removed.
+//!
+//! A lock file that cannot be decoded counts as live: it is reported as held by an unknown
+//! holder with id `unreadable-<first 16 hex digits of the SHA-256 of its bytes>`, which
+//! `force-unlock` accepts.
+//!
+//! # I/O
+//!
+//! The async methods use plain synchronous `std::fs`: state and lock files are small, and the
+//! callers run on a multi-threaded runtime, so a short blocking call is cheaper than a hop to a
+//! blocking thread. Only waiting for a guard sleeps asynchronously.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::backend::{LockInfo, LockRequest, StateBackend, StateError, describe_version};
+use super::file::{self, STATE_FORMAT_VERSION};
+use super::{State, StateVersion};
+
+const STATE_FILE: &str = "state.json";
+const BACKUP_FILE: &str = "state.json.backup";
+const LOCK_FILE: &str = "state.lock";
+
+/// How often [`LocalBackend::lock`] retries when the lock file changes under it.
+const LOCK_ATTEMPTS: usize = 8;
+/// How often a guard is tried before giving up (with a short random sleep between tries).
+const GUARD_ATTEMPTS: usize = 100;
+/// A guard is held for a few file operations; one this old was left by a crashed process.
+const GUARD_STALE: Duration = Duration::from_secs(30);
+
+/// State in `<root>/<environment>/state.json`, with its backup and lock file beside it.
+pub struct LocalBackend {
+    dir: PathBuf,
+    environment: String,
+    /// What this instance last wrote or read: the state file's identity then, and its version.
+    known: Mutex<Option<Known>>,
+}
+
+/// A state file version as last seen by this instance.
+#[derive(Clone, Debug)]
+struct Known {
+    stamp: Stamp,
+    version: StateVersion,
+}
+
+/// The identity of a file's content: equal stamps mean the file was not replaced or modified.
+///
+/// Every write replaces the file by rename (a new inode); an edit in place changes the change
+/// time, which no program can set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    dev: u64,
+    #[cfg(unix)]
+    ino: u64,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(not(unix))]
+    created: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            dev: meta.dev(),
+            #[cfg(unix)]
+            ino: meta.ino(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            #[cfg(not(unix))]
+            created: meta.created().ok(),
+        }
+    }
+}
+
+/// The few fields a write needs from the stored file; the rest is skipped unparsed.
+#[derive(Deserialize)]
+struct Header {
+    format_version: Option<serde_json::Value>,
+    environment: Option<serde_json::Value>,
+    lineage: Option<serde_json::Value>,
+    serial: Option<serde_json::Value>,
+}
+
+/// An exclusive right to change the lock with one id; released (file removed) on drop.
+struct Guard {
+    path: PathBuf,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // A leftover guard is cleaned up by the next taker once stale.
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl LocalBackend {
+    /// The backend for `environment` under the state directory `root`.
+    pub fn new(root: impl Into<PathBuf>, environment: &str) -> Self {
+        Self { dir: root.into().join(environment), environment: environment.to_string(), known: Mutex::new(None) }
+    }
+
+    /// `<root>/<environment>/state.json`.
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join(STATE_FILE)
+    }
+
+    /// `<root>/<environment>/state.json.backup`: the state before the last write.
+    pub fn backup_path(&self) -> PathBuf {
+        self.dir.join(BACKUP_FILE)
+    }
+
+    /// `<root>/<environment>/state.lock`.
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join(LOCK_FILE)
+    }
+
+    fn known(&self) -> MutexGuard<'_, Option<Known>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn create_dir(&self) -> Result<(), StateError> {
+        fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))
+    }
+
+    /// Decodes a whole state file and checks it belongs to this environment.
+    fn decode(&self, path: &Path, bytes: Vec<u8>) -> Result<State, StateError> {
+        let text = String::from_utf8(bytes).map_err(|e| StateError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("the file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        })?;
+        let state = file::from_json(&text, path)?;
+        self.check_environment(path, &state.environment)?;
+        Ok(state)
+    }
+
+    fn check_environment(&self, path: &Path, found: &str) -> Result<(), StateError> {
+        if found == self.environment {
+            Ok(())
+        } else {
+            Err(StateError::WrongEnvironment {
+                path: path.to_path_buf(),
+                expected: self.environment.clone(),
+                found: found.to_string(),
+            })
+        }
+    }
+
+    /// The version of the stored state (`None`: no file), from `known` when the file is still
+    /// the one recorded there, else from the file's header; updates `known`.
+    fn stored_version(&self, known: &mut Option<Known>) -> Result<Option<StateVersion>, StateError> {
+        let path = self.state_path();
+        let meta = match fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                *known = None;
+                return Ok(None);
+            }
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        if let Some(k) = known.as_ref()
+            && k.stamp == Stamp::of(&meta)
+        {
+            return Ok(Some(k.version.clone()));
+        }
+        *known = None;
+        let Some((stamp, bytes)) = read_file(&path)? else { return Ok(None) };
+        let version = match self.header_version(&path, &bytes)? {
+            Some(version) => version,
+            None => self.decode(&path, bytes)?.version,
+        };
+        *known = Some(Known { stamp, version: version.clone() });
+        Ok(Some(version))
+    }
+
+    /// The version from the header fields alone, without decoding resources; `None` when the
+    /// full reader must decide (malformed document, older format), so errors read the same.
+    fn header_version(&self, path: &Path, bytes: &[u8]) -> Result<Option<StateVersion>, StateError> {
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Ok(None);
+        }
+        let Ok(header) = serde_json::from_slice::<Header>(bytes) else { return Ok(None) };
+        if file::check_format_version(header.format_version.as_ref(), path)? < STATE_FORMAT_VERSION {
+            return Ok(None);
+        }
+        let field = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).map(str::to_string);
+        let (Some(environment), Some(lineage), Some(serial)) =
+            (field(&header.environment), field(&header.lineage), header.serial.as_ref().and_then(|v| v.as_u64()))
+        else {
+            return Ok(None);
+        };
+        self.check_environment(path, &environment)?;
+        Ok(Some(StateVersion { lineage, serial }))
+    }
+
+    /// Keeps the current state file as the backup (a hard link, no copy), then renames `temp`
+    /// over the state file and syncs the directory.
+    fn replace(&self, temp: &Path, keep_backup: bool) -> Result<(), StateError> {
+        let state_path = self.state_path();
+        if keep_backup {
+            let backup_path = self.backup_path();
+            let backup_temp = self.dir.join(unique_name(BACKUP_FILE));
+            if fs::hard_link(&state_path, &backup_temp).is_err() {
+                // A file system without hard links: copy instead.
+                fs::copy(&state_path, &backup_temp).map_err(io_error(&backup_path))?;
+            }
+            if let Err(e) = fs::rename(&backup_temp, &backup_path) {
+                let _ = fs::remove_file(&backup_temp);
+                return Err(io_error(&backup_path)(e));
+            }
+        }
+        fs::rename(temp, &state_path).map_err(io_error(&state_path))?;
+        sync_dir(&self.dir)
+    }
+
+    /// The current lock at `path`, if any; an undecodable one as [`unreadable_lock`] says.
+    fn read_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        let path = self.lock_path();
+        let Some((_, bytes)) = read_file(&path)? else { return Ok(None) };
+        Ok(Some(serde_json::from_slice(&bytes).unwrap_or_else(|e| unreadable_lock(&path, &bytes, &e.to_string()))))
+    }
+
+    /// Makes `info` the lock unless one exists; `false` when one does.
+    fn publish_lock(&self, info: &LockInfo) -> Result<bool, StateError> {
+        let lock_path = self.lock_path();
+        let (temp, _) = write_temp(&self.dir, LOCK_FILE, &lock_json(info))?;
+        let published = publish(&temp, &lock_path).map_err(io_error(&lock_path))?;
+        if published {
+            sync_dir(&self.dir)?;
+        }
+        Ok(published)
+    }
+
+    /// The guard file for the lock whose id is `id` (hashed: ids come from files).
+    fn guard_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{LOCK_FILE}.{}.guard", hex(&Sha256::digest(id.as_bytes())[..8])))
+    }
+
+    /// Waits for the exclusive right to change the lock whose id is `id`.
+    async fn guard(&self, id: &str) -> Result<Guard, StateError> {
+        let path = self.guard_path(id);
+        for _ in 0..GUARD_ATTEMPTS {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Ok(Guard { path }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > GUARD_STALE);
+                    if stale {
+                        let _ = fs::remove_file(&path);
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(fastrand::u64(2..=15))).await;
+                    }
+                }
+                Err(e) => return Err(io_error(&path)(e)),
+            }
+        }
+        Err(StateError::Io { path, source: io::Error::other("another run kept changing the lock; try again") })
+    }
+
+    /// Takes the guard for lock `id` once the lock file holds it, and checks it still does
+    /// with the guard held; fails with `LockMismatch` when it does not.
+    async fn guard_current(&self, id: &str) -> Result<(Guard, LockInfo), StateError> {
+        check_lock_id(id, self.read_lock()?)?;
+        let guard = self.guard(id).await?;
+        let current = check_lock_id(id, self.read_lock()?)?;
+        Ok((guard, current))
+    }
+
+    /// Removes the lock if it still has id `id` (and, with `only_expired`, is still expired:
+    /// its holder may have renewed it meanwhile); otherwise fails with `LockMismatch`.
+    async fn remove_lock(&self, id: &str, only_expired: bool) -> Result<(), StateError> {
+        let (_guard, current) = self.guard_current(id).await?;
+        if only_expired && !current.is_expired(SystemTime::now()) {
+            return Err(StateError::Locked(current));
+        }
+        let lock_path = self.lock_path();
+        fs::remove_file(&lock_path).map_err(io_error(&lock_path))?;
+        sync_dir(&self.dir)
+    }
+}
+
+#[async_trait]
+impl StateBackend for LocalBackend {
+    fn describe(&self) -> String {
+        format!("local file {}", self.state_path().display())
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        let path = self.state_path();
+        let Some((stamp, bytes)) = read_file(&path)? else {
+            *self.known() = None;
+            return Ok(None);
+        };
+        let state = self.decode(&path, bytes)?;
+        *self.known() = Some(Known { stamp, version: state.version.clone() });
+        Ok(Some(state))
+    }
+
+    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
+        self.check_environment(&self.state_path(), &state.environment)?;
+        // Held to the end: within this instance, compare and replace are one step.
+        let mut known = self.known();
+        let stored = self.stored_version(&mut known)?;
+        if stored.as_ref() != expected {
+            return Err(StateError::Conflict {
+                expected: describe_version(expected),
+                found: describe_version(stored.as_ref()),
+            });
+        }
+        self.create_dir()?;
+        let (temp, temp_file) = write_temp(&self.dir, STATE_FILE, file::to_json(state).as_bytes())?;
+        if let Err(e) = self.replace(&temp, stored.is_some()) {
+            let _ = fs::remove_file(&temp);
+            *known = None;
+            return Err(e);
+        }
+        // The open handle is the file now named state.json, whatever happens to that name.
+        *known =
+            temp_file.metadata().ok().map(|meta| Known { stamp: Stamp::of(&meta), version: state.version.clone() });
+        Ok(())
+    }
+
+    async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
+        self.create_dir()?;
+        let info = LockInfo::new(request);
+        let mut last = None;
+        for _ in 0..LOCK_ATTEMPTS {
+            if self.publish_lock(&info)? {
+                return Ok(info);
+            }
+            let Some(current) = self.read_lock()? else { continue };
+            if !current.is_expired(SystemTime::now()) {
+                return Err(StateError::Locked(current));
+            }
+            // Expired: remove it, unless someone else got there first, then try again.
+            match self.remove_lock(&current.id, true).await {
+                Ok(()) | Err(StateError::LockMismatch { .. }) => {}
+                Err(StateError::Locked(renewed)) => return Err(StateError::Locked(renewed)),
+                Err(e) => return Err(e),
+            }
+            last = Some(current);
+        }
+        match self.read_lock()?.or(last) {
+            Some(current) => Err(StateError::Locked(current)),
+            None => Err(StateError::Io {
+                path: self.lock_path(),
+                source: io::Error::other(format!(
+                    "the lock file kept changing; gave up after {LOCK_ATTEMPTS} attempts"
+                )),
+            }),
+        }
+    }
+
+    async fn renew(&self, lock: &LockInfo, ttl: Duration) -> Result<LockInfo, StateError> {
+        let (_guard, _) = self.guard_current(&lock.id).await?;
+        let renewed = LockInfo {
+            expires: humantime::format_rfc3339_seconds(SystemTime::now() + ttl).to_string(),
+            ..lock.clone()
+        };
+        let lock_path = self.lock_path();
+        let (temp, _) = write_temp(&self.dir, LOCK_FILE, &lock_json(&renewed))?;
+        if let Err(e) = fs::rename(&temp, &lock_path) {
+            let _ = fs::remove_file(&temp);
+            return Err(io_error(&lock_path)(e));
+        }
+        sync_dir(&self.dir)?;
+        Ok(renewed)
+    }
+
+    async fn unlock(&self, lock: &LockInfo) -> Result<(), StateError> {
+        self.remove_lock(&lock.id, false).await
+    }
+
+    async fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        self.remove_lock(id, false).await
+    }
+
+    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        self.read_lock()
+    }
+}
+
+/// `current` if it is the lock with id `id`, else `LockMismatch`.
+fn check_lock_id(id: &str, current: Option<LockInfo>) -> Result<LockInfo, StateError> {
+    match current {
+        Some(current) if current.id == id => Ok(current),
+        other => Err(StateError::LockMismatch {
+            given: id.to_string(),
+            current: other.map_or_else(|| "none".to_string(), |l| l.id.clone()),
+        }),
+    }
+}
+
+/// What a lock file that cannot be decoded stands for: a live lock of an unknown holder, whose
+/// id is derived from the file's bytes so `force-unlock` can name it.
+fn unreadable_lock(path: &Path, bytes: &[u8], reason: &str) -> LockInfo {
+    let created = fs::metadata(path)
+        .and_then(|m| m.modified())
+        .map_or_else(|_| "an unknown time".to_string(), |t| humantime::format_rfc3339_seconds(t).to_string());
+    LockInfo {
+        id: format!("unreadable-{}", hex(&Sha256::digest(bytes)[..8])),
+        holder: format!("an unknown holder (lock file {} is unreadable: {reason})", path.display()),
+        operation: "unknown".to_string(),
+        created,
+        expires: "never".to_string(),
+    }
+}
+
+fn lock_json(info: &LockInfo) -> Vec<u8> {
+    // Cannot fail: LockInfo is a struct of strings.
+    let mut json = serde_json::to_vec_pretty(info).expect("a lock always serializes to JSON");
+    json.push(b'\n');
+    json
+}
+
+/// The file's identity (taken before reading, so any later change shows) and bytes; `None`
+/// when there is no file.
+fn read_file(path: &Path) -> Result<Option<(Stamp, Vec<u8>)>, StateError> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(path)(e)),
+    };
+    let stamp = Stamp::of(&file.metadata().map_err(io_error(path))?);
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.len).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(io_error(path))?;
+    Ok(Some((stamp, bytes)))
+}
+
+/// `<name>.<random>.tmp`: a temporary name no other writer uses.
+fn unique_name(name: &str) -> String {
+    format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple())
+}
+
+/// Writes `bytes` to a new uniquely named file in `dir` and syncs it; returns its path and the
+/// still open file.
+fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<(PathBuf, File), StateError> {
+    let path = dir.join(unique_name(name));
+    let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(io_error(&path))?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        let _ = fs::remove_file(&path);
+        return Err(io_error(&path)(e));
+    }
+    Ok((path, file))
+}
+
+/// Makes the complete file `src` appear at `dst` unless something is there already (`false`);
+/// removes `src` either way.
+fn publish(src: &Path, dst: &Path) -> io::Result<bool> {
+    let result = match fs::hard_link(src, dst) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        // A file system without hard links: create exclusively and copy.
+        Err(_) => fs::read(src).and_then(|bytes| match OpenOptions::new().write(true).create_new(true).open(dst) {
+            Ok(mut file) => file.write_all(&bytes).and_then(|()| file.sync_all()).map(|()| true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }),
+    };
+    let _ = fs::remove_file(src);
+    result
+}
+
+/// Syncs a directory so renames and new names in it are durable.
+fn sync_dir(dir: &Path) -> Result<(), StateError> {
+    #[cfg(unix)]
+    {
+        let result = File::open(dir).and_then(|d| d.sync_all());
+        match result {
+            // Some file systems cannot sync a directory; the file data is synced already.
+            Err(e) if !matches!(e.kind(), io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported) => {
+                return Err(io_error(dir)(e));
+            }
+            _ => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> StateError + '_ {
+    move |source| StateError::Io { path: path.to_path_buf(), source }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::addr::Address;
+    use crate::state::ResourceState;
+    use crate::value::Value;
+
+    const ENV: &str = "staging";
+
+    fn sample(serial: u64, bucket: &str) -> State {
+        let mut state = State::new(ENV, "lineage-1");
+        state.version.serial = serial;
+        state.resources.insert(
+            Address::new("aws_s3_bucket", "media"),
+            ResourceState {
+                provider: "aws".into(),
+                id: bucket.into(),
+                attributes: BTreeMap::from([("bucket".to_string(), Value::from(bucket))]),
+                dependencies: vec![],
+                lifecycle: Default::default(),
+                deposed: vec![],
+            },
+        );
+        state
+    }
+
+    fn request(operation: &str, ttl: Duration) -> LockRequest {
+        LockRequest { operation: operation.into(), ttl }
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// The names in the environment's directory.
+    fn listing(backend: &LocalBackend) -> BTreeSet<String> {
+        fs::read_dir(&backend.dir)
+            .map(|entries| entries.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    fn names(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn bytes(path: &Path) -> Vec<u8> {
+        fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// Writes a lock file by hand, as another process (or a crashed one) would have left it.
+    fn write_lock_file(backend: &LocalBackend, id: &str, expires: &str) -> LockInfo {
+        let info = LockInfo {
+            id: id.into(),
+            holder: "someone@elsewhere (pid 1)".into(),
+            operation: "apply".into(),
+            created: "2001-01-01T00:00:00Z".into(),
+            expires: expires.into(),
+        };
+        fs::create_dir_all(&backend.dir).expect("dir");
+        fs::write(backend.lock_path(), lock_json(&info)).expect("lock file");
+        info
+    }
+
+    #[test]
+    fn paths_and_description() {
+        let backend = LocalBackend::new("/tmp/qi", ENV);
+        assert_eq!(backend.state_path(), Path::new("/tmp/qi/staging/state.json"));
+        assert_eq!(backend.backup_path(), Path::new("/tmp/qi/staging/state.json.backup"));
+        assert_eq!(backend.lock_path(), Path::new("/tmp/qi/staging/state.lock"));
+        assert_eq!(backend.describe(), "local file /tmp/qi/staging/state.json");
+    }
+
+    #[tokio::test]
+    async fn read_of_missing_state_is_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        assert_eq!(backend.read().await.expect("read"), None);
+        assert!(!backend.state_path().exists());
+    }
+
+    #[tokio::test]
+    async fn write_then_read_round_trips() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let state = sample(1, "media-1");
+        backend.write(&state, None).await.expect("first write");
+        assert_eq!(backend.read().await.expect("read"), Some(state.clone()));
+        assert_eq!(bytes(&backend.state_path()), file::to_json(&state).into_bytes());
+        assert_eq!(listing(&backend), names(&["state.json"]), "no backup of nothing, no temporary files left");
+        let fresh = LocalBackend::new(dir.path(), ENV);
+        assert_eq!(fresh.read().await.expect("read"), Some(state));
+    }
+
+    #[tokio::test]
+    async fn second_write_keeps_the_first_as_backup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let first = sample(1, "media-1");
+        let second = sample(2, "media-2");
+        backend.write(&first, None).await.expect("first write");
+        backend.write(&second, Some(&first.version)).await.expect("second write");
+        assert_eq!(backend.read().await.expect("read"), Some(second.clone()));
+        assert_eq!(bytes(&backend.backup_path()), file::to_json(&first).into_bytes());
+        assert_eq!(listing(&backend), names(&["state.json", "state.json.backup"]));
+        // A third write, expected version from the cache, moves the backup along.
+        let third = sample(3, "media-3");
+        backend.write(&third, Some(&second.version)).await.expect("third write");
+        assert_eq!(bytes(&backend.backup_path()), file::to_json(&second).into_bytes());
+    }
+
+    #[tokio::test]
+    async fn stale_expected_version_conflicts_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let first = sample(1, "media-1");
+        let second = sample(2, "media-2");
+        backend.write(&first, None).await.expect("first write");
+        backend.write(&second, Some(&first.version)).await.expect("second write");
+        let before = bytes(&backend.state_path());
+        let backup_before = bytes(&backend.backup_path());
+        match backend.write(&sample(2, "stale"), Some(&first.version)).await {
+            Err(StateError::Conflict { expected, found }) => {
+                assert_eq!(expected, "lineage lineage-1 serial 1");
+                assert_eq!(found, "lineage lineage-1 serial 2");
+            }
+            other => panic!("expected Conflict, got {other:?}"),
+        }
+        let err = backend.write(&sample(1, "fresh"), None).await.expect_err("state exists");
+        assert!(matches!(&err, StateError::Conflict { expected, .. } if expected == "no state"), "{err:?}");
+        assert_eq!(bytes(&backend.state_path()), before);
+        assert_eq!(bytes(&backend.backup_path()), backup_before);
+        assert_eq!(listing(&backend), names(&["state.json", "state.json.backup"]));
+    }
+
+    #[tokio::test]
+    async fn write_by_another_instance_invalidates_the_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ours = LocalBackend::new(dir.path(), ENV);
+        let theirs = LocalBackend::new(dir.path(), ENV);
+        let first = sample(1, "media-1");
+        ours.write(&first, None).await.expect("our write");
+        let read = theirs.read().await.expect("their read").expect("state");
+        let second = sample(2, "theirs");
+        theirs.write(&second, Some(&read.version)).await.expect("their write");
+        // Our cache still says serial 1; the file's identity says otherwise.
+        let err = ours.write(&sample(2, "ours"), Some(&first.version)).await.expect_err("stale");
+        assert!(matches!(&err, StateError::Conflict { found, .. } if found == "lineage lineage-1 serial 2"), "{err}");
+        assert_eq!(bytes(&ours.state_path()), file::to_json(&second).into_bytes());
+        // Once we read their version, our write goes through.
+        let now = ours.read().await.expect("read").expect("state");
+        ours.write(&sample(3, "ours"), Some(&now.version)).await.expect("write after read");
+    }
+
+    #[tokio::test]
+    async fn edit_in_place_invalidates_the_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let first = sample(1, "media-1");
+        backend.write(&first, None).await.expect("write");
+        // Same length, same inode, another serial: only the file times tell. Wait out the
+        // clock tick of coarse file timestamps (older kernels) first.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let edited = file::to_json(&first).replace("\"serial\": 1,", "\"serial\": 7,");
+        fs::OpenOptions::new()
+            .write(true)
+            .open(backend.state_path())
+            .and_then(|mut f| f.write_all(edited.as_bytes()))
+            .expect("edit in place");
+        let err = backend.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("edited");
+        assert!(matches!(&err, StateError::Conflict { found, .. } if found.ends_with("serial 7")), "{err}");
+    }
+
+    #[tokio::test]
+    async fn corrupt_state_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let first = sample(1, "media-1");
+        backend.write(&first, None).await.expect("write");
+        let text = file::to_json(&first);
+        let truncated = &text.as_bytes()[..text.len() / 2];
+        fs::write(backend.state_path(), truncated).expect("truncate");
+        for backend in [&backend, &LocalBackend::new(dir.path(), ENV)] {
+            let err = backend.read().await.expect_err("truncated");
+            assert!(matches!(&err, StateError::Corrupt { message, .. } if message.contains("EOF")), "{err}");
+            assert_eq!(bytes(&backend.state_path()), truncated);
+            let err = backend.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("truncated");
+            assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+            assert_eq!(bytes(&backend.state_path()), truncated);
+        }
+        assert_eq!(listing(&backend), names(&["state.json"]));
+        fs::write(backend.state_path(), [b'{', 0xff, b'}']).expect("binary");
+        let err = backend.read().await.expect_err("not UTF-8");
+        assert!(matches!(&err, StateError::Corrupt { message, .. } if message.contains("UTF-8")), "{err}");
+    }
+
+    #[tokio::test]
+    async fn newer_format_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 1,", "\"format_version\": 99,");
+        fs::create_dir_all(&backend.dir).expect("dir");
+        fs::write(backend.state_path(), &newer).expect("newer state");
+        let err = backend.read().await.expect_err("newer");
+        assert!(matches!(err, StateError::NewerFormat { found: 99, supported: STATE_FORMAT_VERSION, .. }), "{err}");
+        let version = StateVersion { lineage: "lineage-1".into(), serial: 1 };
+        let err = backend.write(&sample(2, "media-2"), Some(&version)).await.expect_err("newer");
+        assert!(matches!(err, StateError::NewerFormat { found: 99, .. }), "{err}");
+        assert_eq!(bytes(&backend.state_path()), newer.into_bytes());
+        assert_eq!(listing(&backend), names(&["state.json"]));
+    }
+
+    #[tokio::test]
+    async fn other_environment_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let mut prod = sample(1, "media-1");
+        prod.environment = "prod".into();
+        let err = backend.write(&prod, None).await.expect_err("prod state into staging");
+        assert!(matches!(&err, StateError::WrongEnvironment { found, .. } if found == "prod"), "{err}");
+        assert!(!backend.state_path().exists());
+        fs::create_dir_all(&backend.dir).expect("dir");
+        fs::write(backend.state_path(), file::to_json(&prod)).expect("copied by hand");
+        let err = backend.read().await.expect_err("prod file");
+        assert!(
+            matches!(&err, StateError::WrongEnvironment { expected, found, .. } if expected == ENV && found == "prod")
+        );
+        let err = backend.write(&sample(2, "media-2"), Some(&prod.version)).await.expect_err("prod file");
+        assert!(matches!(err, StateError::WrongEnvironment { .. }), "{err}");
+        assert_eq!(bytes(&backend.state_path()), file::to_json(&prod).into_bytes());
+    }
+
+    /// Runs `lock` from `tasks` tasks on two backends of the same directory at once.
+    async fn lock_race(dir: &Path, tasks: usize) -> Vec<Result<LockInfo, StateError>> {
+        let backends = [Arc::new(LocalBackend::new(dir, ENV)), Arc::new(LocalBackend::new(dir, ENV))];
+        let start = Arc::new(tokio::sync::Barrier::new(tasks));
+        let handles: Vec<_> = (0..tasks)
+            .map(|i| {
+                let backend = backends[i % 2].clone();
+                let start = start.clone();
+                tokio::spawn(async move {
+                    start.wait().await;
+                    backend.lock(&request(&format!("apply-{i}"), HOUR)).await
+                })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for handle in handles {
+            results.push(handle.await.expect("task"));
+        }
+        results
+    }
+
+    /// Checks exactly one racer won and every other one was told who did.
+    fn assert_one_winner(results: Vec<Result<LockInfo, StateError>>) -> LockInfo {
+        let (won, lost): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+        assert_eq!(won.len(), 1, "winners: {won:?}");
+        let winner = won.into_iter().next().and_then(Result::ok).expect("one winner");
+        for loser in lost {
+            match loser {
+                Err(StateError::Locked(info)) => {
+                    assert_eq!(info, winner);
+                    let shown = StateError::Locked(info).to_string();
+                    assert!(shown.contains(&winner.holder), "{shown}");
+                    assert!(shown.contains(&format!("`{}`", winner.operation)), "{shown}");
+                    assert!(shown.contains(&format!("force-unlock {}", winner.id)), "{shown}");
+                }
+                other => panic!("expected Locked, got {other:?}"),
+            }
+        }
+        winner
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_lockers_have_exactly_one_winner() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        for _ in 0..5 {
+            let winner = assert_one_winner(lock_race(dir.path(), 16).await);
+            assert_eq!(backend.current_lock().await.expect("current"), Some(winner.clone()));
+            assert_eq!(listing(&backend), names(&["state.lock"]), "no temporary or guard files left");
+            backend.unlock(&winner).await.expect("unlock");
+        }
+    }
+
+    #[tokio::test]
+    async fn expired_lock_is_taken_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let stale = write_lock_file(&backend, "crashed-run", "2001-01-01T00:00:10Z");
+        let lock = backend.lock(&request("apply", HOUR)).await.expect("takes over the expired lock");
+        assert_ne!(lock.id, stale.id);
+        assert_eq!(backend.current_lock().await.expect("current"), Some(lock));
+        assert_eq!(listing(&backend), names(&["state.lock"]));
+    }
+
+    #[tokio::test]
+    async fn zero_ttl_lock_expires() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let first = backend.lock(&request("plan", Duration::ZERO)).await.expect("first lock");
+        // Expiry has one-second resolution: wait until it is surely past.
+        while !first.is_expired(SystemTime::now()) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let second = backend.lock(&request("apply", HOUR)).await.expect("takes over");
+        assert_ne!(second.id, first.id);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn expired_lock_has_exactly_one_taker_among_racers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        for round in 0..5 {
+            let stale = write_lock_file(&backend, &format!("crashed-run-{round}"), "2001-01-01T00:00:10Z");
+            let winner = assert_one_winner(lock_race(dir.path(), 16).await);
+            assert_ne!(winner.id, stale.id);
+            assert_eq!(backend.current_lock().await.expect("current"), Some(winner));
+            assert_eq!(listing(&backend), names(&["state.lock"]), "no temporary or guard files left");
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_taker_never_removes_the_lock_that_replaced_the_expired_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        // It saw `crashed-run` expired; by the time it acts, a new lock is there.
+        let fresh = backend.lock(&request("apply", HOUR)).await.expect("lock");
+        let err = backend.remove_lock("crashed-run", true).await.expect_err("not the lock it saw");
+        assert!(matches!(&err, StateError::LockMismatch { current, .. } if *current == fresh.id), "{err}");
+        // It saw `slow-run` expired; by the time it acts, its holder has renewed it.
+        let renewed = write_lock_file(&backend, "slow-run", "2999-01-01T00:00:00Z");
+        let err = backend.remove_lock("slow-run", true).await.expect_err("renewed meanwhile");
+        assert!(matches!(&err, StateError::Locked(info) if *info == renewed), "{err}");
+        assert_eq!(backend.current_lock().await.expect("current"), Some(renewed));
+    }
+
+    #[tokio::test]
+    async fn a_held_guard_keeps_others_from_changing_the_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let held = backend.lock(&request("apply", HOUR)).await.expect("lock");
+        // Another process is in the middle of changing this lock.
+        File::create(backend.guard_path(&held.id)).expect("guard");
+        let err = backend.force_unlock(&held.id).await.expect_err("guard held");
+        assert!(matches!(&err, StateError::Io { source, .. } if source.to_string().contains("try again")), "{err}");
+        assert_eq!(backend.current_lock().await.expect("current"), Some(held.clone()));
+        fs::remove_file(backend.guard_path(&held.id)).expect("guard released");
+        backend.force_unlock(&held.id).await.expect("force-unlock");
+    }
+
+    #[tokio::test]
+    async fn live_lock_is_never_taken_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ours = LocalBackend::new(dir.path(), ENV);
+        let theirs = LocalBackend::new(dir.path(), ENV);
+        let held = theirs.lock(&request("apply", HOUR)).await.expect("lock");
+        for _ in 0..3 {
+            match ours.lock(&request("plan", HOUR)).await {
+                Err(StateError::Locked(info)) => assert_eq!(info, held),
+                other => panic!("expected Locked, got {other:?}"),
+            }
+        }
+        // A lock expiring far in the future written by hand is just as live.
+        let far = write_lock_file(&ours, "long-run", "2999-01-01T00:00:00Z");
+        assert!(matches!(ours.lock(&request("plan", HOUR)).await, Err(StateError::Locked(info)) if info == far));
+        assert_eq!(ours.current_lock().await.expect("current"), Some(far));
+    }
+
+    #[tokio::test]
+    async fn unlock_releases_the_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let lock = backend.lock(&request("apply", HOUR)).await.expect("lock");
+        backend.unlock(&lock).await.expect("unlock");
+        assert_eq!(backend.current_lock().await.expect("current"), None);
+        let err = backend.unlock(&lock).await.expect_err("already released");
+        assert!(matches!(&err, StateError::LockMismatch { current, .. } if current == "none"), "{err}");
+        let again = backend.lock(&request("plan", HOUR)).await.expect("lock again");
+        assert_ne!(again.id, lock.id);
+    }
+
+    #[tokio::test]
+    async fn force_unlock_needs_the_current_id() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ours = LocalBackend::new(dir.path(), ENV);
+        let held = LocalBackend::new(dir.path(), ENV).lock(&request("apply", HOUR)).await.expect("lock");
+        match ours.force_unlock("not-the-id").await {
+            Err(StateError::LockMismatch { given, current }) => {
+                assert_eq!((given.as_str(), current), ("not-the-id", held.id.clone()))
+            }
+            other => panic!("expected LockMismatch, got {other:?}"),
+        }
+        assert_eq!(ours.current_lock().await.expect("current"), Some(held.clone()));
+        ours.force_unlock(&held.id).await.expect("force-unlock");
+        assert_eq!(ours.current_lock().await.expect("current"), None);
+        let err = ours.force_unlock(&held.id).await.expect_err("nothing to unlock");
+        assert!(matches!(&err, StateError::LockMismatch { current, .. } if current == "none"), "{err}");
+        assert_eq!(listing(&ours), BTreeSet::new());
+    }
+
+    #[tokio::test]
+    async fn unlock_after_takeover_is_refused_and_keeps_the_new_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let slow = LocalBackend::new(dir.path(), ENV);
+        let other = LocalBackend::new(dir.path(), ENV);
+        let mine = slow.lock(&request("apply", HOUR)).await.expect("lock");
+        // Time passes without renewal: the lock expires.
+        write_lock_file(&slow, &mine.id, "2001-01-01T00:00:10Z");
+        let theirs = other.lock(&request("destroy", HOUR)).await.expect("takeover");
+        match slow.unlock(&mine).await {
+            Err(StateError::LockMismatch { given, current }) => {
+                assert_eq!((given, current), (mine.id.clone(), theirs.id.clone()))
+            }
+            other => panic!("expected LockMismatch, got {other:?}"),
+        }
+        let err = slow.renew(&mine, HOUR).await.expect_err("not ours any more");
+        assert!(matches!(err, StateError::LockMismatch { .. }), "{err}");
+        assert_eq!(other.current_lock().await.expect("current"), Some(theirs));
+    }
+
+    #[tokio::test]
+    async fn renew_extends_expiry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let lock = backend.lock(&request("apply", Duration::from_secs(60))).await.expect("lock");
+        let renewed = backend.renew(&lock, HOUR).await.expect("renew");
+        let expiry = |l: &LockInfo| humantime::parse_rfc3339(&l.expires).expect("RFC 3339 expiry");
+        assert!(expiry(&renewed) >= expiry(&lock) + Duration::from_secs(3000), "{lock:?} -> {renewed:?}");
+        assert_eq!((&renewed.id, &renewed.holder, &renewed.created), (&lock.id, &lock.holder, &lock.created));
+        assert_eq!(backend.current_lock().await.expect("current"), Some(renewed.clone()));
+        // Renewing a lock that expired but was not taken over still works.
+        write_lock_file(&backend, &lock.id, "2001-01-01T00:00:10Z");
+        let revived = backend.renew(&renewed, HOUR).await.expect("renew expired");
+        assert!(!revived.is_expired(SystemTime::now()));
+        let err = LocalBackend::new(dir.path(), ENV).lock(&request("plan", HOUR)).await.expect_err("live again");
+        assert!(matches!(err, StateError::Locked(info) if info.id == lock.id));
+        assert_eq!(listing(&backend), names(&["state.lock"]));
+    }
+
+    #[tokio::test]
+    async fn unreadable_lock_counts_as_live_and_can_be_forced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        fs::create_dir_all(&backend.dir).expect("dir");
+        fs::write(backend.lock_path(), "{\"id\": \"half-writ").expect("garbage lock");
+        let info = match backend.lock(&request("apply", HOUR)).await {
+            Err(StateError::Locked(info)) => info,
+            other => panic!("expected Locked, got {other:?}"),
+        };
+        assert!(info.id.starts_with("unreadable-") && info.id.len() == "unreadable-".len() + 16, "{info:?}");
+        assert!(info.holder.contains("state.lock is unreadable"), "{info:?}");
+        let shown = StateError::Locked(info.clone()).to_string();
+        assert!(shown.contains(&format!("force-unlock {}", info.id)), "{shown}");
+        assert_eq!(backend.current_lock().await.expect("current"), Some(info.clone()), "same id every time");
+        assert!(matches!(
+            backend.force_unlock("unreadable-0000000000000000").await,
+            Err(StateError::LockMismatch { .. })
+        ));
+        backend.force_unlock(&info.id).await.expect("force-unlock");
+        backend.lock(&request("apply", HOUR)).await.expect("lock after force-unlock");
+    }
+
+    #[tokio::test]
+    async fn guard_left_by_a_crash_is_cleared_once_stale() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let held = backend.lock(&request("apply", HOUR)).await.expect("lock");
+        let guard = backend.guard_path(&held.id);
+        let file = File::create(&guard).expect("guard");
+        file.set_modified(SystemTime::now() - GUARD_STALE - Duration::from_secs(5)).expect("age the guard");
+        drop(file);
+        backend.unlock(&held).await.expect("unlock despite the abandoned guard");
+        assert_eq!(listing(&backend), BTreeSet::new());
+    }
+}

@@ -1,0 +1,186 @@
+//! `aws_kms_key`: a symmetric KMS key with an optional alias, yearly rotation and tags.
+//!
+//! Buckets encrypted with SSE-KMS point at one of these through `key.arn()`.
+
+use std::collections::BTreeMap;
+
+use quikinfra_core::diag::FieldProblems;
+use quikinfra_core::resource::{Meta, Resource, ResourceExt};
+use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
+use quikinfra_core::value::Ref;
+use serde::Serialize;
+
+use crate::check;
+
+/// A symmetric encryption key in KMS.
+///
+/// Rotation is on by default (KMS's own default is off): a key created for SSE-KMS should
+/// rotate, and turning it off is a deliberate `.rotation(false)`.
+#[derive(Clone, Debug, Serialize)]
+pub struct KmsKey {
+    #[serde(skip)]
+    meta: Meta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    enable_key_rotation: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
+}
+
+impl KmsKey {
+    /// A rotating key addressed as `aws_kms_key.<name>`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            meta: Meta::named(name),
+            alias: None,
+            description: None,
+            enable_key_rotation: true,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Gives the key an alias, `alias/<something>`. Changing it moves the alias; the key stays.
+    pub fn alias(mut self, alias: impl Into<String>) -> Self {
+        self.alias = Some(alias.into());
+        self
+    }
+
+    /// Turns automatic yearly rotation of the key material on or off.
+    pub fn rotation(mut self, on: bool) -> Self {
+        self.enable_key_rotation = on;
+        self
+    }
+
+    /// Describes what the key is for.
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// The key's ARN, what S3's SSE-KMS setting takes.
+    pub fn arn(&self) -> Ref<String> {
+        self.attr("arn")
+    }
+
+    /// The key's id, a UUID.
+    pub fn key_id(&self) -> Ref<String> {
+        self.attr("key_id")
+    }
+}
+
+static SCHEMA: Schema = Schema {
+    type_name: "aws_kms_key",
+    provider: "aws",
+    attributes: &[
+        AttrSchema::computed("id", AttrType::String),
+        AttrSchema::computed("arn", AttrType::String),
+        AttrSchema::computed("key_id", AttrType::String),
+        AttrSchema::optional_computed("alias", AttrType::String),
+        AttrSchema::optional_computed("description", AttrType::String),
+        AttrSchema::input("enable_key_rotation", AttrType::Bool),
+        AttrSchema::input("tags", AttrType::Map),
+    ],
+};
+
+impl Resource for KmsKey {
+    const TYPE: &'static str = "aws_kms_key";
+
+    fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    fn validate(&self, p: &mut FieldProblems<'_>) {
+        if let Some(alias) = &self.alias {
+            match alias.strip_prefix("alias/") {
+                None => p.field("alias", format!("must start with `alias/`, got `{alias}`")),
+                Some(rest) => {
+                    if rest.is_empty() {
+                        p.field("alias", "needs a name after `alias/`");
+                    }
+                    if rest.starts_with("aws/") {
+                        p.field("alias", "`alias/aws/` is reserved for keys aws manages");
+                    }
+                    if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-')) {
+                        p.field("alias", "may only hold letters, digits, `/`, `_` and `-` after `alias/`");
+                    }
+                }
+            }
+            if alias.len() > 256 {
+                p.field("alias", format!("must be at most 256 characters long, got {}", alias.len()));
+            }
+        }
+        if let Some(description) = &self.description
+            && description.chars().count() > 8192
+        {
+            p.field("description", "must be at most 8192 characters long");
+        }
+        check::tags(p, &self.tags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::{assert_problem, attrs, problems};
+
+    #[test]
+    fn a_key_serializes_to_its_attributes() {
+        let key = KmsKey::new("media").alias("alias/quikapp-media").description("media at rest").tag("team", "media");
+        assert_eq!(
+            attrs(&key),
+            json!({
+                "alias": "alias/quikapp-media",
+                "description": "media at rest",
+                "enable_key_rotation": true,
+                "tags": {"team": "media"}
+            })
+        );
+        assert!(problems(key).is_empty());
+        assert_eq!(attrs(&KmsKey::new("k").rotation(false)), json!({"enable_key_rotation": false}));
+    }
+
+    #[test]
+    fn accessors_are_references() {
+        let key = KmsKey::new("media");
+        assert_eq!(serde_json::to_value(key.arn()).unwrap(), json!({"$ref": "aws_kms_key.media.arn"}));
+        assert_eq!(serde_json::to_value(key.key_id()).unwrap(), json!({"$ref": "aws_kms_key.media.key_id"}));
+        assert!(KmsKey::schema().has_tags());
+    }
+
+    #[test]
+    fn aliases_follow_kms_rules() {
+        assert_problem(&problems(KmsKey::new("k").alias("quikapp-media")), "alias", "must start with `alias/`");
+        assert_problem(&problems(KmsKey::new("k").alias("alias/aws/s3")), "alias", "reserved");
+        assert_problem(&problems(KmsKey::new("k").alias("alias/")), "alias", "needs a name");
+        assert_problem(&problems(KmsKey::new("k").alias("alias/media key")), "alias", "may only hold");
+        assert_problem(&problems(KmsKey::new("k").alias(format!("alias/{}", "a".repeat(251)))), "alias", "256");
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let key = KmsKey::new("k").alias("alias/aws/x y").description("d".repeat(8193)).tag("aws:x", "y");
+        let found = problems(key);
+        assert_problem(&found, "alias", "reserved");
+        assert_problem(&found, "alias", "may only hold");
+        assert_problem(&found, "description", "8192");
+        assert_problem(&found, "tags.aws:x", "reserved");
+    }
+}

@@ -1,0 +1,137 @@
+//! `azure_resource_group`: the resource group every other Azure resource of an environment
+//! lives in.
+//!
+//! The other types take `&ResourceGroup` in their constructors: they copy its (known) region
+//! and refer to its name, so they are created after it and destroyed before it.
+
+use std::collections::BTreeMap;
+
+use quikinfra_core::diag::FieldProblems;
+use quikinfra_core::resource::{Meta, Resource, ResourceExt};
+use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
+use quikinfra_core::value::Ref;
+use serde::Serialize;
+
+use crate::check;
+
+/// An Azure resource group.
+///
+/// ```ignore
+/// let rg = ResourceGroup::new("main", "rg-quikapp-staging", "westeurope");
+/// ```
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceGroup {
+    #[serde(skip)]
+    meta: Meta,
+    name: String,
+    location: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
+}
+
+impl ResourceGroup {
+    /// The group called `name` in region `location` (short name: `westeurope`), addressed as
+    /// `azure_resource_group.<local>`.
+    pub fn new(local: &str, name: impl Into<String>, location: impl Into<String>) -> Self {
+        Self { meta: Meta::named(local), name: name.into(), location: location.into(), tags: BTreeMap::new() }
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// The group's ARM id, `/subscriptions/…/resourceGroups/<name>`.
+    pub fn id(&self) -> Ref<String> {
+        self.attr("id")
+    }
+
+    /// A reference to the group's name: resources given it are created after the group.
+    pub fn name(&self) -> Ref<String> {
+        self.attr("name")
+    }
+
+    /// The group's region, known when the definition is written.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+}
+
+static SCHEMA: Schema = Schema {
+    type_name: "azure_resource_group",
+    provider: "azure",
+    attributes: &[
+        AttrSchema::computed("id", AttrType::String),
+        AttrSchema::input("name", AttrType::String).force_new_because("a resource group cannot be renamed"),
+        AttrSchema::input("location", AttrType::String)
+            .force_new_because("a resource group's region is fixed at creation"),
+        AttrSchema::input("tags", AttrType::Map),
+    ],
+};
+
+impl Resource for ResourceGroup {
+    const TYPE: &'static str = "azure_resource_group";
+
+    fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    fn validate(&self, p: &mut FieldProblems<'_>) {
+        for message in check::resource_group_problems(&self.name) {
+            p.field("name", message);
+        }
+        check::location(p, &self.location);
+        check::tags(p, &self.tags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::{assert_problem, attrs, problems};
+
+    #[test]
+    fn a_group_serializes_to_its_attributes() {
+        let rg = ResourceGroup::new("main", "rg-quikapp-staging", "westeurope").tag("cost-centre", "media");
+        assert_eq!(
+            attrs(&rg),
+            json!({"name": "rg-quikapp-staging", "location": "westeurope", "tags": {"cost-centre": "media"}})
+        );
+        assert!(problems(rg).is_empty());
+    }
+
+    #[test]
+    fn accessors_and_schema() {
+        let rg = ResourceGroup::new("main", "rg-quikapp-staging", "westeurope");
+        assert_eq!(serde_json::to_value(rg.id()).unwrap(), json!({"$ref": "azure_resource_group.main.id"}));
+        assert_eq!(serde_json::to_value(rg.name()).unwrap(), json!({"$ref": "azure_resource_group.main.name"}));
+        assert_eq!(rg.location(), "westeurope");
+        let schema = ResourceGroup::schema();
+        assert!(schema.has_tags());
+        assert!(schema.attr("name").unwrap().force_new);
+        assert!(!schema.attr("location").unwrap().replace_reason.is_empty());
+    }
+
+    #[test]
+    fn names_regions_and_tags_are_checked() {
+        let rg = ResourceGroup::new("main", "rg quikapp.", "West Europe").tag("azure-owner", "x").tag("a/b", "y");
+        let found = problems(rg);
+        assert_problem(&found, "name", "may only hold");
+        assert_problem(&found, "name", "must not end with a dot");
+        assert_problem(&found, "location", "short name");
+        assert_problem(&found, "tags.azure-owner", "reserved");
+        assert_problem(&found, "tags.a/b", "must not contain");
+        assert_problem(&problems(ResourceGroup::new("main", "", "westeurope")), "name", "1 to 90");
+    }
+}

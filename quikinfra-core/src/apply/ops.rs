@@ -1,0 +1,136 @@
+//! Turning a plan into operations and the order they must run in.
+//!
+//! Each change becomes one or two [`Op`]s: create/update an object (`Apply`), delete one
+//! (`Destroy`), or record what a refresh-only plan read (`Refresh`). A replacement is a
+//! destroy then a create, or with create-before-destroy a create then a destroy of the
+//! deposed object. Ordering rules:
+//! - an `Apply` waits for the `Apply` of everything it depends on;
+//! - a `Destroy` waits for the `Destroy` of everything that depended on it (reverse order);
+//! - deleting an object no longer declared waits for the updates of what used to depend on it;
+//! - the deposed object of a create-before-destroy replacement waits for the new object and
+//!   for the updates of what depends on it.
+
+use std::collections::HashMap;
+
+use crate::addr::Address;
+use crate::plan::{Action, Plan};
+use crate::state::State;
+
+/// What one operation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpKind {
+    /// Create or update an object.
+    Apply,
+    /// Delete an object.
+    Destroy,
+    /// Record what a refresh read.
+    Refresh,
+}
+
+/// One operation.
+#[derive(Clone, Debug)]
+pub struct Op {
+    /// Index of its change in the plan.
+    pub change: usize,
+    /// What it does.
+    pub kind: OpKind,
+    /// For a destroy of a deposed object: that object's id.
+    pub deposed_id: Option<String>,
+    /// Operations that must finish first.
+    pub after: Vec<usize>,
+}
+
+/// A plan's operations and their order.
+#[derive(Debug, Default)]
+pub struct Operations {
+    /// Every operation.
+    pub ops: Vec<Op>,
+    /// For each operation, those waiting for it.
+    pub dependents: Vec<Vec<usize>>,
+}
+
+impl Operations {
+    /// Builds the operations of `plan` against the `state` it applies to.
+    pub fn from_plan(plan: &Plan, state: &State) -> Self {
+        let mut ops: Vec<Op> = Vec::new();
+        let mut apply_of: HashMap<&Address, usize> = HashMap::new();
+        let mut destroy_of: HashMap<&Address, usize> = HashMap::new();
+        let push = |ops: &mut Vec<Op>, change, kind, deposed_id| {
+            ops.push(Op { change, kind, deposed_id, after: Vec::new() });
+            ops.len() - 1
+        };
+        for (ci, c) in plan.resource_changes.iter().enumerate() {
+            match c.action {
+                Action::NoOp => {}
+                Action::Read => {
+                    push(&mut ops, ci, OpKind::Refresh, None);
+                }
+                Action::Create | Action::Update => {
+                    apply_of.insert(&c.address, push(&mut ops, ci, OpKind::Apply, None));
+                }
+                Action::Replace => {
+                    apply_of.insert(&c.address, push(&mut ops, ci, OpKind::Apply, None));
+                    if !c.lifecycle.create_before_destroy {
+                        destroy_of.insert(&c.address, push(&mut ops, ci, OpKind::Destroy, None));
+                    } else {
+                        // The deposed object's id is the current one.
+                        push(&mut ops, ci, OpKind::Destroy, c.id.clone());
+                    }
+                }
+                Action::Delete if c.deposed => {
+                    push(&mut ops, ci, OpKind::Destroy, c.id.clone());
+                }
+                Action::Delete => {
+                    destroy_of.insert(&c.address, push(&mut ops, ci, OpKind::Destroy, None));
+                }
+            }
+        }
+        // Who depended on whom when last applied (for destroy order).
+        let mut state_dependents: HashMap<&Address, Vec<&Address>> = HashMap::new();
+        for (a, rs) in &state.resources {
+            for d in &rs.dependencies {
+                state_dependents.entry(d).or_default().push(a);
+            }
+        }
+        let mut after: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+        for (i, op) in ops.iter().enumerate() {
+            let c = &plan.resource_changes[op.change];
+            match op.kind {
+                OpKind::Refresh => {}
+                OpKind::Apply => {
+                    after[i].extend(c.dependencies.iter().filter_map(|d| apply_of.get(d).copied()));
+                    if c.action == Action::Replace && !c.lifecycle.create_before_destroy {
+                        after[i].extend(destroy_of.get(&c.address).copied());
+                    }
+                }
+                OpKind::Destroy if op.deposed_id.is_some() => {
+                    if c.action == Action::Replace {
+                        after[i].extend(apply_of.get(&c.address).copied());
+                        for dependent in state_dependents.get(&c.address).into_iter().flatten() {
+                            after[i].extend(apply_of.get(dependent).copied());
+                        }
+                    }
+                }
+                OpKind::Destroy => {
+                    for dependent in state_dependents.get(&c.address).into_iter().flatten() {
+                        after[i].extend(destroy_of.get(dependent).copied());
+                        if c.action == Action::Delete {
+                            after[i].extend(apply_of.get(dependent).copied());
+                        }
+                    }
+                }
+            }
+        }
+        let mut dependents = vec![Vec::new(); ops.len()];
+        for (i, list) in after.iter_mut().enumerate() {
+            list.sort_unstable();
+            list.dedup();
+            list.retain(|&j| j != i);
+            for &j in list.iter() {
+                dependents[j].push(i);
+            }
+            ops[i].after = list.clone();
+        }
+        Self { ops, dependents }
+    }
+}

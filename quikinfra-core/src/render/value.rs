@@ -1,0 +1,258 @@
+//! Value formatting: how one attribute value, or one attribute's change, looks in plans and state.
+//!
+//! Scalars print on one line: strings JSON-quoted, `null`, `(known after apply)` for unknowns
+//! and references, `(sensitive value)` for secrets and their fingerprints. Non-empty maps and
+//! lists print over several lines, nested four columns per level, `{}` and `[]` when empty; map
+//! keys are JSON-quoted and padded so their `=` line up. In plans every nested line carries a
+//! `+`, `-` or `~` marker, changed maps are diffed key by key and changed lists element by
+//! element, with unchanged parts counted rather than shown.
+//!
+//! Rendering only reads the values it is given; it never changes a plan or a state.
+
+use std::collections::BTreeMap;
+
+use crate::value::Value;
+
+use super::style::{Marker, Painter};
+
+/// What unknown values and references show as.
+pub(crate) const KNOWN_AFTER_APPLY: &str = "(known after apply)";
+/// What secrets and sensitive fingerprints show as.
+pub(crate) const SENSITIVE: &str = "(sensitive value)";
+/// Columns added per nesting level.
+const INDENT: usize = 4;
+
+/// Formats one value as plans show it: scalars on one line, non-empty maps and lists over
+/// several lines indented four columns per level, unknowns as `(known after apply)` and
+/// secrets as `(sensitive value)`. There is no trailing newline.
+pub fn value_text(value: &Value) -> String {
+    rhs(value, 0, None, &Painter::plain()).join("\n")
+}
+
+/// A string as a JSON string literal.
+pub(crate) fn quote(s: &str) -> String {
+    serde_json::to_string(s).expect("a string always serializes to JSON")
+}
+
+/// Whether the value is a secret or a sensitive fingerprint, never shown.
+fn is_opaque(value: &Value) -> bool {
+    matches!(value, Value::Secret(_) | Value::Sensitive(_))
+}
+
+/// A value that is absent or null: both mean "not set".
+fn set(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| !matches!(v, Value::Null))
+}
+
+/// The one-line text of a value that has no lines of its own (scalars, empty containers).
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => quote(s),
+        Value::Ref(_) | Value::Unknown => KNOWN_AFTER_APPLY.to_string(),
+        Value::Secret(_) | Value::Sensitive(_) => SENSITIVE.to_string(),
+        Value::List(_) => "[]".to_string(),
+        Value::Map(_) => "{}".to_string(),
+    }
+}
+
+/// The start of a line whose text begins at column `col`, with `marker` two columns before it.
+pub(crate) fn prefix(col: usize, marker: Option<Marker>, p: &Painter) -> String {
+    match marker {
+        Some(m) => format!("{}{} ", " ".repeat(col.saturating_sub(2)), p.marker(m)),
+        None => " ".repeat(col),
+    }
+}
+
+/// `# (N unchanged attributes hidden)` at column `col`.
+pub(crate) fn hidden_line(col: usize, count: usize, noun: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{}# ({count} unchanged {noun}{plural} hidden)", " ".repeat(col))
+}
+
+/// Renders `value` as the right-hand side of `key = ` for a key written at column `col`.
+///
+/// The first line continues the key's line; the others are complete lines. Nested entries
+/// carry `marker` (none in state views); closing brackets line up with the key.
+pub(crate) fn rhs(value: &Value, col: usize, marker: Option<Marker>, p: &Painter) -> Vec<String> {
+    let inner = col + INDENT;
+    match value {
+        Value::Map(map) if !map.is_empty() => {
+            let entries: Vec<Entry> =
+                map.iter().map(|(k, v)| Entry::new(marker, quote(k), rhs(v, inner, marker, p))).collect();
+            let mut lines = vec!["{".to_string()];
+            lines.extend(entry_lines(&entries, inner, p));
+            lines.push(format!("{}}}", " ".repeat(col)));
+            lines
+        }
+        Value::List(items) if !items.is_empty() => {
+            let mut lines = vec!["[".to_string()];
+            for item in items {
+                lines.extend(list_item(rhs(item, inner, marker, p), inner, marker, p));
+            }
+            lines.push(format!("{}]", " ".repeat(col)));
+            lines
+        }
+        other => vec![scalar(other)],
+    }
+}
+
+/// One list element's lines at column `col`, with its trailing comma.
+fn list_item(mut sub: Vec<String>, col: usize, marker: Option<Marker>, p: &Painter) -> Vec<String> {
+    if let Some(last) = sub.last_mut() {
+        last.push(',');
+    }
+    sub[0] = format!("{}{}", prefix(col, marker, p), sub[0]);
+    sub
+}
+
+/// One `key = value` line (and the lines of a multi-line value) in a block.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    /// The marker in front (none for unchanged lines and state views).
+    pub(crate) marker: Option<Marker>,
+    /// The key as shown (attribute names bare, map keys quoted).
+    pub(crate) key: String,
+    /// The right-hand side, as [`rhs`] returns it.
+    pub(crate) rhs: Vec<String>,
+    /// Text appended to the first line, e.g. `# forces replacement`.
+    pub(crate) note: Option<String>,
+}
+
+impl Entry {
+    /// An entry without a note.
+    pub(crate) fn new(marker: Option<Marker>, key: String, rhs: Vec<String>) -> Self {
+        Self { marker, key, rhs, note: None }
+    }
+}
+
+/// The lines of a block's entries at column `col`, keys padded so every `=` lines up.
+pub(crate) fn entry_lines(entries: &[Entry], col: usize, p: &Painter) -> Vec<String> {
+    let width = entries.iter().map(|e| e.key.chars().count()).max().unwrap_or(0);
+    let mut lines = Vec::new();
+    for e in entries {
+        let pad = " ".repeat(width - e.key.chars().count());
+        let mut first = format!("{}{}{pad} = {}", prefix(col, e.marker, p), e.key, e.rhs.first().map_or("", |s| s));
+        if let Some(note) = &e.note {
+            first.push(' ');
+            first.push_str(note);
+        }
+        lines.push(first);
+        lines.extend(e.rhs.iter().skip(1).cloned());
+    }
+    lines
+}
+
+/// The marker and right-hand side showing a value going from `before` to `after`, for a key
+/// written at column `col`. Absent and null both mean "not set". `sensitive` hides both sides.
+pub(crate) fn diff(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    sensitive: bool,
+    col: usize,
+    p: &Painter,
+) -> (Marker, Vec<String>) {
+    let (before, after) = (set(before), set(after));
+    let hidden = sensitive || before.is_some_and(is_opaque) || after.is_some_and(is_opaque);
+    if hidden {
+        return match (before, after) {
+            (None, Some(_)) => (Marker::Add, vec![SENSITIVE.to_string()]),
+            (Some(_), None) => (Marker::Remove, vec![format!("{SENSITIVE} -> null")]),
+            _ => (Marker::Change, vec![SENSITIVE.to_string()]),
+        };
+    }
+    match (before, after) {
+        (None, None) => (Marker::Change, vec!["null -> null".to_string()]),
+        (None, Some(a)) => (Marker::Add, rhs(a, col, Some(Marker::Add), p)),
+        (Some(b), None) => {
+            let mut lines = rhs(b, col, Some(Marker::Remove), p);
+            if let Some(last) = lines.last_mut() {
+                last.push_str(" -> null");
+            }
+            (Marker::Remove, lines)
+        }
+        (Some(Value::Map(b)), Some(Value::Map(a))) => (Marker::Change, map_diff(b, a, col, p)),
+        (Some(Value::List(b)), Some(Value::List(a))) => (Marker::Change, list_diff(b, a, col, p)),
+        (Some(b), Some(a)) => {
+            let mut lines = rhs(b, col, Some(Marker::Remove), p);
+            let mut after_lines = rhs(a, col, Some(Marker::Add), p).into_iter();
+            if let (Some(last), Some(first)) = (lines.last_mut(), after_lines.next()) {
+                last.push_str(" -> ");
+                last.push_str(&first);
+            }
+            lines.extend(after_lines);
+            (Marker::Change, lines)
+        }
+    }
+}
+
+/// A map changed key by key; unchanged keys are counted, not shown.
+fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, col: usize, p: &Painter) -> Vec<String> {
+    let inner = col + INDENT;
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut entries = Vec::new();
+    let mut unchanged = 0;
+    for key in keys {
+        let (b, a) = (set(before.get(key)), set(after.get(key)));
+        if b == a {
+            unchanged += 1;
+            continue;
+        }
+        let (marker, lines) = diff(b, a, false, inner, p);
+        entries.push(Entry::new(Some(marker), quote(key), lines));
+    }
+    let mut lines = vec!["{".to_string()];
+    lines.extend(entry_lines(&entries, inner, p));
+    if unchanged > 0 {
+        lines.push(hidden_line(inner, unchanged, "element"));
+    }
+    lines.push(format!("{}}}", " ".repeat(col)));
+    lines
+}
+
+/// A list changed element by element (longest common subsequence); runs of unchanged
+/// elements are counted in place, not shown.
+fn list_diff(before: &[Value], after: &[Value], col: usize, p: &Painter) -> Vec<String> {
+    let inner = col + INDENT;
+    let (n, m) = (before.len(), after.len());
+    // common[i][j]: length of the longest common subsequence of before[i..] and after[j..].
+    let mut common = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            common[i][j] =
+                if before[i] == after[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
+        }
+    }
+    let mut lines = vec!["[".to_string()];
+    let mut unchanged = 0;
+    let flush = |unchanged: &mut usize, lines: &mut Vec<String>| {
+        if *unchanged > 0 {
+            lines.push(hidden_line(inner, *unchanged, "element"));
+            *unchanged = 0;
+        }
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && before[i] == after[j] {
+            unchanged += 1;
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || common[i + 1][j] >= common[i][j + 1]) {
+            flush(&mut unchanged, &mut lines);
+            let item = rhs(&before[i], inner, Some(Marker::Remove), p);
+            lines.extend(list_item(item, inner, Some(Marker::Remove), p));
+            i += 1;
+        } else {
+            flush(&mut unchanged, &mut lines);
+            lines.extend(list_item(rhs(&after[j], inner, Some(Marker::Add), p), inner, Some(Marker::Add), p));
+            j += 1;
+        }
+    }
+    flush(&mut unchanged, &mut lines);
+    lines.push(format!("{}]", " ".repeat(col)));
+    lines
+}

@@ -1,0 +1,175 @@
+//! The apply executor: stale plans refused, failures stop scheduling with state saved,
+//! deletes in reverse order, secrets never stored.
+
+use std::sync::{Arc, Mutex};
+
+use quikinfra::engine::apply::{self, ApplyError, ApplyOptions, Event, ops::OpKind};
+use quikinfra::engine::environment::Environment;
+use quikinfra::engine::render;
+use quikinfra::engine::sim::{Faults, Simulator};
+use quikinfra::engine::state::StateBackend;
+use quikinfra::engine::value::Secret;
+
+use crate::support::{Thing, World, actions};
+
+fn chain() -> Environment {
+    let a = Thing::new("a");
+    let b = Thing::new("b").link(a.arn());
+    let c = Thing::new("c").link(b.arn());
+    Environment::new("chain").with(a).with(b).with(c).with(Thing::new("lone"))
+}
+
+#[tokio::test]
+async fn a_plan_made_from_empty_state_applies_only_once() {
+    let world = World::new();
+    let env = chain();
+    let plan = world.plan(&env).await;
+    assert!(world.apply_plan(&env, &plan).await.succeeded());
+    let again = apply::apply(
+        &plan,
+        &env.schemas(),
+        &world.providers,
+        &world.backend(&env),
+        &apply::SilentProgress,
+        &ApplyOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(again, ApplyError::Stale { .. }));
+    assert!(again.to_string().contains("it was made from no state"), "{again}");
+    assert_eq!(world.sim.objects().len(), 4, "the second apply created nothing");
+}
+
+#[tokio::test]
+async fn a_plan_is_stale_once_the_serial_moves() {
+    let world = World::new();
+    let env = chain();
+    world.converge(&env).await;
+    let bigger = chain().with(Thing::new("extra"));
+    let plan = world.plan(&bigger).await;
+    world.converge(&chain().with(Thing::new("other"))).await;
+    let err = apply::apply(
+        &plan,
+        &bigger.schemas(),
+        &world.providers,
+        &world.backend(&bigger),
+        &apply::SilentProgress,
+        &ApplyOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ApplyError::Stale { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_failure_stops_scheduling_saves_state_and_names_the_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Faults { fail: ["test_thing.b".parse().unwrap()].into(), ..Faults::none() };
+    let sim = Arc::new(Simulator::open(dir.path().join("sim")).unwrap().with_faults(faults));
+    let world = World::with_sim(dir, sim);
+    let env = chain();
+    let plan = world.plan(&env).await;
+    let report = world.apply_plan(&env, &plan).await;
+    assert!(!report.succeeded());
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].address.to_string(), "test_thing.b");
+    assert!(report.failures[0].message.contains("simulated failure"), "{}", report.failures[0].message);
+    assert!(report.not_started.iter().any(|a| a.to_string() == "test_thing.c"));
+    let state = world.backend(&env).read().await.unwrap().unwrap();
+    assert!(state.resources.contains_key(&"test_thing.a".parse().unwrap()));
+    assert!(!state.resources.contains_key(&"test_thing.c".parse().unwrap()));
+    // State tracks exactly what exists.
+    assert_eq!(state.resources.len(), world.sim.objects().len());
+}
+
+#[tokio::test]
+async fn destroy_runs_in_reverse_dependency_order() {
+    let world = World::new();
+    let env = chain();
+    world.converge(&env).await;
+    let plan = world
+        .plan_with(
+            &env,
+            &quikinfra::engine::plan::PlanOptions {
+                mode: quikinfra::engine::plan::PlanMode::Destroy,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.summary().destroy, 4);
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let seen = order.clone();
+    let progress = move |e: Event| {
+        if let Event::Finished { address, kind: OpKind::Destroy, .. } = e {
+            seen.lock().unwrap().push(address.to_string());
+        }
+    };
+    let report = apply::apply(
+        &plan,
+        &env.schemas(),
+        &world.providers,
+        &world.backend(&env),
+        &progress,
+        &ApplyOptions { parallelism: 1, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert!(report.succeeded());
+    let order = order.lock().unwrap().clone();
+    let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+    assert!(pos("test_thing.c") < pos("test_thing.b") && pos("test_thing.b") < pos("test_thing.a"), "{order:?}");
+    assert!(world.sim.objects().is_empty());
+    assert!(world.backend(&env).read().await.unwrap().unwrap().resources.is_empty());
+}
+
+#[tokio::test]
+#[allow(unsafe_code)] // setting a variable only this test reads
+async fn secrets_reach_the_provider_but_never_state_plans_or_the_simulator_files() {
+    const CANARY: &str = "canary-Zx81-secret";
+    unsafe { std::env::set_var("QUIKINFRA_TEST_DB_PASSWORD", CANARY) };
+    let world = World::new();
+    let env =
+        Environment::new("secret").with(Thing::new("db").password(Secret::from_env("QUIKINFRA_TEST_DB_PASSWORD")));
+    let plan = world.plan(&env).await;
+    let json = render::plan_json(&plan);
+    let text = render::plan_text(&plan, &render::TextOptions { color: false });
+    assert!(text.contains("(sensitive value)"), "{text}");
+    world.apply_plan(&env, &plan).await;
+    let again = world.plan(&env).await;
+    assert!(!again.has_changes(), "{}", render::plan_text(&again, &render::TextOptions { color: false }));
+    let mut files = Vec::new();
+    for entry in walk(world.dir.path()) {
+        files.push(std::fs::read_to_string(&entry).unwrap_or_default());
+    }
+    assert!(!files.is_empty());
+    for artifact in files.iter().chain([&json, &text]) {
+        assert!(!artifact.contains(CANARY), "secret leaked into {artifact}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_until_the_apply_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Faults { transient_rate: 0.3, seed: 7, ..Faults::none() };
+    let sim = Arc::new(Simulator::open(dir.path().join("sim")).unwrap().with_faults(faults));
+    let world = World::with_sim(dir, sim);
+    let mut env = Environment::new("flaky");
+    for i in 0..40 {
+        env.add(Thing::new(&format!("t{i}")));
+    }
+    let report = world.converge(&env).await;
+    assert_eq!(report.added, 40);
+    assert_eq!(world.sim.objects().len(), 40, "no duplicates");
+    assert!(world.providers.stats().retries.values().sum::<u64>() > 0);
+    assert!(actions(&world.plan(&env).await).is_empty());
+}

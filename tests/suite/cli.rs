@@ -1,0 +1,173 @@
+//! The command line as a user drives it: plan, apply, saved plans, exit codes, locks, drift
+//! demos, state commands — all on the embedded simulator in a temporary state directory.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use quikinfra::cli::{Context, run_with};
+use quikinfra::engine::environment::Environment;
+use quikinfra::engine::state::local::LocalBackend;
+use quikinfra::engine::state::{LockRequest, StateBackend};
+
+use crate::support::Thing;
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+fn env() -> Environment {
+    let key = Thing::new("key");
+    let bucket = Thing::new("bucket").size(2).link(key.arn());
+    let mut env = Environment::new("staging").domain("staging.example.com").with(key).with(bucket);
+    env.output_ref("key_arn", "test_thing.key.arn".parse().unwrap());
+    env
+}
+
+fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
+    let (out, err) = (Buf::default(), Buf::default());
+    let ctx = Context {
+        out: Box::new(out.clone()),
+        err: Box::new(err.clone()),
+        input: Box::new(std::io::empty()),
+        out_is_terminal: false,
+        input_is_terminal: false,
+        color_allowed: true,
+        real_clouds: None,
+    };
+    let state_dir = dir.to_str().unwrap();
+    let head = ["staging", "--state-dir", state_dir];
+    let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
+    let code = run_with(env, argv, ctx);
+    Run { code, out: out.text(), err: err.text() }
+}
+
+#[test]
+fn plan_apply_plan_round_trip_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(dir.path(), env(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(first.code, 2, "{}{}", first.out, first.err);
+    assert!(first.out.starts_with("Target: embedded simulator"), "{}", first.out);
+    assert!(first.out.contains("Plan: 2 to add, 0 to change, 0 to destroy."), "{}", first.out);
+    assert!(!first.out.contains('\x1b'), "no colour without a terminal");
+
+    let refused = run(dir.path(), env(), &["apply"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.err.contains("--auto-approve"), "{}", refused.err);
+
+    let apply = run(dir.path(), env(), &["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{}{}", apply.out, apply.err);
+    assert!(apply.out.contains("test_thing.key: Apply complete after 0s [id=key-1]"), "{}", apply.out);
+    assert!(apply.out.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."), "{}", apply.out);
+    assert!(apply.out.contains("key_arn = \"arn:sim:test_thing:key-1\""), "{}", apply.out);
+
+    let again = run(dir.path(), env(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}{}", again.out, again.err);
+    assert!(again.out.contains("No changes."), "{}", again.out);
+
+    let output = run(dir.path(), env(), &["output", "key_arn"]);
+    assert_eq!(output.out.trim(), "\"arn:sim:test_thing:key-1\"");
+    let list = run(dir.path(), env(), &["state", "list"]);
+    assert_eq!(list.out, "test_thing.bucket\ntest_thing.key\n");
+}
+
+#[test]
+fn saved_plans_apply_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("staging.plan");
+    let file = file.to_str().unwrap();
+    let plan = run(dir.path(), env(), &["plan", "--out", file]);
+    assert_eq!(plan.code, 0, "{}", plan.err);
+    let first = run(dir.path(), env(), &["apply", file]);
+    assert_eq!(first.code, 0, "{}{}", first.out, first.err);
+    let second = run(dir.path(), env(), &["apply", file]);
+    assert_eq!(second.code, 1);
+    assert!(second.err.contains("the plan is stale"), "{}", second.err);
+    let shown = run(dir.path(), env(), &["show", file, "--json"]);
+    assert!(shown.out.contains("\"format_version\": \"1.0\""), "{}", shown.out);
+
+    std::fs::write(dir.path().join("bad.plan"), "{\"format_version\": \"9.0\"}").unwrap();
+    let bad = run(dir.path(), env(), &["apply", dir.path().join("bad.plan").to_str().unwrap()]);
+    assert!(bad.err.contains("plan format version `9.0` is not supported"), "{}", bad.err);
+}
+
+#[test]
+fn a_locked_state_names_its_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let backend = LocalBackend::new(dir.path(), "staging");
+    let lock = rt
+        .block_on(backend.lock(&LockRequest { operation: "apply".into(), ttl: std::time::Duration::from_secs(600) }))
+        .unwrap();
+    let blocked = run(dir.path(), env(), &["plan"]);
+    assert_eq!(blocked.code, 1);
+    assert!(blocked.err.contains("state is locked by"), "{}", blocked.err);
+    assert!(blocked.err.contains(&lock.holder) && blocked.err.contains(&lock.id), "{}", blocked.err);
+
+    let wrong = run(dir.path(), env(), &["force-unlock", "not-the-id"]);
+    assert_eq!(wrong.code, 1);
+    let unlocked = run(dir.path(), env(), &["force-unlock", &lock.id]);
+    assert_eq!(unlocked.code, 0, "{}", unlocked.err);
+    assert_eq!(run(dir.path(), env(), &["plan"]).code, 0);
+}
+
+#[test]
+fn out_of_band_edits_show_as_drift_and_refresh_records_them() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let edit = run(dir.path(), env(), &["sim", "set", "test_thing.bucket", "size", "5"]);
+    assert_eq!(edit.code, 0, "{}", edit.err);
+    let plan = run(dir.path(), env(), &["plan"]);
+    assert!(plan.out.contains("Objects have changed outside of quikinfra"), "{}", plan.out);
+    assert!(plan.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.out);
+    let refresh = run(dir.path(), env(), &["refresh"]);
+    assert_eq!(refresh.code, 0, "{}", refresh.err);
+    let show = run(dir.path(), env(), &["state", "show", "test_thing.bucket"]);
+    assert!(show.out.contains("size") && show.out.contains('5'), "{}", show.out);
+    let fixed = run(dir.path(), env(), &["apply", "--auto-approve"]);
+    assert_eq!(fixed.code, 0);
+    assert_eq!(run(dir.path(), env(), &["plan", "--detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn state_commands_and_graph_and_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let valid = run(dir.path(), env(), &["validate"]);
+    assert!(valid.out.contains("is valid: 2 resources"), "{}", valid.out);
+    let graph = run(dir.path(), env(), &["graph"]);
+    assert!(graph.out.contains("\"test_thing.bucket\" -> \"test_thing.key\";"), "{}", graph.out);
+    let mv = run(dir.path(), env(), &["state", "mv", "test_thing.bucket", "test_thing.media"]);
+    assert_eq!(mv.code, 0, "{}", mv.err);
+    let plan = run(dir.path(), env(), &["plan"]);
+    assert!(plan.out.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{}", plan.out);
+    let rm = run(dir.path(), env(), &["state", "rm", "test_thing.media"]);
+    assert_eq!(rm.code, 0, "{}", rm.err);
+    let import_id = "bucket-1"; // the object `state rm` stopped tracking
+    let import = run(dir.path(), env(), &["import", "test_thing.bucket", import_id]);
+    assert_eq!(import.code, 0, "{}", import.err);
+    assert_eq!(run(dir.path(), env(), &["plan", "--detailed-exitcode"]).code, 0);
+    let destroy = run(dir.path(), env(), &["destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.err);
+    assert!(destroy.out.contains("Destroy complete! Resources: 2 destroyed."), "{}", destroy.out);
+}
