@@ -170,6 +170,11 @@ impl From<u32> for Value {
         Value::Number(n.into())
     }
 }
+impl<T> From<Ref<T>> for Value {
+    fn from(r: Ref<T>) -> Self {
+        Value::Ref(r.reference)
+    }
+}
 impl From<Reference> for Value {
     fn from(r: Reference) -> Self {
         Value::Ref(r)

@@ -433,10 +433,10 @@ fn decide(
         lifecycle: node.lifecycle.clone(),
     };
     let Some((rs, live)) = existing else {
+        // A new object's attributes are all in `after`; listing them again as changes adds nothing.
         let after = with_unknown_computed(desired, schema);
-        let changes = attr_changes(&Attrs::new(), &after, Some(schema), |_| true);
         let reason = in_state.then_some(Reason::DeletedOutside);
-        return base(Action::Create, reason, None, None, Some(after), changes);
+        return base(Action::Create, reason, None, None, Some(after), Vec::new());
     };
     let ignored = &node.lifecycle.ignore_changes;
     let mut compared = Attrs::new();

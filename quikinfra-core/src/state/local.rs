@@ -3,7 +3,7 @@
 //! Under the state directory (`.quikinfra` unless the CLI says otherwise), environment `staging`
 //! has:
 //!
-//! - `staging/state.json`: the state, in the form [`file`](super::file) defines;
+//! - `staging/state.json`: the state, in the form [`file`](mod@file) defines;
 //! - `staging/state.json.backup`: the state as it was before the last write;
 //! - `staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON.
 //!
@@ -16,8 +16,13 @@
 //! never a mix, and a crash leaves at worst a stray temporary file. Writes run after every apply
 //! operation, so finding the stored version is cheap: when the file's identity (device, inode,
 //! size, modification and change times) is what this instance last wrote or read, the version
-//! it recorded then is used; otherwise only the header fields are decoded. Any file the full
-//! reader would refuse (corrupt, newer format) makes the write fail and stays untouched.
+//! it recorded then is used; otherwise the file is scanned as JSON but only its header fields
+//! (`format_version`, `environment`, `lineage`, `serial`) are decoded. A stored file that is not
+//! JSON (truncated), lacks a valid header, belongs to another environment or has a newer format
+//! makes the write fail and stays untouched; an older format is read in full and upgraded.
+//! Problems deeper in a well-formed file (say, a duplicate address) are for [`read`] to report.
+//!
+//! [`read`]: StateBackend::read
 //!
 //! The compare and the replace are one step within a process (a mutex covers both), not across
 //! processes: the state lock is what serializes writers of different processes; the
@@ -35,7 +40,9 @@
 //! `create_new`, then re-reads the lock and acts only if it still has that id. Since a lock file
 //! only ever appears where none is, and only the guard holder for its id changes it, racing
 //! takers cannot both win, and a slow taker can never remove a lock that replaced the expired
-//! one it saw. A guard older than 30 seconds was left by a crashed process and is removed.
+//! one it saw. A guard older than 30 seconds was left by a crashed process and is removed (that
+//! removal is not itself guarded; getting it wrong takes a crash within a few file operations
+//! and then two racers for the same lock).
 //!
 //! A lock file that cannot be decoded counts as live: it is reported as held by an unknown
 //! holder with id `unreadable-<first 16 hex digits of the SHA-256 of its bytes>`, which
@@ -45,7 +52,7 @@
 //!
 //! The async methods use plain synchronous `std::fs`: state and lock files are small, and the
 //! callers run on a multi-threaded runtime, so a short blocking call is cheaper than a hop to a
-//! blocking thread. Only waiting for a guard sleeps asynchronously.
+//! blocking thread. Only waiting for a guard sleeps, asynchronously on the tokio timer.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -377,7 +384,6 @@ impl StateBackend for LocalBackend {
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
         self.create_dir()?;
         let info = LockInfo::new(request);
-        let mut last = None;
         for _ in 0..LOCK_ATTEMPTS {
             if self.publish_lock(&info)? {
                 return Ok(info);
@@ -387,14 +393,13 @@ impl StateBackend for LocalBackend {
                 return Err(StateError::Locked(current));
             }
             // Expired: remove it, unless someone else got there first, then try again.
+            // (`Locked` when its holder renewed it meanwhile.)
             match self.remove_lock(&current.id, true).await {
                 Ok(()) | Err(StateError::LockMismatch { .. }) => {}
-                Err(StateError::Locked(renewed)) => return Err(StateError::Locked(renewed)),
                 Err(e) => return Err(e),
             }
-            last = Some(current);
         }
-        match self.read_lock()?.or(last) {
+        match self.read_lock()? {
             Some(current) => Err(StateError::Locked(current)),
             None => Err(StateError::Io {
                 path: self.lock_path(),
@@ -607,11 +612,12 @@ mod tests {
 
     #[test]
     fn paths_and_description() {
-        let backend = LocalBackend::new("/tmp/qi", ENV);
-        assert_eq!(backend.state_path(), Path::new("/tmp/qi/staging/state.json"));
-        assert_eq!(backend.backup_path(), Path::new("/tmp/qi/staging/state.json.backup"));
-        assert_eq!(backend.lock_path(), Path::new("/tmp/qi/staging/state.lock"));
-        assert_eq!(backend.describe(), "local file /tmp/qi/staging/state.json");
+        let root = Path::new(".quikinfra");
+        let backend = LocalBackend::new(root, ENV);
+        assert_eq!(backend.state_path(), root.join("staging").join("state.json"));
+        assert_eq!(backend.backup_path(), root.join("staging").join("state.json.backup"));
+        assert_eq!(backend.lock_path(), root.join("staging").join("state.lock"));
+        assert_eq!(backend.describe(), format!("local file {}", root.join("staging").join("state.json").display()));
     }
 
     #[tokio::test]
