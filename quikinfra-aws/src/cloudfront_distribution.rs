@@ -497,6 +497,14 @@ mod tests {
     }
 
     #[test]
+    fn at_most_a_hundred_aliases() {
+        let cdn = (0..101)
+            .fold(CloudFrontDistribution::new("m", "b.s3.amazonaws.com"), |c, i| c.alias(format!("m{i}.quikapp.com")))
+            .certificate(CERT);
+        assert_problem(&problems(cdn), "aliases", "at most 100");
+    }
+
+    #[test]
     fn certificates_come_from_us_east_1() {
         let elsewhere = CloudFrontDistribution::new("m", "b.s3.amazonaws.com")
             .alias("media.quikapp.com")

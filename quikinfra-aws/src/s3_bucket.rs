@@ -715,6 +715,36 @@ mod tests {
         assert_problem(&found, "tags.note", "256");
     }
 
+    #[test]
+    fn rule_ids_prefixes_and_counts_are_bounded() {
+        let long = S3Bucket::new("media", "quikapp-media").lifecycle_rule(
+            LifecycleRule::new("r".repeat(256)).prefix("p".repeat(1025)).expire_after_days(7).disabled(),
+        );
+        let found = problems(long);
+        assert_problem(&found, "lifecycle_rules[0].id", "1 to 255");
+        assert_problem(&found, "lifecycle_rules[0].prefix", "1024");
+        let many = (0..1001).fold(S3Bucket::new("media", "quikapp-media"), |b, i| {
+            b.lifecycle_rule(LifecycleRule::new(format!("r{i}")).abort_incomplete_uploads_after_days(7))
+        });
+        assert_problem(&problems(many), "lifecycle_rules", "at most 1000");
+        let json = attrs(
+            &S3Bucket::new("media", "quikapp-media")
+                .lifecycle_rule(LifecycleRule::new("logs").prefix("logs/").noncurrent_expire_after_days(30).disabled()),
+        );
+        assert_eq!(
+            json["lifecycle_rules"],
+            json!([{"id": "logs", "prefix": "logs/", "enabled": false, "noncurrent_version_expiration_days": 30}])
+        );
+    }
+
+    #[test]
+    fn tag_keys_and_counts_are_bounded() {
+        let bucket = (0..51).fold(S3Bucket::new("media", "quikapp-media"), |b, i| b.tag(format!("k{i}"), "v"));
+        assert_problem(&problems(bucket), "tags", "at most 50 tags");
+        let long_key = S3Bucket::new("media", "quikapp-media").tag("k".repeat(129), "v");
+        assert_problem(&problems(long_key), &format!("tags.{}", "k".repeat(129)), "1 to 128");
+    }
+
     /// The naming rules restated as plainly as possible, to check the validator against.
     fn reference_is_valid(name: &str) -> bool {
         let b = name.as_bytes();

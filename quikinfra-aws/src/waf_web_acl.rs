@@ -334,4 +334,13 @@ mod tests {
         assert_problem(&found, "rules[0].name", "start with `AWSManagedRules`");
         assert_problem(&found, "rules[2].name", "added twice");
     }
+
+    #[test]
+    fn name_and_metric_lengths_are_bounded() {
+        let found = problems(WafWebAcl::new("edge", "").metric_name("m".repeat(256)));
+        assert_problem(&found, "name", "got 0");
+        assert_problem(&found, "metric_name", "1 to 255");
+        let found = problems(WafWebAcl::new("edge", "edge").metric_name("edge metric"));
+        assert_problem(&found, "metric_name", "may only hold");
+    }
 }

@@ -358,7 +358,13 @@ pub struct NetworkProfile {
 
 impl NetworkProfile {
     fn with(plugin: NetworkPlugin, mode: Option<NetworkPluginMode>) -> Self {
-        Self { network_plugin: plugin, network_plugin_mode: mode, pod_cidr: None, service_cidr: None, dns_service_ip: None }
+        Self {
+            network_plugin: plugin,
+            network_plugin_mode: mode,
+            pod_cidr: None,
+            service_cidr: None,
+            dns_service_ip: None,
+        }
     }
 
     /// Azure CNI: pods get addresses from the node subnet.
@@ -536,7 +542,8 @@ fn is_kubernetes_version(text: &str) -> bool {
 
 const CLUSTER_NAME: NameRules =
     NameRules { len: (1, 63), uppercase: true, punctuation: &['_', '-'], starts_with_letter: false };
-const DNS_PREFIX: NameRules = NameRules { len: (1, 54), uppercase: true, punctuation: &['-'], starts_with_letter: false };
+const DNS_PREFIX: NameRules =
+    NameRules { len: (1, 54), uppercase: true, punctuation: &['-'], starts_with_letter: false };
 
 static SCHEMA: Schema = Schema {
     type_name: "azure_aks_cluster",
@@ -547,7 +554,8 @@ static SCHEMA: Schema = Schema {
         AttrSchema::computed("node_resource_group", AttrType::String),
         AttrSchema::watch("provisioning_state", AttrType::String),
         AttrSchema::input("name", AttrType::String).force_new_because("an aks cluster cannot be renamed"),
-        AttrSchema::input("location", AttrType::String).force_new_because("an aks cluster cannot move to another region"),
+        AttrSchema::input("location", AttrType::String)
+            .force_new_because("an aks cluster cannot move to another region"),
         AttrSchema::input("resource_group", AttrType::String)
             .force_new_because("an aks cluster cannot move to another resource group"),
         AttrSchema::input("dns_prefix", AttrType::String).force_new_because("the dns prefix is fixed at creation"),
@@ -598,7 +606,10 @@ impl Resource for AksCluster {
         let mut zones = BTreeSet::new();
         for (i, zone) in self.availability_zones.iter().enumerate() {
             if !matches!(zone.as_str(), "1" | "2" | "3") {
-                p.field(&format!("availability_zones[{i}]"), format!("`{zone}` is not an availability zone: use 1, 2 or 3"));
+                p.field(
+                    &format!("availability_zones[{i}]"),
+                    format!("`{zone}` is not an availability zone: use 1, 2 or 3"),
+                );
             }
             if !zones.insert(zone) {
                 p.field(&format!("availability_zones[{i}]"), format!("zone `{zone}` is listed twice"));
@@ -641,7 +652,12 @@ mod tests {
             .size(AksSize::Full)
             .user_nodes(Replicas::range(5, 10))
             .kubernetes_version("1.31")
-            .network(NetworkProfile::azure_overlay().pod_cidr("10.244.0.0/16").service_cidr("10.0.0.0/16").dns_service_ip("10.0.0.10"))
+            .network(
+                NetworkProfile::azure_overlay()
+                    .pod_cidr("10.244.0.0/16")
+                    .service_cidr("10.0.0.0/16")
+                    .dns_service_ip("10.0.0.10"),
+            )
             .admin_group(QA_TEAM)
             .tag("team", "platform")
     }
@@ -721,7 +737,10 @@ mod tests {
             let attr = schema.attr(name).unwrap();
             assert!(attr.force_new && !attr.replace_reason.is_empty(), "{name}");
         }
-        assert_eq!(schema.attr("user_pool_vm_size").unwrap().replace_reason, "a node pool's VM size is fixed at creation");
+        assert_eq!(
+            schema.attr("user_pool_vm_size").unwrap().replace_reason,
+            "a node pool's VM size is fixed at creation"
+        );
         for name in ["user_pool_nodes", "kubernetes_version", "sku_tier", "admin_group_object_ids"] {
             assert!(!schema.attr(name).unwrap().force_new, "{name}");
         }
@@ -757,7 +776,8 @@ mod tests {
         assert_problem(&found, "user_pool_nodes", "minimum (5) must not exceed the maximum (3)");
         let empty_user = problems(AksCluster::new("main", "aks", &rg()).user_nodes(Replicas::fixed(0)));
         assert_problem(&empty_user, "user_pool_nodes", "room for at least 1 node");
-        let huge = problems(AksCluster::new("main", "aks", &rg()).user_pool("Standard_D8s_v5", Replicas::range(3, 1001)));
+        let huge =
+            problems(AksCluster::new("main", "aks", &rg()).user_pool("Standard_D8s_v5", Replicas::range(3, 1001)));
         assert_problem(&huge, "user_pool_nodes", "at most 1000");
         let scale_to_zero = problems(AksCluster::new("main", "aks", &rg()).user_nodes(Replicas::range(0, 3)));
         assert_no_problem(&scale_to_zero, "user_pool_nodes");
@@ -768,18 +788,35 @@ mod tests {
     #[test]
     fn network_ranges_are_checked() {
         let net = |profile| problems(AksCluster::new("main", "aks", &rg()).network(profile));
-        let found = net(NetworkProfile::azure().pod_cidr("10.244.0.0/16").service_cidr("10.0.0.1/16").dns_service_ip("10.1.0.10"));
+        let found = net(NetworkProfile::azure()
+            .pod_cidr("10.244.0.0/16")
+            .service_cidr("10.0.0.1/16")
+            .dns_service_ip("10.1.0.10"));
         assert_problem(&found, "network_profile.pod_cidr", "only kubenet and azure cni overlay");
         assert_problem(&found, "network_profile.service_cidr", "did you mean `10.0.0.0/16`");
-        let found = net(NetworkProfile::kubenet().pod_cidr("10.0.0.0/8").service_cidr("10.0.0.0/16").dns_service_ip("10.1.0.10"));
+        let found = net(NetworkProfile::kubenet()
+            .pod_cidr("10.0.0.0/8")
+            .service_cidr("10.0.0.0/16")
+            .dns_service_ip("10.1.0.10"));
         assert_problem(&found, "network_profile.service_cidr", "must not overlap the pod range");
         assert_problem(&found, "network_profile.dns_service_ip", "inside service_cidr");
-        let found = net(NetworkProfile::kubenet().pod_cidr("10.244.0.0/33").service_cidr("172.30.0.0/16").dns_service_ip("172.30.0.1"));
+        let found = net(NetworkProfile::kubenet()
+            .pod_cidr("10.244.0.0/33")
+            .service_cidr("172.30.0.0/16")
+            .dns_service_ip("172.30.0.1"));
         assert_problem(&found, "network_profile.pod_cidr", "not an ipv4 cidr");
         assert_problem(&found, "network_profile.service_cidr", "aks reserves");
         assert_problem(&found, "network_profile.dns_service_ip", "first two addresses");
-        assert_problem(&net(NetworkProfile::azure().service_cidr("10.0.0.0/16")), "network_profile.dns_service_ip", "required");
-        assert_problem(&net(NetworkProfile::azure().dns_service_ip("10.0.0.10")), "network_profile.service_cidr", "required");
+        assert_problem(
+            &net(NetworkProfile::azure().service_cidr("10.0.0.0/16")),
+            "network_profile.dns_service_ip",
+            "required",
+        );
+        assert_problem(
+            &net(NetworkProfile::azure().dns_service_ip("10.0.0.10")),
+            "network_profile.service_cidr",
+            "required",
+        );
         assert_problem(
             &net(NetworkProfile::azure().service_cidr("10.0.0.0/16").dns_service_ip("ten")),
             "network_profile.dns_service_ip",
@@ -790,7 +827,10 @@ mod tests {
 
     #[test]
     fn admin_groups_are_guids_listed_once() {
-        let aks = AksCluster::new("main", "aks", &rg()).admin_group("qa-team").admin_group(QA_TEAM).admin_group(QA_TEAM.to_uppercase());
+        let aks = AksCluster::new("main", "aks", &rg())
+            .admin_group("qa-team")
+            .admin_group(QA_TEAM)
+            .admin_group(QA_TEAM.to_uppercase());
         let found = problems(aks);
         assert_problem(&found, "admin_group_object_ids[0]", "not an entra id object id");
         assert_problem(&found, "admin_group_object_ids[2]", "listed twice");

@@ -124,7 +124,8 @@ pub(crate) fn name_problems(name: &str, rules: &NameRules) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const RULES: NameRules = NameRules { len: (3, 10), uppercase: false, punctuation: &['-'], starts_with_letter: true };
+    const RULES: NameRules =
+        NameRules { len: (3, 10), uppercase: false, punctuation: &['-'], starts_with_letter: true };
 
     #[test]
     fn names_report_each_broken_rule() {

@@ -1,1 +1,35 @@
-//! Azure resource types for quikinfra (being written).
+//! Azure resource types for quikinfra: the estate's resource groups, AKS clusters, MySQL
+//! flexible servers, Azure Managed Redis caches and Event Hubs namespaces used as Kafka.
+//!
+//! Each module holds one resource type: its typed spec with builders and presets, its static
+//! schema (what forces replacement and why, what ARM computes) and its field rules, checked
+//! before any API call. No SDK and no network here: providers plug in through quikinfra-core.
+//!
+//! Every type but the resource group takes `&ResourceGroup` in its constructor, copying the
+//! group's region and referring to its name:
+//!
+//! ```ignore
+//! let rg = ResourceGroup::new("main", "rg-quikapp-prod", "westeurope");
+//! let aks = AksCluster::new("main", "aks-quikapp-prod", &rg).size(AksSize::Full);
+//! let db = MySqlFlexibleServer::new("main", "mysql-quikapp-prod", &rg)
+//!     .sku(MySqlTier::GeneralPurpose, "Standard_D4ds_v4")
+//!     .high_availability(HighAvailability::ZoneRedundant)
+//!     .administrator("quikadmin", Secret::from_env("MYSQL_ADMIN_PASSWORD"));
+//! let redis = ManagedRedis::new("cache", "redis-quikapp-prod", &rg).preset(RedisPreset::Cluster);
+//! let kafka = KafkaNamespace::new("events", "evh-quikapp-prod", &rg).preset(KafkaPreset::Cluster);
+//! ```
+
+pub mod aks_cluster;
+mod check;
+pub mod kafka_namespace;
+pub mod managed_redis;
+pub mod mysql_flexible_server;
+pub mod resource_group;
+#[cfg(test)]
+mod testing;
+
+pub use aks_cluster::{AksCluster, AksSize, AksTier, NetworkPlugin, NetworkPluginMode, NetworkProfile, Replicas};
+pub use kafka_namespace::{EventHubsTier, KafkaNamespace, KafkaPreset, KafkaTopic};
+pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisPreset, RedisSku};
+pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};
+pub use resource_group::ResourceGroup;

@@ -134,4 +134,14 @@ mod tests {
         assert_problem(&found, "tags.a/b", "must not contain");
         assert_problem(&problems(ResourceGroup::new("main", "", "westeurope")), "name", "1 to 90");
     }
+
+    #[test]
+    fn tag_counts_and_values_are_bounded() {
+        let rg = (0..51).fold(ResourceGroup::new("main", "rg", "westeurope"), |rg, i| rg.tag(format!("k{i}"), "v"));
+        assert_problem(&problems(rg), "tags", "at most 50 tags");
+        let long = ResourceGroup::new("main", "rg", "westeurope").tag("note", "v".repeat(257)).tag("", "v");
+        let found = problems(long);
+        assert_problem(&found, "tags.note", "256");
+        assert_problem(&found, "tags.", "1 to 512");
+    }
 }

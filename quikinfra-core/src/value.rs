@@ -353,6 +353,17 @@ impl Serialize for Secret {
     }
 }
 
+/// Reads a secret's value from its environment variable. When unset and `placeholders` is on
+/// (the simulator target, which needs no real secrets), a fixed stand-in derived from the
+/// variable name is used instead.
+pub fn read_secret(spec: &SecretSpec, placeholders: bool) -> Option<String> {
+    match std::env::var(&spec.env) {
+        Ok(v) => Some(v),
+        Err(_) if placeholders => Some(format!("simulator-placeholder-for-{}", spec.env)),
+        Err(_) => None,
+    }
+}
+
 /// The fingerprint state keeps of a sensitive value: salted with where it lives, so equal
 /// passwords on two resources do not share a fingerprint.
 pub fn fingerprint(address: &Address, attribute: &str, secret: &str) -> String {

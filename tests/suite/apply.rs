@@ -173,3 +173,29 @@ async fn transient_faults_are_retried_until_the_apply_converges() {
     assert!(world.providers.stats().retries.values().sum::<u64>() > 0);
     assert!(actions(&world.plan(&env).await).is_empty());
 }
+
+#[tokio::test]
+async fn optional_attributes_left_out_are_filled_by_the_provider() {
+    use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
+    static OPTIONAL: Schema = Schema {
+        type_name: "test_optional",
+        provider: "test",
+        attributes: &[
+            AttrSchema::computed("id", AttrType::String),
+            AttrSchema::optional_computed("description", AttrType::String),
+        ],
+    };
+    let world = World::new();
+    let mut env = Environment::new("optional");
+    env.add_node(quikinfra::engine::resource::ResourceNode {
+        address: "test_optional.o".parse().unwrap(),
+        schema: &OPTIONAL,
+        attrs: Default::default(),
+        depends_on: vec![],
+        lifecycle: Default::default(),
+    });
+    world.converge(&env).await;
+    let description = world.sim.objects()[0].attrs.get("description").cloned();
+    assert!(matches!(description, Some(quikinfra::engine::value::Value::String(_))), "{description:?}");
+    assert!(!world.plan(&env).await.has_changes());
+}

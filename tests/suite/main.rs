@@ -7,4 +7,5 @@ mod apply;
 mod cli;
 mod plan;
 mod props;
+mod tidy;
 mod validate;

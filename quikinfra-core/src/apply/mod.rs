@@ -24,7 +24,7 @@ use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
 use crate::schema::Schema;
 use crate::state::backend::describe_version;
 use crate::state::{DeposedObject, ResourceState, State, StateBackend, StateError};
-use crate::value::{Attrs, Value, fingerprint};
+use crate::value::{Attrs, Value, fingerprint, read_secret};
 
 use ops::{Op, OpKind, Operations};
 pub use progress::{Event, Progress, SilentProgress};
@@ -38,11 +38,13 @@ pub struct ApplyOptions {
     pub still_running_every: Duration,
     /// Set to stop scheduling new operations (first Ctrl-C); in-flight ones finish.
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Stand in for unset secrets (the simulator target only), as the plan did.
+    pub placeholder_secrets: bool,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        Self { parallelism: 10, still_running_every: Duration::from_secs(10), stop: None }
+        Self { parallelism: 10, still_running_every: Duration::from_secs(10), stop: None, placeholder_secrets: false }
     }
 }
 
@@ -150,6 +152,7 @@ pub async fn apply(
         providers,
         backend,
         written: current.as_ref().map(|s| s.version.clone()),
+        placeholder_secrets: opts.placeholder_secrets,
         state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
         added: 0,
         changed: 0,
@@ -322,6 +325,7 @@ struct Run<'a> {
     backend: &'a dyn StateBackend,
     state: State,
     written: Option<crate::state::StateVersion>,
+    placeholder_secrets: bool,
     added: usize,
     changed: usize,
     destroyed: usize,
@@ -359,6 +363,10 @@ impl<'a> Run<'a> {
                     if !schema.attr(name).is_some_and(|a| a.is_input()) {
                         continue;
                     }
+                    // Left out of the definition: the cloud picks it.
+                    if *value == Value::Unknown {
+                        continue;
+                    }
                     match self.resolve(&change.address, name, value) {
                         Ok(v) => {
                             config.insert(name.clone(), v);
@@ -394,7 +402,7 @@ impl<'a> Run<'a> {
         }
         match resolved {
             Value::Secret(spec) => {
-                let secret = std::env::var(&spec.env).map_err(|_| {
+                let secret = read_secret(&spec, self.placeholder_secrets).ok_or_else(|| {
                     format!("attribute `{name}`: secret environment variable `{}` is not set", spec.env)
                 })?;
                 if spec.fingerprint.as_deref() != Some(fingerprint(address, name, &secret).as_str()) {

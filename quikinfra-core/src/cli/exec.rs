@@ -87,6 +87,30 @@ impl Session {
         }
     }
 
+    /// The simulator needs no real secrets: unset ones get a stand-in, and the user is told.
+    fn placeholder_secrets(&self) -> bool {
+        self.cli.cloud == Cloud::Sim
+    }
+
+    fn note_placeholder_secrets(&self) {
+        if !self.placeholder_secrets() {
+            return;
+        }
+        let mut unset = std::collections::BTreeSet::new();
+        for node in self.env.resources() {
+            for value in node.attrs.values() {
+                if let Value::Secret(spec) = value
+                    && std::env::var_os(&spec.env).is_none()
+                {
+                    unset.insert(spec.env.clone());
+                }
+            }
+        }
+        for name in unset {
+            self.shell.err_line(&format!("Note: secret `{name}` is not set; the simulator uses a placeholder for it"));
+        }
+    }
+
     fn text(&self) -> TextOptions {
         TextOptions { color: self.shell.color }
     }
@@ -111,6 +135,7 @@ impl Session {
                     self.sim_dir().display(),
                     self.env.name()
                 ));
+                self.note_placeholder_secrets();
                 let providers = Providers::new().fallback(sim.clone(), concurrency.max(64));
                 Ok(Target { providers })
             }
@@ -193,6 +218,7 @@ impl Session {
             excludes: flags.scope.excludes.clone(),
             replace: flags.replace.clone(),
             parallelism: usize::from(self.cli.parallelism),
+            placeholder_secrets: self.placeholder_secrets(),
         }
     }
 
@@ -311,8 +337,12 @@ impl Session {
                 }
             }
         });
-        let opts =
-            ApplyOptions { parallelism: usize::from(self.cli.parallelism), stop: Some(stop_rx), ..Default::default() };
+        let opts = ApplyOptions {
+            parallelism: usize::from(self.cli.parallelism),
+            stop: Some(stop_rx),
+            placeholder_secrets: self.placeholder_secrets(),
+            ..Default::default()
+        };
         let schemas = self.env.schemas();
         let result = crate::apply::apply(plan, &schemas, providers, backend, &printer, &opts).await;
         interrupts.abort();
@@ -357,6 +387,7 @@ impl Session {
             targets: scope.targets.clone(),
             excludes: scope.excludes.clone(),
             parallelism: usize::from(self.cli.parallelism),
+            placeholder_secrets: self.placeholder_secrets(),
             ..Default::default()
         };
         let plan = self

@@ -22,7 +22,7 @@ use crate::provider::{ProviderError, Providers, ReadRequest};
 use crate::resource::ResourceNode;
 use crate::schema::Schema;
 use crate::state::{ResourceState, State};
-use crate::value::{Attrs, Reference, SecretSpec, Value, fingerprint};
+use crate::value::{Attrs, Reference, SecretSpec, Value, fingerprint, read_secret};
 
 /// Options for one plan.
 #[derive(Clone, Debug)]
@@ -39,6 +39,8 @@ pub struct PlanOptions {
     pub replace: Vec<Address>,
     /// Provider calls in flight at once during refresh.
     pub parallelism: usize,
+    /// Stand in for unset secrets (the simulator target only; real clouds need real secrets).
+    pub placeholder_secrets: bool,
 }
 
 impl Default for PlanOptions {
@@ -50,6 +52,7 @@ impl Default for PlanOptions {
             excludes: Vec::new(),
             replace: Vec::new(),
             parallelism: 10,
+            placeholder_secrets: false,
         }
     }
 }
@@ -91,7 +94,7 @@ fn refresh_message(list: &[(Address, ProviderError)]) -> String {
 /// The desired attributes of each declared resource with secrets resolved to fingerprints,
 /// or the problems found (unset secret variables, sensitive attributes given as literals,
 /// types no provider serves).
-pub fn resolve_desired(env: &Environment, providers: &Providers) -> Result<Vec<Attrs>, Problems> {
+pub fn resolve_desired(env: &Environment, providers: &Providers, placeholders: bool) -> Result<Vec<Attrs>, Problems> {
     let mut problems = Problems::default();
     let mut out = Vec::with_capacity(env.resources().len());
     for node in env.resources() {
@@ -106,9 +109,9 @@ pub fn resolve_desired(env: &Environment, providers: &Providers) -> Result<Vec<A
         for (name, value) in attrs.iter_mut() {
             let sensitive = node.schema.attr(name).is_some_and(|a| a.sensitive);
             match value {
-                Value::Secret(spec) => match std::env::var(&spec.env) {
-                    Ok(secret) => spec.fingerprint = Some(fingerprint(&node.address, name, &secret)),
-                    Err(_) => problems.push(
+                Value::Secret(spec) => match read_secret(spec, placeholders) {
+                    Some(secret) => spec.fingerprint = Some(fingerprint(&node.address, name, &secret)),
+                    None => problems.push(
                         Some(&node.address),
                         Some(name),
                         format!("secret environment variable `{}` is not set", spec.env),
@@ -135,7 +138,7 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let graph = crate::validate::validate(env).map_err(PlanError::Invalid)?;
-    let desired = resolve_desired(env, providers).map_err(PlanError::Invalid)?;
+    let desired = resolve_desired(env, providers, opts.placeholder_secrets).map_err(PlanError::Invalid)?;
     let empty = BTreeMap::new();
     let state_resources = prior.map_or(&empty, |s| &s.resources);
     let declared: HashMap<&Address, usize> = env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();

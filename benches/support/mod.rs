@@ -1,0 +1,257 @@
+//! Shared fixtures for the benchmarks and `examples/plan_scale.rs`: a generic resource type,
+//! a mixed chain-and-fan-out graph of any size, and a world (simulator + state) in which that
+//! graph is already applied, built directly through the provider interface rather than by
+//! `apply` (which checkpoints state after every operation: quadratic at 100,000 resources).
+//!
+//! Included with `#[path = "support/mod.rs"] mod support;`; each includer uses a different
+//! subset, hence the `dead_code` allowance.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use quikinfra::engine::addr::Address;
+use quikinfra::engine::environment::Environment;
+use quikinfra::engine::plan::{Plan, PlanOptions};
+use quikinfra::engine::provider::{CreateRequest, Provider, Providers, RetryPolicy};
+use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
+use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
+use quikinfra::engine::sim::{Faults, Simulator};
+use quikinfra::engine::state::{ResourceState, State};
+use quikinfra::engine::value::{Attrs, Ref, Val};
+use serde::Serialize;
+
+/// The environment every benchmark plans.
+pub const ENV: &str = "bench";
+
+/// Provider calls in flight at once, in plans (refresh), applies and the boundary's limit.
+pub const PARALLELISM: usize = 64;
+
+/// A generic resource: a size, a zone, an optional link to another one's `arn`, and tags
+/// (the environment's standard tags are merged in, as for any taggable type).
+#[derive(Clone, Debug, Serialize)]
+pub struct Thing {
+    #[serde(skip)]
+    meta: Meta,
+    size: u32,
+    zone: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<Val<String>>,
+    tags: BTreeMap<String, String>,
+}
+
+static THING: Schema = Schema {
+    type_name: "bench_thing",
+    provider: "bench",
+    attributes: &[
+        AttrSchema::computed("id", AttrType::String),
+        AttrSchema::computed("arn", AttrType::String),
+        AttrSchema::input("size", AttrType::Number),
+        AttrSchema::input("zone", AttrType::String).force_new_because("a thing cannot move between zones"),
+        AttrSchema::input("link", AttrType::String),
+        AttrSchema::input("tags", AttrType::Map),
+    ],
+};
+
+impl Thing {
+    /// A thing called `name`, linked to nothing.
+    pub fn new(name: &str) -> Self {
+        let tags = BTreeMap::from([("team".to_string(), "bench".to_string())]);
+        Self { meta: Meta::named(name), size: 1, zone: "a".into(), link: None, tags }
+    }
+
+    /// Its size.
+    pub fn size(mut self, size: u32) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Links it to another thing's attribute (a reference: a real graph edge).
+    pub fn link(mut self, to: impl Into<Val<String>>) -> Self {
+        self.link = Some(to.into());
+        self
+    }
+
+    /// A reference to its `arn`.
+    pub fn arn(&self) -> Ref<String> {
+        self.attr("arn")
+    }
+}
+
+impl Resource for Thing {
+    const TYPE: &'static str = "bench_thing";
+    fn schema() -> &'static Schema {
+        &THING
+    }
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+}
+
+/// The graph's shape: `groups` roots, each fanning out to `fan_out` chains of `chain` things
+/// (each link of a chain refers to the previous one's `arn`, the first to the root's).
+///
+/// A group holds `1 + fan_out * chain` things; the longest dependency path (the critical path
+/// of an apply) is `1 + chain` operations; the widest level has `groups * fan_out` things.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    /// Independent groups.
+    pub groups: usize,
+    /// Chains hanging off each group's root.
+    pub fan_out: usize,
+    /// Things in each chain.
+    pub chain: usize,
+}
+
+impl Shape {
+    /// The plan benchmarks' shape for about `n` things: groups of 1 root + 3 chains of 3
+    /// (10 things per group, depth 4), as many groups as fit in `n`.
+    pub fn for_plan(n: usize) -> Self {
+        let shape = Self { groups: 0, fan_out: 3, chain: 3 };
+        Self { groups: (n / shape.group_size()).max(1), ..shape }
+    }
+
+    /// Things per group.
+    pub fn group_size(&self) -> usize {
+        1 + self.fan_out * self.chain
+    }
+
+    /// Things in all.
+    pub fn len(&self) -> usize {
+        self.groups * self.group_size()
+    }
+
+    /// Operations on the longest dependency path.
+    pub fn depth(&self) -> usize {
+        1 + self.chain
+    }
+
+    /// Things at the widest level.
+    pub fn width(&self) -> usize {
+        self.groups * self.fan_out
+    }
+
+    /// The environment: every thing added as a typed spec, dependencies first.
+    pub fn environment(&self) -> Environment {
+        let mut env = Environment::new(ENV).tier("bench");
+        for g in 0..self.groups {
+            let root = Thing::new(&format!("g{g}-root")).size(1 + (g % 100) as u32);
+            for f in 0..self.fan_out {
+                let mut parent = root.arn();
+                for c in 0..self.chain {
+                    let thing = Thing::new(&format!("g{g}-f{f}-c{c}")).size(1 + c as u32).link(&parent);
+                    parent = thing.arn();
+                    env.add(thing);
+                }
+            }
+            env.add(root);
+        }
+        env
+    }
+}
+
+/// Providers routing every family to `sim`, `PARALLELISM` calls at once, fast retries.
+pub fn providers(sim: Arc<Simulator>) -> Providers {
+    let retry =
+        RetryPolicy { max_attempts: 20, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) };
+    Providers::new().fallback(sim, PARALLELISM).with_retry(retry)
+}
+
+/// A simulator whose every call first sleeps `latency`.
+pub fn sim_with_latency(latency: Duration) -> Simulator {
+    Simulator::in_memory().with_faults(Faults { latency, ..Faults::none() })
+}
+
+/// A world where `env` is already applied: an in-memory simulator holding every object and
+/// the state recording them, as a converged apply would have left it.
+pub struct Applied {
+    /// The simulator holding every object.
+    pub sim: Arc<Simulator>,
+    /// State recording every object.
+    pub state: State,
+}
+
+/// Creates every resource of `env` in a fresh in-memory simulator (dependencies first,
+/// references resolved from what the simulator returned) and builds the matching state.
+pub async fn applied(env: &Environment) -> Applied {
+    let sim = Arc::new(Simulator::in_memory());
+    let graph = quikinfra::engine::validate::validate(env).expect("the bench environment is valid");
+    let order = graph.topo_order().expect("no cycles");
+    let by_address: HashMap<&Address, usize> =
+        env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();
+    let mut created: HashMap<Address, Attrs> = HashMap::with_capacity(env.resources().len());
+    let mut state = State::new(ENV, State::new_lineage());
+    for i in order {
+        let node = &env.resources()[by_address[graph.address(i)]];
+        let config: Attrs = node
+            .attrs
+            .iter()
+            .map(|(k, v)| {
+                let v = v.resolve_with(&mut |r| created.get(&r.address).and_then(|a| a.get(&r.attribute)).cloned());
+                assert!(v.is_known(), "{}: `{k}` unresolved", node.address);
+                (k.clone(), v)
+            })
+            .collect();
+        let req = CreateRequest { address: &node.address, schema: node.schema, config: &config };
+        let c = sim.create(req).await.expect("simulated create");
+        state.resources.insert(
+            node.address.clone(),
+            ResourceState {
+                provider: node.schema.provider.to_string(),
+                id: c.id,
+                attributes: c.attrs.clone(),
+                dependencies: node.dependencies(),
+                lifecycle: node.lifecycle.clone(),
+                deposed: Vec::new(),
+            },
+        );
+        created.insert(node.address.clone(), c.attrs);
+    }
+    state.version.serial = 1;
+    Applied { sim, state }
+}
+
+/// The plan options every plan benchmark uses: refresh on, `PARALLELISM` reads in flight.
+pub fn plan_options() -> PlanOptions {
+    PlanOptions { parallelism: PARALLELISM, ..PlanOptions::default() }
+}
+
+/// Panics unless `plan` is a converged no-op over `n` resources (anything else means the
+/// setup is wrong and the figure meaningless).
+pub fn assert_no_changes(plan: &Plan, n: usize) {
+    assert!(!plan.has_changes(), "plan over a converged world has changes: {:?}", plan.summary());
+    assert!(plan.drift.is_empty(), "plan over a converged world reports drift");
+    assert_eq!(plan.resource_changes.len(), n, "one change per resource");
+}
+
+/// A multi-threaded tokio runtime, as the CLI uses.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+/// This process's peak resident set size (`VmHWM`) in bytes, when /proc says.
+pub fn peak_rss() -> Option<u64> {
+    proc_status_kib("VmHWM:").map(|k| k * 1024)
+}
+
+/// This process's current resident set size (`VmRSS`) in bytes, when /proc says.
+pub fn current_rss() -> Option<u64> {
+    proc_status_kib("VmRSS:").map(|k| k * 1024)
+}
+
+/// Resets this process's peak RSS to its current RSS (Linux ≥ 4.0), so a later
+/// [`peak_rss`] measures one phase; `false` when the kernel refuses.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

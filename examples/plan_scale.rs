@@ -1,0 +1,130 @@
+//! Peak memory and wall time of one refreshing plan over N resources.
+//!
+//! Builds the benchmarks' chain-and-fan-out environment of N things (default 10,000), an
+//! in-memory simulator holding every object and the matching state (as a converged apply
+//! leaves them), then runs one `plan` with refresh and parallelism 64 and prints one line:
+//! N, the plan's wall time, RSS before the plan, the peak RSS during the plan, the process's
+//! overall peak RSS (`VmHWM` from /proc/self/status), and per-resource figures.
+//!
+//! ```text
+//! CARGO_TARGET_DIR=/work/target-bench cargo run --release --example plan_scale -- 100000
+//! ```
+//!
+//! `--phases` also times the plan's own steps separately (validate, refresh-equivalent reads,
+//! state-file round trip) to show where the time goes.
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use quikinfra::engine::plan::plan;
+use quikinfra::engine::provider::ReadRequest;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let phases = args.iter().any(|a| a == "--phases");
+    let n: usize = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(|a| a.replace('_', "").parse().expect("N must be a whole number"))
+        .unwrap_or(10_000);
+    let rt = support::runtime();
+
+    let shape = support::Shape::for_plan(n);
+    let n = shape.len();
+    let started = Instant::now();
+    let env = shape.environment();
+    let env_time = started.elapsed();
+    let applied = rt.block_on(support::applied(&env));
+    let setup_time = started.elapsed();
+    let providers = support::providers(applied.sim.clone());
+    let opts = support::plan_options();
+
+    let rss_before = support::current_rss().unwrap_or(0);
+    let reset = support::reset_peak_rss();
+    let t = Instant::now();
+    let planned = rt.block_on(plan(&env, Some(&applied.state), &providers, &opts)).expect("plan");
+    let plan_time = t.elapsed();
+    let plan_peak = support::peak_rss().unwrap_or(0);
+    support::assert_no_changes(&planned, n);
+    drop(planned);
+
+    let per = |bytes: u64| bytes as f64 / n as f64;
+    let grown = plan_peak.saturating_sub(rss_before);
+    println!(
+        "n={n} plan={:.3}s rss_before_plan={:.1}MiB ({:.0} B/resource) plan_peak_rss={:.1}MiB{} \
+         plan_growth={:.1}MiB ({:.0} B/resource) setup={:.2}s (env {:.2}s)",
+        plan_time.as_secs_f64(),
+        rss_before as f64 / MIB,
+        per(rss_before),
+        plan_peak as f64 / MIB,
+        if reset { "" } else { " (VmHWM not reset: includes setup)" },
+        grown as f64 / MIB,
+        per(grown),
+        setup_time.as_secs_f64(),
+        env_time.as_secs_f64(),
+    );
+
+    if phases {
+        print_phases(&rt, &env, &applied, &providers);
+    }
+}
+
+/// Times the plan's steps one by one, each as the engine runs it, to locate the cost.
+fn print_phases(
+    rt: &tokio::runtime::Runtime,
+    env: &quikinfra::engine::environment::Environment,
+    applied: &support::Applied,
+    providers: &quikinfra::engine::provider::Providers,
+) {
+    let t = Instant::now();
+    let graph = quikinfra::engine::validate::validate(env).expect("valid");
+    println!("  validate (incl. graph + topo check): {:.3}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let _ = graph.topo_order().expect("no cycles");
+    println!("  topo_order: {:.3}s", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let desired = quikinfra::engine::plan::build::resolve_desired(env, providers, false).expect("resolved");
+    println!("  resolve_desired: {:.3}s", t.elapsed().as_secs_f64());
+    drop(desired);
+    let t = Instant::now();
+    let reads = rt.block_on(read_all(providers, &applied.state));
+    println!(
+        "  refresh-equivalent reads (sequential, through Providers): {:.3}s ({reads} objects)",
+        t.elapsed().as_secs_f64()
+    );
+    let sim = Arc::clone(&applied.sim);
+    let t = Instant::now();
+    let direct = applied.state.resources.iter().filter(|(a, rs)| sim.get(a.type_name(), &rs.id).is_some()).count();
+    println!("  simulator lookups (no boundary): {:.3}s ({direct} objects)", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let json = quikinfra::engine::state::file::to_json(&applied.state);
+    println!("  state to_json: {:.3}s ({:.1} MiB)", t.elapsed().as_secs_f64(), json.len() as f64 / MIB);
+    let t = Instant::now();
+    let back = quikinfra::engine::state::file::from_json(&json, std::path::Path::new("state.json")).expect("reads");
+    println!("  state from_json: {:.3}s", t.elapsed().as_secs_f64());
+    assert_eq!(back.resources.len(), applied.state.resources.len());
+    let t = Instant::now();
+    for node in env.resources().iter().take(1000) {
+        std::hint::black_box(env.resource(&node.address));
+    }
+    println!("  Environment::resource (linear scan), 1000 lookups: {:.3}s", t.elapsed().as_secs_f64());
+}
+
+async fn read_all(
+    providers: &quikinfra::engine::provider::Providers,
+    state: &quikinfra::engine::state::State,
+) -> usize {
+    let mut found = 0;
+    for (address, rs) in &state.resources {
+        let req = ReadRequest { address, id: &rs.id, prior: &rs.attributes };
+        if providers.read(&rs.provider, req).await.expect("read").is_some() {
+            found += 1;
+        }
+    }
+    found
+}

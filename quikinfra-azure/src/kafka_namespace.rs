@@ -1,0 +1,418 @@
+//! `azure_eventhub_namespace`: an Event Hubs namespace used as a Kafka cluster, with its
+//! topics (event hubs) managed as a list attribute.
+//!
+//! Event Hubs speaks the Kafka protocol on port 9093 of `<name>.servicebus.windows.net` in the
+//! Standard and Premium tiers; each event hub is a Kafka topic. Attribute names follow ARM's
+//! `Microsoft.EventHub/namespaces` (API 2024-01-01) in snake case.
+
+use std::collections::BTreeMap;
+
+use quikinfra_core::diag::FieldProblems;
+use quikinfra_core::resource::{Meta, Resource, ResourceExt};
+use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
+use quikinfra_core::value::{Ref, Val};
+use serde::Serialize;
+
+use crate::ResourceGroup;
+use crate::check::{self, NameRules};
+
+/// An Event Hubs namespace with Kafka topics.
+///
+/// ```ignore
+/// let kafka = KafkaNamespace::new("events", "evh-quikapp-prod", &rg)
+///     .preset(KafkaPreset::Cluster)
+///     .topic("media-uploaded", 12, 72);
+/// ```
+///
+/// A new namespace has the [`KafkaPreset::Shared`] shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct KafkaNamespace {
+    #[serde(skip)]
+    meta: Meta,
+    name: String,
+    location: String,
+    resource_group: Val<String>,
+    tier: EventHubsTier,
+    capacity: u32,
+    zone_redundant: bool,
+    topics: Vec<KafkaTopic>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
+}
+
+/// One Kafka topic: an event hub of the namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KafkaTopic {
+    /// The topic's name.
+    pub name: String,
+    /// How many partitions. In the Standard tier the count is fixed once created; Premium can
+    /// add partitions.
+    pub partitions: u32,
+    /// How long events are kept, in hours.
+    pub retention_hours: u32,
+}
+
+impl KafkaNamespace {
+    /// A namespace called `name` in `group`'s region, addressed as
+    /// `azure_eventhub_namespace.<local>`, with the [`KafkaPreset::Shared`] shape and no topics.
+    pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
+        let namespace = Self {
+            meta: Meta::named(local),
+            name: name.into(),
+            location: group.location().to_string(),
+            resource_group: group.name().into(),
+            tier: EventHubsTier::Standard,
+            capacity: 1,
+            zone_redundant: false,
+            topics: Vec::new(),
+            tags: BTreeMap::new(),
+        };
+        namespace.preset(KafkaPreset::Shared)
+    }
+
+    /// Applies a preset: tier, capacity and zone redundancy (see [`KafkaPreset`]). Topics are
+    /// left as they are.
+    pub fn preset(mut self, preset: KafkaPreset) -> Self {
+        (self.tier, self.capacity, self.zone_redundant) = match preset {
+            KafkaPreset::Single => (EventHubsTier::Standard, 1, false),
+            KafkaPreset::Shared => (EventHubsTier::Standard, 2, true),
+            KafkaPreset::Cluster => (EventHubsTier::Premium, 1, true),
+        };
+        self
+    }
+
+    /// Places the namespace in another region than its resource group's (short name).
+    pub fn location(mut self, location: impl Into<String>) -> Self {
+        self.location = location.into();
+        self
+    }
+
+    /// Places the namespace in a resource group given by name or reference.
+    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
+        self.resource_group = group.into();
+        self
+    }
+
+    /// Sets the tier (Kafka needs Standard or Premium).
+    pub fn tier(mut self, tier: EventHubsTier) -> Self {
+        self.tier = tier;
+        self
+    }
+
+    /// Sets the capacity: throughput units (1 to 40) in Basic and Standard, processing units
+    /// (1, 2, 4, 8 or 16) in Premium.
+    pub fn capacity(mut self, units: u32) -> Self {
+        self.capacity = units;
+        self
+    }
+
+    /// Spreads the namespace over availability zones (fixed at creation).
+    pub fn zone_redundant(mut self, on: bool) -> Self {
+        self.zone_redundant = on;
+        self
+    }
+
+    /// Adds a topic with `partitions` partitions keeping events `retention_hours` hours
+    /// (Standard: 1 to 32 partitions, up to 168 hours; Premium: 1 to 100, up to 2160 hours).
+    pub fn topic(mut self, name: impl Into<String>, partitions: u32, retention_hours: u32) -> Self {
+        self.topics.push(KafkaTopic { name: name.into(), partitions, retention_hours });
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// The namespace's ARM id.
+    pub fn id(&self) -> Ref<String> {
+        self.attr("id")
+    }
+
+    /// The Kafka bootstrap server, `<name>.servicebus.windows.net:9093`.
+    pub fn kafka_endpoint(&self) -> Ref<String> {
+        self.attr("kafka_endpoint")
+    }
+}
+
+/// The estate's namespace presets, named after the seed's Kafka column.
+///
+/// | preset | seed | tier | capacity | zone redundant |
+/// |---|---|---|---|---|
+/// | `Single` | Local (if ever hosted) | Standard | 1 TU | no |
+/// | `Shared` | Dev, QA, UAT1-3 | Standard | 2 TU | yes |
+/// | `Cluster` | Staging, Production, Live | Premium | 1 PU | yes |
+///
+/// One namespace serves all the test environments (`Shared`), so it gets two throughput units;
+/// zone redundancy costs nothing extra in Standard. `Cluster` is Premium: isolated resources,
+/// 90-day retention and 100 partitions per topic; raise the processing units with `capacity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KafkaPreset {
+    /// The smallest Kafka-capable namespace.
+    Single,
+    /// One namespace for several test environments.
+    Shared,
+    /// Dedicated Premium capacity.
+    Cluster,
+}
+
+/// The Event Hubs tier, in ARM's spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum EventHubsTier {
+    /// No Kafka endpoint, one day of retention.
+    Basic,
+    /// Kafka, up to 7 days of retention, throughput units.
+    Standard,
+    /// Kafka, up to 90 days of retention, processing units.
+    Premium,
+}
+
+impl EventHubsTier {
+    fn max_partitions(self) -> u32 {
+        match self {
+            EventHubsTier::Basic | EventHubsTier::Standard => 32,
+            EventHubsTier::Premium => 100,
+        }
+    }
+
+    fn max_retention_hours(self) -> u32 {
+        match self {
+            EventHubsTier::Basic => 24,
+            EventHubsTier::Standard => 168,
+            EventHubsTier::Premium => 2160,
+        }
+    }
+
+    /// How many event hubs a namespace of this tier holds with `capacity` units.
+    fn max_topics(self, capacity: u32) -> u32 {
+        match self {
+            EventHubsTier::Basic | EventHubsTier::Standard => 10,
+            EventHubsTier::Premium => 100 * capacity.max(1),
+        }
+    }
+}
+
+const NAMESPACE_NAME: NameRules =
+    NameRules { len: (6, 50), uppercase: true, punctuation: &['-'], starts_with_letter: true };
+const TOPIC_NAME: NameRules =
+    NameRules { len: (1, 256), uppercase: true, punctuation: &['.', '-', '_'], starts_with_letter: false };
+
+fn validate_topics(p: &mut FieldProblems<'_>, tier: EventHubsTier, capacity: u32, topics: &[KafkaTopic]) {
+    let max_topics = tier.max_topics(capacity);
+    if topics.len() > max_topics as usize {
+        p.field("topics", format!("a {tier:?} namespace holds at most {max_topics} topics, got {}", topics.len()));
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, topic) in topics.iter().enumerate() {
+        let at = |field: &str| format!("topics[{i}].{field}");
+        for message in check::name_problems(&topic.name, &TOPIC_NAME) {
+            p.field(&at("name"), message);
+        }
+        if let Some(first) = seen.insert(topic.name.to_ascii_lowercase(), i) {
+            p.field(&at("name"), format!("topic `{}` is already declared as topics[{first}]", topic.name));
+        }
+        let max_partitions = tier.max_partitions();
+        if !(1..=max_partitions).contains(&topic.partitions) {
+            p.field(
+                &at("partitions"),
+                format!("a {tier:?} topic has 1 to {max_partitions} partitions, got {}", topic.partitions),
+            );
+        }
+        let max_hours = tier.max_retention_hours();
+        if !(1..=max_hours).contains(&topic.retention_hours) {
+            p.field(
+                &at("retention_hours"),
+                format!("a {tier:?} topic keeps events 1 to {max_hours} hours, got {}", topic.retention_hours),
+            );
+        }
+    }
+}
+
+static SCHEMA: Schema = Schema {
+    type_name: "azure_eventhub_namespace",
+    provider: "azure",
+    attributes: &[
+        AttrSchema::computed("id", AttrType::String),
+        AttrSchema::computed("kafka_endpoint", AttrType::String),
+        AttrSchema::input("name", AttrType::String).force_new_because("a namespace cannot be renamed"),
+        AttrSchema::input("location", AttrType::String).force_new_because("a namespace cannot move to another region"),
+        AttrSchema::input("resource_group", AttrType::String)
+            .force_new_because("a namespace cannot move to another resource group"),
+        AttrSchema::input("tier", AttrType::String),
+        AttrSchema::input("capacity", AttrType::Number),
+        AttrSchema::input("zone_redundant", AttrType::Bool).force_new_because("zone redundancy is fixed at creation"),
+        AttrSchema::input("topics", AttrType::List),
+        AttrSchema::input("tags", AttrType::Map),
+    ],
+};
+
+impl Resource for KafkaNamespace {
+    const TYPE: &'static str = "azure_eventhub_namespace";
+
+    fn schema() -> &'static Schema {
+        &SCHEMA
+    }
+
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+
+    fn validate(&self, p: &mut FieldProblems<'_>) {
+        for message in check::name_problems(&self.name, &NAMESPACE_NAME) {
+            p.field("name", message);
+        }
+        for suffix in ["-sb", "-mgmt"] {
+            if self.name.to_ascii_lowercase().ends_with(suffix) {
+                p.field("name", format!("must not end with `{suffix}`, which azure reserves"));
+            }
+        }
+        check::location(p, &self.location);
+        check::resource_group(p, "resource_group", &self.resource_group);
+        if self.tier == EventHubsTier::Basic {
+            p.field("tier", "kafka needs the Standard or Premium tier: Basic has no kafka endpoint");
+        }
+        match self.tier {
+            EventHubsTier::Premium => {
+                if ![1, 2, 4, 8, 16].contains(&self.capacity) {
+                    p.field(
+                        "capacity",
+                        format!("Premium takes 1, 2, 4, 8 or 16 processing units, got {}", self.capacity),
+                    );
+                }
+            }
+            EventHubsTier::Basic | EventHubsTier::Standard => {
+                if !(1..=40).contains(&self.capacity) {
+                    p.field(
+                        "capacity",
+                        format!("{:?} takes 1 to 40 throughput units, got {}", self.tier, self.capacity),
+                    );
+                }
+            }
+        }
+        validate_topics(p, self.tier, self.capacity, &self.topics);
+        check::tags(p, &self.tags);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::testing::{assert_no_problem, assert_problem, attrs, problems};
+
+    fn rg() -> ResourceGroup {
+        ResourceGroup::new("main", "rg-quikapp-prod", "westeurope")
+    }
+
+    fn production() -> KafkaNamespace {
+        KafkaNamespace::new("events", "evh-quikapp-prod", &rg())
+            .preset(KafkaPreset::Cluster)
+            .topic("media-uploaded", 12, 72)
+            .topic("media.transcoded", 100, 2160)
+    }
+
+    #[test]
+    fn a_production_namespace_serializes_with_its_topics() {
+        assert_eq!(
+            attrs(&production()),
+            json!({
+                "name": "evh-quikapp-prod",
+                "location": "westeurope",
+                "resource_group": {"$ref": "azure_resource_group.main.name"},
+                "tier": "Premium",
+                "capacity": 1,
+                "zone_redundant": true,
+                "topics": [
+                    {"name": "media-uploaded", "partitions": 12, "retention_hours": 72},
+                    {"name": "media.transcoded", "partitions": 100, "retention_hours": 2160}
+                ]
+            })
+        );
+        assert!(problems(production()).is_empty(), "{:?}", problems(production()));
+    }
+
+    #[test]
+    fn presets_and_overrides() {
+        let shape = |preset| {
+            let json = attrs(&KafkaNamespace::new("events", "evh-quikapp", &rg()).preset(preset));
+            (json["tier"].clone(), json["capacity"].clone(), json["zone_redundant"].clone())
+        };
+        assert_eq!(shape(KafkaPreset::Single), (json!("Standard"), json!(1), json!(false)));
+        assert_eq!(shape(KafkaPreset::Shared), (json!("Standard"), json!(2), json!(true)));
+        assert_eq!(shape(KafkaPreset::Cluster), (json!("Premium"), json!(1), json!(true)));
+        let default = attrs(&KafkaNamespace::new("events", "evh-quikapp", &rg()));
+        assert_eq!(default["capacity"], json!(2));
+        assert_eq!(default["topics"], json!([]));
+        let custom = attrs(&production().capacity(4).zone_redundant(false).tier(EventHubsTier::Standard));
+        assert_eq!((custom["tier"].clone(), custom["capacity"].clone()), (json!("Standard"), json!(4)));
+    }
+
+    #[test]
+    fn accessors_and_schema() {
+        let kafka = production();
+        assert_eq!(serde_json::to_value(kafka.id()).unwrap(), json!({"$ref": "azure_eventhub_namespace.events.id"}));
+        assert_eq!(
+            serde_json::to_value(kafka.kafka_endpoint()).unwrap(),
+            json!({"$ref": "azure_eventhub_namespace.events.kafka_endpoint"})
+        );
+        let schema = KafkaNamespace::schema();
+        assert!(schema.attr("kafka_endpoint").unwrap().is_computed());
+        assert!(schema.attr("zone_redundant").unwrap().force_new);
+        assert!(!schema.attr("topics").unwrap().force_new);
+        assert!(schema.has_tags());
+    }
+
+    #[test]
+    fn kafka_needs_standard_or_premium() {
+        let basic = KafkaNamespace::new("events", "evh-quikapp", &rg()).tier(EventHubsTier::Basic);
+        assert_problem(&problems(basic), "tier", "kafka needs the Standard or Premium tier");
+    }
+
+    #[test]
+    fn capacity_follows_the_tier() {
+        let premium = |units| problems(production().capacity(units));
+        assert_problem(&premium(3), "capacity", "1, 2, 4, 8 or 16");
+        assert_problem(&premium(0), "capacity", "got 0");
+        assert_no_problem(&premium(16), "capacity");
+        let standard = |units| problems(KafkaNamespace::new("events", "evh-quikapp", &rg()).capacity(units));
+        assert_problem(&standard(41), "capacity", "1 to 40 throughput units");
+        assert_no_problem(&standard(40), "capacity");
+    }
+
+    #[test]
+    fn topics_follow_tier_limits() {
+        let ns = KafkaNamespace::new("events", "evh-quikapp", &rg())
+            .topic("uploads", 33, 169)
+            .topic("Uploads", 0, 0)
+            .topic("-bad name", 4, 24);
+        let found = problems(ns);
+        assert_problem(&found, "topics[0].partitions", "1 to 32 partitions, got 33");
+        assert_problem(&found, "topics[0].retention_hours", "1 to 168 hours, got 169");
+        assert_problem(&found, "topics[1].name", "already declared as topics[0]");
+        assert_problem(&found, "topics[1].partitions", "got 0");
+        assert_problem(&found, "topics[1].retention_hours", "got 0");
+        assert_problem(&found, "topics[2].name", "may only hold");
+        assert_problem(&found, "topics[2].name", "start with a letter or digit");
+        let premium = problems(production().topic("big", 101, 2161));
+        assert_problem(&premium, "topics[2].partitions", "1 to 100");
+        assert_problem(&premium, "topics[2].retention_hours", "1 to 2160");
+        let eleven =
+            (0..11).fold(KafkaNamespace::new("events", "evh-quikapp", &rg()), |ns, i| ns.topic(format!("t{i}"), 1, 1));
+        assert_problem(&problems(eleven), "topics", "at most 10 topics");
+    }
+
+    #[test]
+    fn namespace_names_are_checked() {
+        assert_problem(&problems(KafkaNamespace::new("e", "evh", &rg())), "name", "6 to 50");
+        assert_problem(&problems(KafkaNamespace::new("e", "1quikapp", &rg())), "name", "start with a letter");
+        assert_problem(&problems(KafkaNamespace::new("e", "quikapp-sb", &rg())), "name", "`-sb`");
+        assert_problem(&problems(KafkaNamespace::new("e", "quikapp-mgmt", &rg())), "name", "`-mgmt`");
+        assert_problem(&problems(KafkaNamespace::new("e", "quikapp-", &rg())), "name", "end with");
+    }
+}
