@@ -45,14 +45,19 @@ fn env() -> Environment {
 }
 
 fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
+    run_on(dir, env, args, false, true)
+}
+
+/// Runs with standard output a terminal or not, and `NO_COLOR` unset (`color_allowed`) or set.
+fn run_on(dir: &std::path::Path, env: Environment, args: &[&str], terminal: bool, color_allowed: bool) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
         out: Box::new(out.clone()),
         err: Box::new(err.clone()),
         input: Box::new(std::io::empty()),
-        out_is_terminal: false,
+        out_is_terminal: terminal,
         input_is_terminal: false,
-        color_allowed: true,
+        color_allowed,
         real_clouds: None,
     };
     let state_dir = dir.to_str().unwrap();
@@ -170,4 +175,25 @@ fn state_commands_and_graph_and_validate() {
     let destroy = run(dir.path(), env(), &["destroy", "--auto-approve"]);
     assert_eq!(destroy.code, 0, "{}", destroy.err);
     assert!(destroy.out.contains("Destroy complete! Resources: 2 destroyed."), "{}", destroy.out);
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run_on(dir.path(), env(), &["plan"], true, true).out.contains('\x1b'));
+    assert!(!run_on(dir.path(), env(), &["plan"], true, false).out.contains('\x1b'), "NO_COLOR is respected");
+    assert!(!run_on(dir.path(), env(), &["plan", "--no-color"], true, true).out.contains('\x1b'));
+    assert!(!run_on(dir.path(), env(), &["plan"], false, true).out.contains('\x1b'));
+}
+
+#[test]
+fn refresh_false_plans_from_state_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    assert_eq!(run(dir.path(), env(), &["sim", "delete", "test_thing.bucket"]).code, 0);
+    let blind = run(dir.path(), env(), &["plan", "--refresh=false", "--detailed-exitcode"]);
+    assert_eq!(blind.code, 0, "without refresh the deletion is not seen: {}", blind.out);
+    let seen = run(dir.path(), env(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(seen.code, 2, "{}", seen.out);
+    assert!(seen.out.contains("has been deleted"), "{}", seen.out);
 }
