@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::addr::Address;
 use crate::diag::Problems;
+use crate::policy::Rule;
 use crate::resource::{Resource, ResourceNode};
 use crate::schema::Schema;
 use crate::value::{Reference, Value};
@@ -20,6 +21,7 @@ pub struct Environment {
     extra_tags: BTreeMap<String, String>,
     resources: Vec<ResourceNode>,
     outputs: BTreeMap<String, Value>,
+    rules: Vec<Rule>,
     problems: Problems,
 }
 
@@ -32,6 +34,7 @@ impl Environment {
             extra_tags: BTreeMap::new(),
             resources: Vec::new(),
             outputs: BTreeMap::new(),
+            rules: Vec::new(),
             problems: Problems::default(),
         }
     }
@@ -109,6 +112,32 @@ impl Environment {
         self
     }
 
+    /// Declares a resource that environment `owner` manages and this one only reads: its live
+    /// attributes are available to references, but no plan here creates, changes or deletes it,
+    /// so destroying this environment can never delete it. `spec` is the owner's own definition
+    /// (same address); its attributes here are not compared.
+    pub fn add_shared<R: Resource>(&mut self, owner: &str, spec: R) -> &mut Self {
+        let mut node = ResourceNode::from_spec(&spec, &mut self.problems);
+        node.owner = Some(owner.to_string());
+        if owner == self.name {
+            self.problems.push(Some(&node.address), None, "an environment cannot read a resource it owns itself");
+        }
+        self.resources.push(node);
+        self
+    }
+
+    /// Like [`Environment::add_shared`], returning `self` for chained definitions.
+    pub fn with_shared<R: Resource>(mut self, owner: &str, spec: R) -> Self {
+        self.add_shared(owner, spec);
+        self
+    }
+
+    /// The environments owning resources this one reads, sorted.
+    pub fn owners(&self) -> Vec<&str> {
+        let set: std::collections::BTreeSet<&str> = self.resources.iter().filter_map(|r| r.owner.as_deref()).collect();
+        set.into_iter().collect()
+    }
+
     /// Adds a resource, returning `self` for chained definitions.
     pub fn with<R: Resource>(mut self, spec: R) -> Self {
         self.add(spec);
@@ -130,6 +159,17 @@ impl Environment {
     /// Declares an output pointing at a resource attribute.
     pub fn output_ref(&mut self, name: impl Into<String>, reference: Reference) -> &mut Self {
         self.output(name, Value::Ref(reference))
+    }
+
+    /// Attaches a rule the definition must keep; validation checks it before any API call.
+    pub fn rule(&mut self, rule: Rule) -> &mut Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// The rules attached.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
     }
 
     /// The resources, in the order they were added.

@@ -132,6 +132,9 @@ pub struct ResourceNode {
     pub depends_on: Vec<Address>,
     /// Lifecycle options.
     pub lifecycle: Lifecycle,
+    /// When set, the resource belongs to that other environment: this one only reads it
+    /// (through the owner's state and the live object) and never creates, changes or deletes it.
+    pub owner: Option<String>,
 }
 
 impl ResourceNode {
@@ -162,7 +165,19 @@ impl ResourceNode {
         }
         spec.validate(&mut FieldProblems::new(&address, problems));
         let meta = spec.meta();
-        Self { address, schema, attrs, depends_on: meta.depends_on.clone(), lifecycle: meta.lifecycle.clone() }
+        Self {
+            address,
+            schema,
+            attrs,
+            depends_on: meta.depends_on.clone(),
+            lifecycle: meta.lifecycle.clone(),
+            owner: None,
+        }
+    }
+
+    /// Whether this environment only reads the resource (another environment owns it).
+    pub fn is_read_only(&self) -> bool {
+        self.owner.is_some()
     }
 
     /// Every resource this one depends on: explicit ones and those its references name, sorted.

@@ -2,8 +2,8 @@
 //!
 //! [`validate`] reports every problem at once — field rules of each type, attributes outside
 //! the schema, bad or duplicate addresses, references to missing resources or attributes,
-//! dependency cycles spelled out — each naming the resource and field. On success it returns
-//! the dependency [`Graph`].
+//! dependency cycles spelled out, and the environment's policy rules — each naming the resource
+//! and field. On success it returns the dependency [`Graph`].
 
 use std::collections::BTreeSet;
 
@@ -63,6 +63,9 @@ pub fn validate(env: &Environment) -> Result<Graph, Problems> {
         if matches!(value, Value::Secret(_)) {
             problems.push(None, Some(&format!("output.{name}")), "outputs cannot hold secrets");
         }
+    }
+    for rule in env.rules() {
+        rule.check(env, &mut problems);
     }
     let graph = Graph::new(env.resources().iter().map(|n| (&n.address, n.dependencies())));
     if let Err(cycles) = graph.topo_order() {

@@ -193,6 +193,7 @@ async fn optional_attributes_left_out_are_filled_by_the_provider() {
         attrs: Default::default(),
         depends_on: vec![],
         lifecycle: Default::default(),
+        owner: None,
     });
     world.converge(&env).await;
     let description = world.sim.objects()[0].attrs.get("description").cloned();

@@ -4,6 +4,7 @@
 //! it (renewed by a heartbeat), calls the engine, and writes through the [`Shell`]. Errors
 //! bubble up as values; the exit code is decided by the caller.
 
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use super::{RealClouds, Shell};
 use crate::addr::Address;
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::environment::Environment;
+use crate::local::LocalFiles;
 use crate::plan::{Plan, PlanMode, PlanOptions};
 use crate::provider::{Providers, ReadRequest};
 use crate::render::{self, TextOptions};
@@ -136,13 +138,15 @@ impl Session {
                     self.env.name()
                 ));
                 self.note_placeholder_secrets();
-                let providers = Providers::new().fallback(sim.clone(), concurrency.max(64));
+                let providers = Providers::new()
+                    .register("local", Arc::new(LocalFiles::new(".")), concurrency)
+                    .fallback(sim.clone(), concurrency.max(64));
                 Ok(Target { providers })
             }
             Cloud::Real => {
                 let build =
                     self.real_clouds.as_ref().ok_or_else(|| err("this program links no real-cloud provider"))?;
-                let mut providers = Providers::new();
+                let mut providers = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
                 let mut names = Vec::new();
                 for (family, provider) in build().map_err(err)? {
                     names.push(family.clone());
@@ -204,8 +208,20 @@ impl Session {
         Ok(0)
     }
 
-    fn plan_options(&self, flags: &PlanFlags) -> PlanOptions {
-        PlanOptions {
+    /// The states of the environments owning resources this one reads (read without a lock:
+    /// a snapshot is all a plan needs of them).
+    async fn shared_states(&self) -> Result<BTreeMap<String, State>, Box<dyn Error + Send + Sync>> {
+        let mut out = BTreeMap::new();
+        for owner in self.env.owners() {
+            if let Some(state) = LocalBackend::new(&self.cli.state_dir, owner).read().await? {
+                out.insert(owner.to_string(), state);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn plan_options(&self, flags: &PlanFlags) -> Result<PlanOptions, Box<dyn Error + Send + Sync>> {
+        Ok(PlanOptions {
             mode: if flags.destroy {
                 PlanMode::Destroy
             } else if flags.refresh_only {
@@ -219,7 +235,8 @@ impl Session {
             replace: flags.replace.clone(),
             parallelism: usize::from(self.cli.parallelism),
             placeholder_secrets: self.placeholder_secrets(),
-        }
+            shared: self.shared_states().await?,
+        })
     }
 
     fn report_calls(&self, providers: &Providers) {
@@ -236,7 +253,7 @@ impl Session {
     async fn plan_command(&self, args: &PlanArgs) -> CmdResult {
         let target = self.target(args.json)?;
         let backend = Arc::new(self.backend());
-        let opts = self.plan_options(&args.flags);
+        let opts = self.plan_options(&args.flags).await?;
         let plan = self
             .locked(&backend, "plan", async || {
                 let state = backend.read().await?;
@@ -271,7 +288,7 @@ impl Session {
         }
         let target = self.target(false)?;
         let backend = Arc::new(self.backend());
-        let opts = self.plan_options(&args.flags);
+        let opts = self.plan_options(&args.flags).await?;
         let operation = if args.flags.destroy { "destroy" } else { "apply" };
         let report = self
             .locked(&backend, operation, async || {

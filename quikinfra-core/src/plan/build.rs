@@ -41,6 +41,8 @@ pub struct PlanOptions {
     pub parallelism: usize,
     /// Stand in for unset secrets (the simulator target only; real clouds need real secrets).
     pub placeholder_secrets: bool,
+    /// The states of the environments owning resources this one reads (`add_shared`), by name.
+    pub shared: BTreeMap<String, State>,
 }
 
 impl Default for PlanOptions {
@@ -53,6 +55,7 @@ impl Default for PlanOptions {
             replace: Vec::new(),
             parallelism: 10,
             placeholder_secrets: false,
+            shared: BTreeMap::new(),
         }
     }
 }
@@ -146,9 +149,31 @@ pub async fn plan(
     // Which resources this plan touches.
     let scope = Scope::new(env, &graph, state_resources, opts).map_err(PlanError::Invalid)?;
 
-    // Refresh.
+    // Resources owned by other environments: found through the owner's state.
+    let shared = match opts.mode {
+        PlanMode::Normal => shared_resources(env, state_resources, opts).map_err(PlanError::Invalid)?,
+        PlanMode::Destroy | PlanMode::RefreshOnly => BTreeMap::new(),
+    };
+
+    // Refresh what state tracks and what is read from other environments.
     let to_read: Vec<(&Address, &ResourceState)> = state_resources.iter().filter(|(a, _)| scope.includes(a)).collect();
-    let live = if opts.refresh { refresh(providers, &to_read, opts.parallelism).await? } else { HashMap::new() };
+    let reads: Vec<(&Address, &ResourceState)> =
+        to_read.iter().copied().chain(shared.iter().map(|(a, (_, rs))| (*a, *rs))).collect();
+    let live = if opts.refresh { refresh(providers, &reads, opts.parallelism).await? } else { HashMap::new() };
+    let gone: Vec<&Address> =
+        shared.keys().filter(|a| opts.refresh && live.get(**a).is_some_and(Option::is_none)).copied().collect();
+    if !gone.is_empty() {
+        let mut problems = Problems::default();
+        for a in gone {
+            let owner = shared[a].0;
+            problems.push(
+                Some(a),
+                None,
+                format!("owned by environment `{owner}`, but the object no longer exists; apply `{owner}` first"),
+            );
+        }
+        return Err(PlanError::Invalid(problems));
+    }
     let live_of = |address: &Address, rs: &ResourceState| -> Option<Attrs> {
         if opts.refresh { live.get(address).cloned().flatten() } else { Some(rs.attributes.clone()) }
     };
@@ -210,6 +235,24 @@ pub async fn plan(
                     continue;
                 }
                 let node = &env.resources()[declared[address]];
+                if let Some((owner, rs)) = shared.get(address) {
+                    let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
+                    planned[i] = Some(Planned { action: Action::NoOp, after: now.clone() });
+                    changes.push(ResourceChange {
+                        address: address.clone(),
+                        provider: rs.provider.clone(),
+                        action: Action::NoOp,
+                        reason: Some(Reason::Shared { owner: owner.to_string() }),
+                        id: Some(rs.id.clone()),
+                        deposed: false,
+                        before: None,
+                        after: Some(now),
+                        changes: vec![],
+                        dependencies: vec![],
+                        lifecycle: node.lifecycle.clone(),
+                    });
+                    continue;
+                }
                 let desired = &desired[declared[address]];
                 let existing = state_resources.get(address).and_then(|rs| live_of(address, rs).map(|now| (rs, now)));
                 let resolved = resolve_references(desired, &|r| {
@@ -295,6 +338,43 @@ pub async fn plan(
         outputs,
         refreshed: opts.refresh,
     })
+}
+
+/// The resources this environment reads from their owners: address → (owner, owner's record).
+/// A problem when the owner has no state or does not manage the resource yet, or when this
+/// environment's own state still tracks it.
+fn shared_resources<'a>(
+    env: &'a Environment,
+    state: &BTreeMap<Address, ResourceState>,
+    opts: &'a PlanOptions,
+) -> Result<BTreeMap<&'a Address, (&'a str, &'a ResourceState)>, Problems> {
+    let mut problems = Problems::default();
+    let mut out = BTreeMap::new();
+    for node in env.resources() {
+        let Some(owner) = node.owner.as_deref() else { continue };
+        if state.contains_key(&node.address) {
+            problems.push(
+                Some(&node.address),
+                None,
+                format!(
+                    "this environment's state still manages it, but the definition reads it from `{owner}`; hand it over with `state rm {}` (nothing is destroyed)",
+                    node.address
+                ),
+            );
+            continue;
+        }
+        match opts.shared.get(owner).and_then(|s| s.resources.get(&node.address)) {
+            Some(rs) => {
+                out.insert(&node.address, (owner, rs));
+            }
+            None => problems.push(
+                Some(&node.address),
+                None,
+                format!("owned by environment `{owner}`, which does not manage it yet; apply `{owner}` first"),
+            ),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems.sorted()) }
 }
 
 /// What the walk has decided for a resource already visited.

@@ -86,6 +86,11 @@ pub enum Reason {
     DestroyRequested,
     /// An older object left by a create-before-destroy replacement.
     Deposed,
+    /// Another environment owns it; this one only reads it.
+    Shared {
+        /// The owning environment.
+        owner: String,
+    },
 }
 
 /// One attribute forcing a replacement.

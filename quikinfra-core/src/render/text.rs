@@ -215,6 +215,7 @@ fn notes(change: &ResourceChange) -> Vec<String> {
         Some(Reason::NotInDefinition) => notes.push(format!("(because {} is not in the definition)", change.address)),
         Some(Reason::DestroyRequested) => notes.push("(because destroy asked for it)".to_string()),
         Some(Reason::Deposed) => {}
+        Some(Reason::Shared { owner }) => notes.push(format!("(read-only here: owned by environment `{owner}`)")),
         Some(Reason::ReplaceBecause { .. }) | None => {}
     }
     if change.deposed || change.reason == Some(Reason::Deposed) {

@@ -1,0 +1,92 @@
+//! The `local` provider: reads and writes files under a root directory, atomically.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use crate::provider::{CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest};
+use crate::value::{Attrs, Value};
+
+/// Serves `local_file` resources under `root`; a file's id is its relative path.
+#[derive(Clone, Debug)]
+pub struct LocalFiles {
+    root: PathBuf,
+}
+
+impl LocalFiles {
+    /// Files relative to `root` (the working directory, usually).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn attrs(path: &str, content: &str) -> Attrs {
+        let digest: String = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let mut attrs = Attrs::new();
+        attrs.insert("id".into(), Value::from(path));
+        attrs.insert("path".into(), Value::from(path));
+        attrs.insert("content".into(), Value::from(content));
+        attrs.insert("sha256".into(), Value::String(digest));
+        attrs
+    }
+
+    fn write(&self, config: &Attrs) -> Result<Attrs, ProviderError> {
+        let path = text(config, "path")?;
+        let content = text(config, "content")?;
+        let full = self.root.join(path);
+        write_atomically(&full, content.as_bytes())
+            .map_err(|e| ProviderError::permanent(format!("{}: {e}", full.display())))?;
+        Ok(Self::attrs(path, content))
+    }
+}
+
+fn text<'a>(config: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
+    config
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ProviderError::permanent(format!("`{name}` must be a string")))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("quikinfra-tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+#[async_trait]
+impl Provider for LocalFiles {
+    fn name(&self) -> &str {
+        "local"
+    }
+
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let full = self.root.join(req.id);
+        match std::fs::read_to_string(&full) {
+            Ok(content) => Ok(Some(Self::attrs(req.id, &content))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ProviderError::permanent(format!("{}: {e}", full.display()))),
+        }
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let attrs = self.write(req.config)?;
+        Ok(Created { id: text(&attrs, "path")?.to_string(), attrs })
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        self.write(req.config)
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let full = self.root.join(req.id);
+        match std::fs::remove_file(&full) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(ProviderError::permanent(format!("{}: {e}", full.display()))),
+        }
+    }
+}
