@@ -5,6 +5,7 @@ mod support;
 
 mod apply;
 mod cli;
+mod crash;
 mod estate;
 mod plan;
 mod props;

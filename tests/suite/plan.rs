@@ -198,3 +198,19 @@ async fn same_definition_and_live_state_give_byte_identical_plans() {
         assert_eq!(render::plan_json(&world.plan(&env).await), first);
     }
 }
+
+#[tokio::test]
+async fn an_undeclared_resource_already_gone_is_dropped_from_state() {
+    let world = World::new();
+    let env = two_things(2, "a").with(Thing::new("old"));
+    world.converge(&env).await;
+    let state = world.backend(&env).read().await.unwrap().unwrap();
+    world.sim.delete_object("test_thing", &state.resources[&"test_thing.old".parse().unwrap()].id).unwrap();
+    let smaller = two_things(2, "a");
+    let plan = world.plan(&smaller).await;
+    assert_eq!(actions(&plan), ["Delete test_thing.old"]);
+    assert!(world.apply_plan(&smaller, &plan).await.succeeded());
+    let state = world.backend(&smaller).read().await.unwrap().unwrap();
+    assert!(!state.resources.contains_key(&"test_thing.old".parse().unwrap()));
+    assert!(!world.plan(&smaller).await.has_changes());
+}

@@ -10,6 +10,7 @@
 
 pub mod ops;
 pub mod progress;
+pub mod recover;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -23,7 +24,7 @@ use crate::plan::{Action, Plan, PlanMode, ResourceChange};
 use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
 use crate::schema::Schema;
 use crate::state::backend::describe_version;
-use crate::state::{DeposedObject, ResourceState, State, StateBackend, StateError};
+use crate::state::{DeposedObject, PendingOp, ResourceState, State, StateBackend, StateError};
 use crate::value::{Attrs, Value, fingerprint, read_secret};
 
 use ops::{Op, OpKind, Operations};
@@ -178,14 +179,24 @@ pub async fn apply(
             interrupted = true;
         }
         let stopping = interrupted || !failures.is_empty();
-        while !stopping && in_flight.len() < parallelism {
+        // Intents first: what is about to be created or deleted is in state before any call.
+        let mut starting = Vec::new();
+        while !stopping && in_flight.len() + starting.len() < parallelism {
             let Some(i) = ready.pop_first() else { break };
             started[i] = true;
+            let op = &operations.ops[i];
+            let prepared = run.prepare(op);
+            run.journal(op, &prepared);
+            starting.push((i, prepared));
+        }
+        if starting.iter().any(|(i, _)| run.journals(&operations.ops[*i])) {
+            run.checkpoint().await?;
+        }
+        for (i, prepared) in starting {
             let op = &operations.ops[i];
             let change = &plan.resource_changes[op.change];
             progress.event(Event::Started { address: change.address.clone(), kind: op.kind, deposed: change.deposed });
             running.insert(i, (Instant::now(), 0));
-            let prepared = run.prepare(op);
             in_flight.push(run.execute(i, op, prepared));
         }
         if in_flight.is_empty() {
@@ -218,6 +229,7 @@ pub async fn apply(
             let op = &operations.ops[i];
             let change = &plan.resource_changes[op.change];
             let elapsed = running.remove(&i).map(|(s, _)| s.elapsed()).unwrap_or_default();
+            run.settle(op);
             match outcome {
                 Ok(result) => {
                     run.record(op, result);
@@ -454,6 +466,72 @@ impl<'a> Run<'a> {
                     .map_err(|e| e.message),
             };
             (i, result)
+        }
+    }
+
+    /// Whether `op` is journaled: creates and deletes are; in-place updates and refreshes
+    /// cannot lose track of an object.
+    fn journals(&self, op: &Op) -> bool {
+        let change = self.change(op);
+        match op.kind {
+            OpKind::Destroy => true,
+            OpKind::Apply => change.action != Action::Update,
+            OpKind::Refresh => false,
+        }
+    }
+
+    fn pending_key(&self, op: &Op) -> (Address, &'static str, Option<String>) {
+        let change = self.change(op);
+        match op.kind {
+            OpKind::Destroy => {
+                let id = op.deposed_id.clone().or_else(|| {
+                    self.state.resources.get(&change.address).map(|r| r.id.clone()).or_else(|| change.id.clone())
+                });
+                (change.address.clone(), "delete", id)
+            }
+            _ => (change.address.clone(), "create", None),
+        }
+    }
+
+    /// Records in the working state that `op` is about to start.
+    fn journal(&mut self, op: &Op, prepared: &Prepared) {
+        if !self.journals(op) {
+            return;
+        }
+        let change = self.change(op);
+        let (address, operation, id) = self.pending_key(op);
+        let mut config = match prepared {
+            Prepared::Create { config } => config.clone(),
+            _ => Attrs::new(),
+        };
+        if let Some(schema) = self.schemas.get(address.type_name()) {
+            config.retain(|name, _| !schema.attr(name).is_some_and(|a| a.sensitive));
+        }
+        let dependencies = if operation == "create" { change.dependencies.clone() } else { Vec::new() };
+        self.state.pending.push(PendingOp {
+            address,
+            operation: operation.to_string(),
+            provider: change.provider.clone(),
+            id,
+            config,
+            dependencies,
+            started: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        });
+    }
+
+    /// Removes `op`'s intent once its outcome, success or failure, is known.
+    fn settle(&mut self, op: &Op) {
+        if !self.journals(op) {
+            return;
+        }
+        let (address, operation, id) = self.pending_key(op);
+        if let Some(k) = self
+            .state
+            .pending
+            .iter()
+            .position(|p| p.address == address && p.operation == operation && (operation == "create" || p.id == id))
+        {
+            self.state.pending.remove(k);
         }
     }
 

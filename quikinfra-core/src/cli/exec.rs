@@ -188,6 +188,29 @@ impl Session {
         result
     }
 
+    /// Reads state, first settling what an interrupted apply left pending (adopting objects it
+    /// created) and saving the result; must run under the lock.
+    async fn read_recovered(
+        &self,
+        backend: &LocalBackend,
+        providers: &Providers,
+    ) -> Result<Option<State>, Box<dyn Error + Send + Sync>> {
+        let Some(mut state) = backend.read().await? else { return Ok(None) };
+        if state.pending.is_empty() {
+            return Ok(Some(state));
+        }
+        let read = state.version.clone();
+        let recovered = crate::apply::recover::recover(&mut state, &self.env.schemas(), providers).await;
+        self.shell
+            .err_line(&format!("Recovering {} operation(s) an interrupted apply left unfinished:", recovered.len()));
+        for r in &recovered {
+            self.shell.err_line(&format!("  - {r}"));
+        }
+        state.version.serial += 1;
+        backend.write(&state, Some(&read)).await?;
+        Ok(Some(state))
+    }
+
     fn validate(&self) -> CmdResult {
         match crate::validate::validate(&self.env) {
             Ok(graph) => {
@@ -256,7 +279,7 @@ impl Session {
         let opts = self.plan_options(&args.flags).await?;
         let plan = self
             .locked(&backend, "plan", async || {
-                let state = backend.read().await?;
+                let state = self.read_recovered(&backend, &target.providers).await?;
                 Ok(crate::plan::plan(&self.env, state.as_ref(), &target.providers, &opts).await?)
             })
             .await?;
@@ -295,7 +318,7 @@ impl Session {
                 let plan = match saved {
                     Some(plan) => plan,
                     None => {
-                        let state = backend.read().await?;
+                        let state = self.read_recovered(&backend, &target.providers).await?;
                         let plan = crate::plan::plan(&self.env, state.as_ref(), &target.providers, &opts).await?;
                         self.shell.out(&render::plan_text(&plan, &self.text()));
                         if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly {
@@ -409,7 +432,7 @@ impl Session {
         };
         let plan = self
             .locked(&backend, "refresh", async || {
-                let Some(state) = backend.read().await? else { return Ok(None) };
+                let Some(state) = self.read_recovered(&backend, &target.providers).await? else { return Ok(None) };
                 let plan = crate::plan::plan(&self.env, Some(&state), &target.providers, &opts).await?;
                 if plan.has_changes() || !plan.resource_changes.is_empty() {
                     let report = self.run_apply(&plan, &target.providers, backend.as_ref()).await?;

@@ -220,10 +220,10 @@ pub async fn plan(
             }
         }
         PlanMode::Destroy => {
+            // Objects already gone are still deleted, which only removes them from state.
             for (address, rs) in &to_read {
-                if let Some(now) = live_of(address, rs) {
-                    changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
-                }
+                let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
+                changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
             }
         }
         PlanMode::Normal => {
@@ -266,9 +266,8 @@ pub async fn plan(
                 if declared.contains_key(address) || !scope.includes(address) {
                     continue;
                 }
-                if let Some(now) = live_of(address, rs) {
-                    changes.push(delete_change(address, rs, now, Reason::NotInDefinition));
-                }
+                let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
+                changes.push(delete_change(address, rs, now, Reason::NotInDefinition));
             }
         }
     }

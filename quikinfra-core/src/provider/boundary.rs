@@ -194,6 +194,11 @@ impl Providers {
         self.call(family, Op::Update, |p| async move { p.update(req).await }).await
     }
 
+    /// Finds what an interrupted create may have left (counted as a read).
+    pub async fn find(&self, family: &str, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        self.call(family, Op::Read, |p| async move { p.find(req).await }).await
+    }
+
     /// Deletes an object.
     pub async fn delete(&self, family: &str, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         self.call(family, Op::Delete, |p| async move { p.delete(req).await }).await

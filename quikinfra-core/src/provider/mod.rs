@@ -131,4 +131,15 @@ pub trait Provider: Send + Sync {
 
     /// Deletes the object; deleting what is already gone succeeds.
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError>;
+
+    /// Finds the object an interrupted create of `req` may have made, by the identity its
+    /// configuration gives it (a bucket name, a resource path), creating nothing. `Ok(None)`:
+    /// there is none. The default cannot tell and says so; recovery then asks the user to check.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        Err(ProviderError::permanent(format!(
+            "provider `{}` cannot look up what an interrupted create of {} left behind",
+            self.name(),
+            req.address
+        )))
+    }
 }

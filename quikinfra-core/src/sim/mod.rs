@@ -345,6 +345,19 @@ impl Provider for Simulator {
         self.inject(req.address, true).await?;
         self.delete_now(&req)
     }
+
+    /// The newest object ever created at the address, if it still exists: ids count creations
+    /// per address, so that is the one an interrupted create made.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        self.inject(req.address, false).await?;
+        let world = self.world();
+        let n = world.counter(&req.address.to_string());
+        if n == 0 {
+            return Ok(None);
+        }
+        let id = format!("{}-{n}", req.address.name());
+        Ok(world.get(req.address.type_name(), &id).map(|attrs| Created { id, attrs: Attrs::clone(attrs) }))
+    }
 }
 
 fn unknown_object(type_name: &str, id: &str) -> SimError {

@@ -32,7 +32,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ResourceState, State, StateError, StateVersion};
+use super::{PendingOp, ResourceState, State, StateError, StateVersion};
 use crate::addr::Address;
 use crate::value::Value;
 
@@ -64,6 +64,8 @@ struct DocOut<'a> {
     writer: &'a str,
     resources: Vec<ResourceOut<'a>>,
     outputs: &'a BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "<[PendingOp]>::is_empty")]
+    pending: &'a [PendingOp],
 }
 
 /// One resource entry as written: its address, spelled out, then its state.
@@ -87,6 +89,8 @@ struct DocIn {
     writer: String,
     resources: Vec<serde_json::Value>,
     outputs: BTreeMap<String, Value>,
+    #[serde(default)]
+    pending: Vec<PendingOp>,
 }
 
 /// Writes `state` in the current format: pretty JSON, trailing newline, byte-deterministic.
@@ -108,6 +112,7 @@ pub fn to_json(state: &State) -> String {
             })
             .collect(),
         outputs: &state.outputs,
+        pending: &state.pending,
     };
     // Cannot fail: every map key is a string and `Value` numbers are JSON numbers already.
     let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
@@ -196,6 +201,7 @@ fn decode(doc: serde_json::Value) -> Result<State, String> {
         writer: doc.writer,
         resources,
         outputs: doc.outputs,
+        pending: doc.pending,
     })
 }
 

@@ -43,6 +43,9 @@ pub struct State {
     pub resources: BTreeMap<Address, ResourceState>,
     /// The environment's outputs after the last apply.
     pub outputs: BTreeMap<String, Value>,
+    /// Operations started but not yet recorded as finished: the journal an interrupted apply
+    /// leaves behind, reconciled by the next run (see `apply::recover`).
+    pub pending: Vec<PendingOp>,
 }
 
 impl State {
@@ -54,6 +57,7 @@ impl State {
             writer: crate::VERSION.to_string(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -95,4 +99,28 @@ pub struct DeposedObject {
     pub id: String,
     /// Its attributes when it was replaced.
     pub attributes: Attrs,
+}
+
+/// An operation an apply started: written to state before the provider is called, removed
+/// when its outcome is recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingOp {
+    /// The resource.
+    pub address: Address,
+    /// `create` or `delete`.
+    pub operation: String,
+    /// The provider family serving it.
+    pub provider: String,
+    /// The provider id: the object being deleted, or a created object's once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// For a create: the configuration sent, sensitive attributes left out, so the object can
+    /// be found again by its identity (a bucket name, a resource id).
+    #[serde(default, skip_serializing_if = "Attrs::is_empty")]
+    pub config: Attrs,
+    /// For a create: what the resource depends on, recorded if the object is adopted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Address>,
+    /// When it started (RFC 3339).
+    pub started: String,
 }
