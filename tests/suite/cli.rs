@@ -197,3 +197,59 @@ fn refresh_false_plans_from_state_alone() {
     assert_eq!(seen.code, 2, "{}", seen.out);
     assert!(seen.out.contains("has been deleted"), "{}", seen.out);
 }
+
+#[test]
+#[allow(unsafe_code)] // setting a variable only this test reads
+fn a_canary_secret_never_reaches_any_output_or_file() {
+    const CANARY: &str = "canary-Qp7-never-print-me";
+    unsafe { std::env::set_var("QUIKINFRA_TEST_CLI_SECRET", CANARY) };
+    let secret_env = || {
+        let db = Thing::new("db").password(quikinfra::engine::value::Secret::from_env("QUIKINFRA_TEST_CLI_SECRET"));
+        let mut env = env().with(db);
+        env.output_ref("db_arn", "test_thing.db.arn".parse().unwrap());
+        env
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plan_file = dir.path().join("saved.plan");
+    let plan_file = plan_file.to_str().unwrap();
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["plan"],
+        vec!["plan", "--json"],
+        vec!["plan", "--out", plan_file],
+        vec!["show", plan_file],
+        vec!["show", plan_file, "--json"],
+        vec!["apply", plan_file],
+        vec!["plan", "--detailed-exitcode"],
+        vec!["show"],
+        vec!["show", "--json"],
+        vec!["state", "show", "test_thing.db"],
+        vec!["output", "--json"],
+        vec!["sim", "list"],
+        vec!["refresh"],
+        vec!["destroy", "--auto-approve"],
+    ] {
+        let r = run(dir.path(), secret_env(), &args);
+        assert!(r.code == 0 || (args == ["plan", "--detailed-exitcode"] && r.code == 2), "{args:?}: {}", r.err);
+        outputs.push(format!("{args:?}\n{}{}", r.out, r.err));
+    }
+    assert!(outputs[0].contains("(sensitive value)"), "{}", outputs[0]);
+    for o in &outputs {
+        assert!(!o.contains(CANARY), "the secret leaked into the output of {o}");
+    }
+    let mut files = 0;
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(!String::from_utf8_lossy(&bytes).contains(CANARY), "the secret leaked into {}", path.display());
+            }
+        }
+    }
+    assert!(files >= 4, "state, its backup, the simulator log and the saved plan were all checked ({files})");
+}

@@ -114,3 +114,43 @@ fn apply_killed_at_any_point_recovers_without_duplicates_or_orphans() {
     }
     assert!(recovered_some, "no kill landed mid-apply: the schedule needs adjusting");
 }
+
+/// The first Ctrl-C stops scheduling, lets in-flight operations finish, saves state, releases
+/// the lock and exits non-zero; the next run finishes the job.
+#[test]
+fn an_interrupted_apply_saves_state_releases_the_lock_and_exits_non_zero() {
+    let exe = std::env::current_exe().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(&exe)
+        .args(["--ignored", "--exact", "crash::child_apply", "--nocapture", "--test-threads", "1"])
+        .env(DIR_VAR, dir.path())
+        .env("QUIKINFRA_SIM_LATENCY_MS", "40")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the apply has written its first checkpoint (the intents of its first wave).
+    let state_file = dir.path().join("crash").join("state.json");
+    let started = std::time::Instant::now();
+    while !state_file.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the child never started applying");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "an interrupted apply exits non-zero: {text}");
+    assert!(text.contains("apply interrupted; state was saved"), "{text}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let backend = LocalBackend::new(dir.path(), "crash");
+    assert_eq!(rt.block_on(backend.current_lock()).unwrap(), None, "the lock was released");
+    let state = rt.block_on(backend.read()).unwrap().expect("state was saved");
+    assert!(state.pending.is_empty(), "in-flight operations finished before exiting");
+    let sim = Simulator::open(dir.path().join("sim")).unwrap();
+    assert_eq!(state.resources.len(), sim.objects().len(), "state tracks exactly what exists");
+    assert!(sim.objects().len() < 30, "the interrupt stopped the apply early");
+    assert_eq!(cli(dir.path(), &["apply", "--auto-approve"]).0, 0);
+    assert_eq!(cli(dir.path(), &["plan", "--detailed-exitcode"]).0, 0);
+}
