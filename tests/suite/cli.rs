@@ -253,3 +253,40 @@ fn a_canary_secret_never_reaches_any_output_or_file() {
     }
     assert!(files >= 4, "state, its backup, the simulator log and the saved plan were all checked ({files})");
 }
+
+#[test]
+fn hostile_plan_and_state_files_give_clear_errors_and_stay_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.plan");
+    assert_eq!(run(dir.path(), env(), &["plan", "--out", plan.to_str().unwrap()]).code, 0);
+    let full = std::fs::read(&plan).unwrap();
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("truncated", full[..full.len() / 2].to_vec(), "not a quikinfra plan (invalid JSON"),
+        ("garbage", b"\x00\xffnot json".to_vec(), "not a quikinfra plan (invalid JSON"),
+        ("newer", br#"{"format_version": "2.0"}"#.to_vec(), "plan format version `2.0` is not supported"),
+        ("wrong-shape", br#"{"format_version": "1.0", "environment": 7}"#.to_vec(), "not a valid quikinfra plan"),
+    ];
+    for (name, bytes, message) in cases {
+        let path = dir.path().join(format!("{name}.plan"));
+        std::fs::write(&path, &bytes).unwrap();
+        let r = run(dir.path(), env(), &["apply", path.to_str().unwrap()]);
+        assert_eq!(r.code, 1, "{name}");
+        assert!(r.err.contains(message), "{name}: {}", r.err);
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}: the file was modified");
+    }
+
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let state = dir.path().join("staging/state.json");
+    let good = std::fs::read(&state).unwrap();
+    for (name, bytes) in
+        [("truncated", good[..good.len() / 3].to_vec()), ("newer", br#"{"format_version": 99}"#.to_vec())]
+    {
+        std::fs::write(&state, &bytes).unwrap();
+        for args in [&["plan"][..], &["apply", "--auto-approve"], &["state", "rm", "test_thing.key"]] {
+            let r = run(dir.path(), env(), args);
+            assert_eq!(r.code, 1, "{name} {args:?}");
+            assert!(r.err.contains("left untouched"), "{name} {args:?}: {}", r.err);
+            assert_eq!(std::fs::read(&state).unwrap(), bytes, "{name} {args:?}: state was overwritten");
+        }
+    }
+}

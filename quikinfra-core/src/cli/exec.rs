@@ -655,16 +655,6 @@ fn save_plan(plan: &Plan, path: &Path) -> Result<(), Box<dyn Error + Send + Sync
 
 /// Reads a saved plan; the file is never modified.
 fn load_plan(path: &Path) -> Result<Plan, Box<dyn Error + Send + Sync>> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| err(format!("{}: not a quikinfra plan (invalid JSON: {e})", path.display())))?;
-    let version = json.get("format_version").and_then(|v| v.as_str()).unwrap_or("");
-    let supported = crate::plan::PLAN_FORMAT_VERSION.split('.').next().unwrap_or("1");
-    if version.split('.').next() != Some(supported) {
-        return Err(err(format!(
-            "{}: plan format version `{version}` is not supported by this quikinfra (it reads {supported}.x)",
-            path.display()
-        )));
-    }
-    serde_json::from_value(json).map_err(|e| err(format!("{}: not a valid quikinfra plan: {e}", path.display())))
+    let bytes = std::fs::read(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+    crate::plan::file::from_json(&bytes).map_err(|e| err(format!("{}: {e}", path.display())))
 }

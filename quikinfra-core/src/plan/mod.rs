@@ -6,6 +6,7 @@
 //! from so a stale plan is refused. Building plans is [`build`]; rendering is `render`'s job.
 
 pub mod build;
+pub mod file;
 
 use std::collections::BTreeMap;
 
