@@ -154,3 +154,40 @@ fn an_interrupted_apply_saves_state_releases_the_lock_and_exits_non_zero() {
     assert_eq!(cli(dir.path(), &["apply", "--auto-approve"]).0, 0);
     assert_eq!(cli(dir.path(), &["plan", "--detailed-exitcode"]).0, 0);
 }
+
+/// A long apply keeps its lock alive past the lock's TTL: the heartbeat renews it, so another
+/// run can never take it over while the apply works; once the apply ends the lock is gone.
+#[test]
+fn the_heartbeat_keeps_a_long_applys_lock_alive() {
+    let exe = std::env::current_exe().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(&exe)
+        .args(["--ignored", "--exact", "crash::child_apply", "--nocapture", "--test-threads", "1"])
+        .env(DIR_VAR, dir.path())
+        .env("QUIKINFRA_SIM_LATENCY_MS", "250")
+        .env("QUIKINFRA_LOCK_TTL", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state_file = dir.path().join("crash").join("state.json");
+    let started = std::time::Instant::now();
+    while !state_file.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the child never started applying");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Well past the 1 s TTL, while the apply (two waves of 250 ms operations, 4 at a time) runs.
+    std::thread::sleep(Duration::from_millis(1600));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let backend = LocalBackend::new(dir.path(), "crash");
+    let request = quikinfra::engine::state::LockRequest { operation: "plan".into(), ttl: Duration::from_secs(1) };
+    let taken = rt.block_on(backend.lock(&request));
+    let still_running = child.try_wait().unwrap().is_none();
+    assert!(still_running, "the apply should still be running; make the child slower");
+    assert!(
+        matches!(taken, Err(quikinfra::engine::state::StateError::Locked(_))),
+        "a live, renewed lock must never be taken over: {taken:?}"
+    );
+    assert!(child.wait().unwrap().success(), "the apply finished");
+    assert_eq!(rt.block_on(backend.current_lock()).unwrap(), None);
+}

@@ -28,6 +28,10 @@ pub struct Cli {
     /// Never colour output (NO_COLOR is respected too).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How long the state lock lives without renewal, in seconds; a heartbeat renews it every
+    /// third of that while the command runs, so a crashed run's lock frees itself in time.
+    #[arg(long, global = true, env = "QUIKINFRA_LOCK_TTL", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lock_ttl: u64,
     /// Operations (and refresh reads) in flight at once.
     #[arg(long, global = true, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,

@@ -28,9 +28,6 @@ use crate::value::{Attrs, Value};
 /// A command's result: its exit code, or an error to print (exit code 1).
 pub type CmdResult = Result<i32, Box<dyn Error + Send + Sync>>;
 
-/// How long a lock lives without renewal; a heartbeat renews it while the command runs.
-const LOCK_TTL: Duration = Duration::from_secs(300);
-
 /// One invocation of the CLI.
 pub struct Session {
     /// The environment's definition.
@@ -165,14 +162,15 @@ impl Session {
         operation: &str,
         body: impl AsyncFnOnce() -> Result<T, Box<dyn Error + Send + Sync>>,
     ) -> Result<T, Box<dyn Error + Send + Sync>> {
-        let lock = backend.lock(&LockRequest { operation: operation.to_string(), ttl: LOCK_TTL }).await?;
+        let ttl = Duration::from_secs(self.cli.lock_ttl);
+        let lock = backend.lock(&LockRequest { operation: operation.to_string(), ttl }).await?;
         let heartbeat = {
             let backend = backend.clone();
             let mut held: LockInfo = lock.clone();
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(LOCK_TTL / 3).await;
-                    match backend.renew(&held, LOCK_TTL).await {
+                    tokio::time::sleep(ttl / 3).await;
+                    match backend.renew(&held, ttl).await {
                         Ok(renewed) => held = renewed,
                         Err(_) => break,
                     }
