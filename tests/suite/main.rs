@@ -3,10 +3,14 @@
 
 mod support;
 
+#[path = "../../examples/blueprint/mod.rs"]
+mod blueprint;
+
 mod apply;
 mod cli;
 mod estate;
 mod plan;
 mod props;
+mod quikapp;
 mod tidy;
 mod validate;
