@@ -50,9 +50,14 @@ pub fn flow_text() -> String {
             .environments
             .iter()
             .filter_map(|n| row(n))
-            .map(|r: &Row| format!("{} {}", r.label, r.trigger.label().to_lowercase()))
+            .map(|r: &Row| format!("{}: {}", r.label, r.trigger.label()))
             .collect();
-        out.push_str(&format!("  → {} ({}; {})\n", stage.label, stage.arrives_by, triggers.join(", ")));
+        out.push_str(&format!(
+            "  → {} (arrives by {}; trigger {})\n",
+            stage.label,
+            stage.arrives_by,
+            triggers.join(", ")
+        ));
     }
     out
 }

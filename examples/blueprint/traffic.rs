@@ -18,7 +18,7 @@ use quikinfra::engine::addr::Address;
 use quikinfra::engine::sim::Simulator;
 use quikinfra::engine::state::State;
 use quikinfra::engine::state::local::LocalBackend;
-use quikinfra::engine::value::Value;
+use quikinfra::engine::value::{Attrs, Value};
 
 use super::{Colour, Row, Traffic, build_with};
 
@@ -88,28 +88,32 @@ pub fn active_colour(state: &State) -> Option<Colour> {
     }
 }
 
+/// What the target says of a cluster's live object.
+#[derive(Clone, Copy, Debug)]
+pub enum Live<'a> {
+    /// Not read (real clouds: the state's record, as last refreshed, stands in for it).
+    NotRead,
+    /// Read, and gone.
+    Gone,
+    /// Read: its attributes.
+    Found(&'a Attrs),
+}
+
 /// Why `colour`'s cluster cannot take traffic, or `Ok` when it can.
-///
-/// `live` is the cluster's live object when the target could be read (the simulator), `None`
-/// when only state is known.
-pub fn check_health(
-    state: &State,
-    colour: Colour,
-    live: Option<Option<&quikinfra::engine::value::Attrs>>,
-) -> Result<(), String> {
+pub fn check_health(state: &State, colour: Colour, live: Live<'_>) -> Result<(), String> {
     let address = cluster(colour);
     let Some(record) = state.resources.get(&address) else {
         return Err(format!("{address} is not in state: apply the environment so both clusters exist first"));
     };
     let attributes = match live {
-        Some(None) => {
+        Live::Gone => {
             return Err(format!(
                 "{address} (id {}) no longer exists: apply the environment to recreate it first",
                 record.id
             ));
         }
-        Some(Some(attrs)) => attrs,
-        None => &record.attributes,
+        Live::Found(attrs) => attrs,
+        Live::NotRead => &record.attributes,
     };
     match attributes.get("provisioning_state").and_then(Value::as_str) {
         None | Some("Succeeded") => Ok(()),
@@ -174,7 +178,7 @@ pub fn blue_green_main(row: &Row, args: Vec<String>, mut ctx: Context) -> i32 {
         let _ = writeln!(ctx.out, "{} is already active in `{}`: nothing to switch.", colour.name(), row.name);
         return 0;
     }
-    let live = if target.simulator {
+    let read = if target.simulator {
         let sim = match Simulator::open(target.state_dir.join("sim")) {
             Ok(sim) => sim,
             Err(e) => {
@@ -186,7 +190,12 @@ pub fn blue_green_main(row: &Row, args: Vec<String>, mut ctx: Context) -> i32 {
     } else {
         None
     };
-    if let Err(why) = check_health(&state, colour, live.as_ref().map(Option::as_ref)) {
+    let live = match &read {
+        None => Live::NotRead,
+        Some(None) => Live::Gone,
+        Some(Some(attrs)) => Live::Found(attrs),
+    };
+    if let Err(why) = check_health(&state, colour, live) {
         let _ = writeln!(ctx.err, "Error: refusing to switch `{}` to {}: {why}", row.name, colour.name());
         return 1;
     }

@@ -245,13 +245,13 @@ fn the_flow_covers_every_environment_once_in_tier_order() {
     assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
     insta::assert_snapshot!(blueprint::flow::flow_text(), @r"
     Developer (Code Test)
-      → Local (Docker Compose; Local manual)
-      → Dev (Auto Deploy; Dev on commit)
-      → QA (Manual Deploy; QA on pr merge)
-      → UAT (Manual Deploy; UAT1 manual, UAT2 manual, UAT3 scheduled)
-      → Staging (Release Branch; Staging on release)
-      → Production (Canary Deploy; Production controlled)
-      → Live (Blue/Green Switch; Live blue/green)
+      → Local (arrives by Docker Compose; trigger Local: Manual)
+      → Dev (arrives by Auto Deploy; trigger Dev: On commit)
+      → QA (arrives by Manual Deploy; trigger QA: On PR merge)
+      → UAT (arrives by Manual Deploy; trigger UAT1: Manual, UAT2: Manual, UAT3: Scheduled)
+      → Staging (arrives by Release Branch; trigger Staging: On release)
+      → Production (arrives by Canary Deploy; trigger Production: Controlled)
+      → Live (arrives by Blue/Green Switch; trigger Live: Blue/Green)
     ");
 }
 
