@@ -27,9 +27,11 @@ pub mod mysql_flexible_server;
 pub mod resource_group;
 #[cfg(test)]
 mod testing;
+pub mod traffic_manager_profile;
 
 pub use aks_cluster::{AksCluster, AksSize, AksTier, NetworkPlugin, NetworkPluginMode, NetworkProfile, Replicas};
 pub use kafka_namespace::{EventHubsTier, KafkaNamespace, KafkaPreset, KafkaTopic};
 pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisPreset, RedisSku};
 pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};
 pub use resource_group::ResourceGroup;
+pub use traffic_manager_profile::{Endpoint, Monitor, TrafficManagerProfile};

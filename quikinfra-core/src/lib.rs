@@ -14,6 +14,7 @@
 pub mod addr;
 pub mod apply;
 pub mod cli;
+pub mod compare;
 pub mod diag;
 pub mod environment;
 pub mod graph;

@@ -3,11 +3,15 @@
 
 mod support;
 
+#[path = "../../examples/blueprint/mod.rs"]
+mod blueprint;
+
 mod apply;
 mod cli;
 mod crash;
 mod estate;
 mod plan;
 mod props;
+mod quikapp;
 mod tidy;
 mod validate;

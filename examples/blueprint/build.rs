@@ -1,0 +1,304 @@
+//! From a row of the estate table to an [`Environment`]: the one place resources are built.
+//!
+//! Every environment gets its facts (tier, domain, data class, trigger, access, purpose) as
+//! standard tags, the resources its row asks for, the resources it shares read from their
+//! owner (same address as in the owner's definition), and its tier's policy rules.
+
+use quikinfra::aws::{CloudFrontDistribution, KmsKey, PriceClass, S3Bucket, ShieldProtection, StorageClass, WafWebAcl};
+use quikinfra::azure::{
+    AksCluster, AksSize, Endpoint, HighAvailability, KafkaNamespace, KafkaPreset, ManagedRedis, MySqlFlexibleServer,
+    MySqlTier, RedisPreset, ResourceGroup, TrafficManagerProfile,
+};
+use quikinfra::engine::local::LocalFile;
+use quikinfra::prelude::*;
+
+use super::{
+    Bucket, Cdn, Colour, Database, Kafka, Kubernetes, MediaEncryption, MediaLifecycle, Redis, Row, SHARED, SharedStore,
+    Tier, Traffic, aks_size_tag, compose, owner_of, policy,
+};
+
+/// The Azure region of every environment.
+pub const REGION: &str = "westeurope";
+
+/// The Kubernetes version every cluster runs.
+pub const KUBERNETES_VERSION: &str = "1.33";
+
+/// The environment called `name`, as its row defines it.
+pub fn environment(name: &str) -> Option<Environment> {
+    super::row(name).map(build)
+}
+
+/// The environment of `row`; a blue/green environment with its initial colour active.
+pub fn build(row: &Row) -> Environment {
+    build_with(row, None)
+}
+
+/// The environment of `row`, with `active` taking the traffic of a blue/green environment
+/// (the row's initial colour when `None`; ignored for other environments).
+pub fn build_with(row: &Row, active: Option<Colour>) -> Environment {
+    let mut env = Environment::new(row.name)
+        .tier(row.tier.tag())
+        .domain(row.domain)
+        .data_class(row.data.tag())
+        .deployment(row.trigger.tag())
+        .access(row.access.tag())
+        .tag("purpose", row.purpose);
+    match row.kubernetes {
+        Kubernetes::DockerCompose => {
+            env.add(LocalFile::new("compose", compose::PATH, compose::render(row)));
+        }
+        Kubernetes::Aks(size) => hosted(&mut env, row, size, active),
+    }
+    policy::attach(&mut env, row);
+    env
+}
+
+/// The name of the resource group of the environment called `name`.
+fn group_name(name: &str) -> String {
+    format!("rg-quikapp-{name}")
+}
+
+/// The resource group of the environment called `name`.
+fn group(name: &str) -> ResourceGroup {
+    ResourceGroup::new("main", group_name(name), REGION)
+}
+
+/// Whether the row's data stores are protected from destruction: from the Production tier on.
+fn protected(row: &Row) -> bool {
+    row.tier == Tier::Production
+}
+
+fn protect<R: Resource>(row: &Row, spec: R) -> R {
+    if protected(row) { spec.prevent_destroy() } else { spec }
+}
+
+fn hosted(env: &mut Environment, row: &Row, size: AksSize, active: Option<Colour>) {
+    let rg = group(row.name);
+    env.add(rg.clone());
+
+    // Compute: one cluster, or blue and green.
+    let colours: Vec<Option<Colour>> = match row.traffic {
+        Traffic::BlueGreen { .. } => Colour::ALL.into_iter().map(Some).collect(),
+        Traffic::Direct | Traffic::Canary { .. } => vec![None],
+    };
+    for colour in colours {
+        let (local, name) = match colour {
+            Some(c) => (c.name().to_string(), format!("aks-quikapp-{}-{}", row.name, c.name())),
+            None => ("main".to_string(), format!("aks-quikapp-{}", row.name)),
+        };
+        let mut aks = AksCluster::new(&local, name, &rg)
+            .size(size)
+            .user_nodes(row.replicas)
+            .kubernetes_version(KUBERNETES_VERSION)
+            .tag("aks-size", aks_size_tag(size));
+        for group in row.access.cluster_admins() {
+            aks = aks.admin_group(group.object_id());
+        }
+        env.add(aks);
+    }
+
+    // Data stores: owned here, or read from their owner. A reader's view names the owner's
+    // resource group by name, so it never points into the reader's own group.
+    if let Some(owner) = owner_of(SharedStore::MySql, row.name) {
+        env.add_shared(owner.name, mysql(owner, &group(owner.name)).resource_group(group_name(owner.name)));
+    } else {
+        let server = mysql(row, &rg);
+        env.output("mysql_host", server.fqdn());
+        env.add(server);
+    }
+    if let Some(owner) = owner_of(SharedStore::Redis, row.name) {
+        env.add_shared(owner.name, redis(owner, &group(owner.name)).resource_group(group_name(owner.name)));
+    } else {
+        env.add(redis(row, &rg));
+    }
+    if let Some(owner) = owner_of(SharedStore::Kafka, row.name) {
+        env.add_shared(owner.name, kafka(owner, &group(owner.name)).resource_group(group_name(owner.name)));
+    } else {
+        let ns = kafka(row, &rg);
+        env.output("kafka_endpoint", ns.kafka_endpoint());
+        env.add(ns);
+    }
+
+    media(env, row);
+    edge(env, row, &rg, active);
+}
+
+/// The row's MySQL server.
+///
+/// Decision: the seed gives no sizes. Shared (Dev) is Burstable `Standard_B2s`; a dedicated
+/// server follows its cluster: Burstable `Standard_B1ms` next to small and medium clusters,
+/// General Purpose `Standard_D4ads_v5` next to prod-like ones (Staging mirrors Production
+/// without the standby); Multi-AZ is `Standard_D4ads_v5` with a zone-redundant standby.
+fn mysql(row: &Row, rg: &ResourceGroup) -> MySqlFlexibleServer {
+    let (local, name) = match row.database {
+        Database::SharedMySql => ("shared", format!("mysql-quikapp-{}-shared", row.name)),
+        _ => ("main", format!("mysql-quikapp-{}", row.name)),
+    };
+    let production_sized = matches!(row.kubernetes, Kubernetes::Aks(AksSize::ProdLike | AksSize::Full));
+    let server = MySqlFlexibleServer::new(local, name, rg).administrator(
+        "quikapp_admin",
+        Secret::from_env(format!("QUIKAPP_{}_MYSQL_PASSWORD", row.name.to_uppercase())),
+    );
+    let server = match row.database {
+        Database::MultiAzMySql => server
+            .sku(MySqlTier::GeneralPurpose, "Standard_D4ads_v5")
+            .storage_gb(512)
+            .high_availability(HighAvailability::ZoneRedundant)
+            .backup_retention_days(35),
+        Database::DedicatedMySql if production_sized => server
+            .sku(MySqlTier::GeneralPurpose, "Standard_D4ads_v5")
+            .storage_gb(256)
+            .high_availability(HighAvailability::Disabled)
+            .backup_retention_days(14),
+        Database::SharedMySql => server.sku(MySqlTier::Burstable, "Standard_B2s").storage_gb(64),
+        Database::DedicatedMySql | Database::SqliteH2 => {
+            server.sku(MySqlTier::Burstable, "Standard_B1ms").storage_gb(32)
+        }
+    };
+    protect(row, server)
+}
+
+/// The row's Redis cache: the Shared one (Dev's) has the Dedicated shape, under the `shared`
+/// name.
+fn redis(row: &Row, rg: &ResourceGroup) -> ManagedRedis {
+    let (local, name, preset) = match row.redis {
+        Redis::Shared => ("shared", format!("redis-quikapp-{}-shared", row.name), RedisPreset::Dedicated),
+        Redis::Single => ("main", format!("redis-quikapp-{}", row.name), RedisPreset::Single),
+        Redis::Dedicated => ("main", format!("redis-quikapp-{}", row.name), RedisPreset::Dedicated),
+        Redis::Cluster => ("main", format!("redis-quikapp-{}", row.name), RedisPreset::Cluster),
+    };
+    protect(row, ManagedRedis::new(local, name, rg).preset(preset))
+}
+
+/// The topics every environment's services use: (name, partitions on a cluster, retention hours).
+const TOPICS: &[(&str, u32, u32)] = &[("media-events", 12, 72), ("chat-messages", 24, 72)];
+
+/// The row's Kafka namespace.
+///
+/// The Shared namespace holds one set of topics per environment using it, prefixed with the
+/// environment's name (`qa.media-events`), 4 partitions each: five environments use all ten
+/// event hubs a Standard namespace allows.
+fn kafka(row: &Row, rg: &ResourceGroup) -> KafkaNamespace {
+    let (local, preset) = match row.kafka {
+        Kafka::Shared => ("shared", KafkaPreset::Shared),
+        Kafka::Single => ("main", KafkaPreset::Single),
+        Kafka::Cluster => ("main", KafkaPreset::Cluster),
+    };
+    let name = if row.kafka == Kafka::Shared {
+        format!("evh-quikapp-{}-shared", row.name)
+    } else {
+        format!("evh-quikapp-{}", row.name)
+    };
+    let mut ns = KafkaNamespace::new(local, name, rg).preset(preset);
+    if row.kafka == Kafka::Shared {
+        let users = SHARED
+            .iter()
+            .filter(|o| o.store == SharedStore::Kafka && o.owner == row.name)
+            .flat_map(|o| std::iter::once(o.owner).chain(o.readers.iter().copied()));
+        for env in users {
+            for (topic, _, hours) in TOPICS {
+                ns = ns.topic(format!("{env}.{topic}"), 4, *hours);
+            }
+        }
+    } else {
+        for (topic, partitions, hours) in TOPICS {
+            ns = ns.topic(*topic, *partitions, *hours);
+        }
+    }
+    protect(row, ns)
+}
+
+/// The row's media key (when encrypted with SSE-KMS) and bucket.
+fn media_store(row: &Row, bucket_name: &str) -> (Option<KmsKey>, S3Bucket) {
+    let bucket = S3Bucket::new("media", bucket_name).versioning(row.tier >= Tier::PreProduction);
+    let bucket = match row.lifecycle {
+        MediaLifecycle::Delete { days } => bucket.expire_after_days(days),
+        MediaLifecycle::ToIa { days } => bucket.transition(days, StorageClass::StandardIa),
+        MediaLifecycle::IaThenGlacier { ia, glacier } => {
+            bucket.transition(ia, StorageClass::StandardIa).transition(glacier, StorageClass::Glacier)
+        }
+    };
+    match row.encryption {
+        MediaEncryption::SseKms => {
+            let key = KmsKey::new("media")
+                .alias(format!("alias/{bucket_name}"))
+                .description(format!("Media objects of {bucket_name}"));
+            let bucket = bucket.sse_kms(key.arn());
+            (Some(protect(row, key)), protect(row, bucket))
+        }
+        MediaEncryption::SseS3 | MediaEncryption::Aes256 => (None, protect(row, bucket.sse_s3())),
+    }
+}
+
+fn media(env: &mut Environment, row: &Row) {
+    let Bucket::S3(name) = row.bucket else { return };
+    let (key, bucket) = match owner_of(SharedStore::Media(name), row.name) {
+        Some(owner) => media_store(owner, name),
+        None => media_store(row, name),
+    };
+    match owner_of(SharedStore::Media(name), row.name) {
+        Some(owner) => {
+            if let Some(key) = key {
+                env.add_shared(owner.name, key);
+            }
+            env.add_shared(owner.name, bucket.clone());
+        }
+        None => {
+            if let Some(key) = key {
+                env.add(key);
+            }
+            env.output("media_bucket_arn", bucket.arn());
+            env.add(bucket.clone());
+        }
+    }
+
+    let cdn = CloudFrontDistribution::new("media", bucket.regional_domain_name())
+        .price_class(if row.tier == Tier::Production { PriceClass::All } else { PriceClass::Class100 });
+    let cdn = match row.cdn {
+        Cdn::None => return,
+        Cdn::Disabled => cdn.enabled(false),
+        Cdn::Optional => cdn.enabled(true).ignore_changes(["enabled"]),
+        Cdn::Enabled => cdn,
+        Cdn::EnabledWaf | Cdn::EnabledWafShield => {
+            let acl = WafWebAcl::new("edge", format!("quikapp-{}-edge", row.name))
+                .managed_rule_group("AWSManagedRulesCommonRuleSet")
+                .managed_rule_group("AWSManagedRulesKnownBadInputsRuleSet")
+                .rate_limit(2_000);
+            let cdn = cdn.web_acl(acl.arn());
+            env.add(acl);
+            cdn
+        }
+    };
+    if row.cdn == Cdn::EnabledWafShield {
+        env.add(ShieldProtection::new("edge", format!("quikapp-{}-cdn", row.name), cdn.arn()));
+    }
+    env.output("cdn_domain", cdn.domain_name());
+    env.add(cdn);
+}
+
+/// The host name the ingress of one release track (`blue`, `canary`…) publishes.
+///
+/// Decision: each cluster's ingress controller publishes `origin-<track>.<domain>` (through
+/// external-dns, outside quikinfra); the edge profile points at those names.
+pub fn origin(row: &Row, track: &str) -> String {
+    format!("origin-{track}.{}", row.domain)
+}
+
+/// The edge: a weighted Traffic Manager profile for canary and blue/green environments.
+fn edge(env: &mut Environment, row: &Row, rg: &ResourceGroup, active: Option<Colour>) {
+    let profile = TrafficManagerProfile::new("edge", format!("tm-quikapp-{}", row.name), rg);
+    let profile = match row.traffic {
+        Traffic::Direct => return,
+        Traffic::Canary { percent } => profile
+            .endpoint(Endpoint::external("stable", origin(row, "stable")).weight(100 - percent))
+            .endpoint(Endpoint::external("canary", origin(row, "canary")).weight(percent)),
+        Traffic::BlueGreen { initial } => {
+            let active = active.unwrap_or(initial);
+            Colour::ALL.into_iter().fold(profile, |p, c| {
+                p.endpoint(Endpoint::external(c.name(), origin(row, c.name())).enabled(c == active))
+            })
+        }
+    };
+    env.output("edge_fqdn", profile.fqdn());
+    env.add(profile);
+}
