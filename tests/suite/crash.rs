@@ -164,8 +164,8 @@ fn the_heartbeat_keeps_a_long_applys_lock_alive() {
     let mut child = Command::new(&exe)
         .args(["--ignored", "--exact", "crash::child_apply", "--nocapture", "--test-threads", "1"])
         .env(DIR_VAR, dir.path())
-        .env("QUIKINFRA_SIM_LATENCY_MS", "250")
-        .env("QUIKINFRA_LOCK_TTL", "1")
+        .env("QUIKINFRA_SIM_LATENCY_MS", "500")
+        .env("QUIKINFRA_LOCK_TTL", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -176,8 +176,8 @@ fn the_heartbeat_keeps_a_long_applys_lock_alive() {
         assert!(started.elapsed() < Duration::from_secs(30), "the child never started applying");
         std::thread::sleep(Duration::from_millis(5));
     }
-    // Well past the 1 s TTL, while the apply (two waves of 250 ms operations, 4 at a time) runs.
-    std::thread::sleep(Duration::from_millis(1600));
+    // Well past the 2 s TTL, while the apply (eight waves of 500 ms operations, 4 at a time) runs.
+    std::thread::sleep(Duration::from_millis(3000));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let backend = LocalBackend::new(dir.path(), "crash");
     let request = quikinfra::engine::state::LockRequest { operation: "plan".into(), ttl: Duration::from_secs(1) };

@@ -214,3 +214,25 @@ async fn an_undeclared_resource_already_gone_is_dropped_from_state() {
     assert!(!state.resources.contains_key(&"test_thing.old".parse().unwrap()));
     assert!(!world.plan(&smaller).await.has_changes());
 }
+
+#[tokio::test]
+async fn removing_prevent_destroy_is_recorded_so_the_resource_can_then_be_destroyed() {
+    let world = World::new();
+    let protected = Environment::new("s").with(Thing::new("db").prevent_destroy());
+    world.converge(&protected).await;
+
+    let unprotected = Environment::new("s").with(Thing::new("db"));
+    let plan = world.plan(&unprotected).await;
+    assert_eq!(actions(&plan), ["Update test_thing.db"]);
+    assert_eq!(plan.resource_changes[0].reason, Some(Reason::StateOnly));
+    assert!(text(&plan).contains("recorded in state, no API call"), "{}", text(&plan));
+    let calls_before = world.providers.stats().calls.values().flat_map(|ops| ops.get("update")).sum::<u64>();
+    assert!(world.apply_plan(&unprotected, &plan).await.succeeded());
+    let calls_after = world.providers.stats().calls.values().flat_map(|ops| ops.get("update")).sum::<u64>();
+    assert_eq!(calls_before, calls_after, "no API call for a state-only change");
+    assert!(!world.plan(&unprotected).await.has_changes());
+
+    let gone = Environment::new("s");
+    let plan = world.plan(&gone).await;
+    assert_eq!(actions(&plan), ["Delete test_thing.db"]);
+}

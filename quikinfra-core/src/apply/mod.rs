@@ -20,7 +20,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use crate::addr::Address;
-use crate::plan::{Action, Plan, PlanMode, ResourceChange};
+use crate::plan::{Action, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
 use crate::schema::Schema;
 use crate::state::backend::describe_version;
@@ -318,6 +318,7 @@ enum Prepared {
     Update { config: Attrs, id: String, prior: Attrs, changed: Vec<String> },
     Delete { id: String, prior: Attrs },
     Read,
+    StateOnly,
     Invalid(String),
 }
 
@@ -327,6 +328,7 @@ enum Outcome {
     Updated { attrs: Attrs },
     Deleted,
     Read,
+    StateOnly,
 }
 
 /// The mutable side of one apply: the working state and counters.
@@ -387,6 +389,7 @@ impl<'a> Run<'a> {
                     }
                 }
                 match (change.action, self.state.resources.get(&change.address)) {
+                    (Action::Update, Some(_)) if change.reason == Some(Reason::StateOnly) => Prepared::StateOnly,
                     (Action::Update, Some(rs)) => Prepared::Update {
                         config,
                         id: rs.id.clone(),
@@ -445,6 +448,7 @@ impl<'a> Run<'a> {
             let result = match prepared {
                 Prepared::Invalid(message) => Err(message),
                 Prepared::Read => Ok(Outcome::Read),
+                Prepared::StateOnly => Ok(Outcome::StateOnly),
                 Prepared::Create { config } => {
                     let schema = schema.expect("checked before starting");
                     providers
@@ -583,6 +587,12 @@ impl<'a> Run<'a> {
                     }
                 }
                 self.destroyed += 1;
+            }
+            Outcome::StateOnly => {
+                if let Some(rs) = self.state.resources.get_mut(address) {
+                    rs.dependencies = change.dependencies.clone();
+                    rs.lifecycle = change.lifecycle.clone();
+                }
             }
             Outcome::Read => match &change.after {
                 Some(attrs) => {

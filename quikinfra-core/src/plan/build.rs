@@ -559,8 +559,14 @@ fn decide(
     }
     let mut after = live.clone();
     after.extend(compared);
-    let action = if changes.is_empty() { Action::NoOp } else { Action::Update };
-    base(action, None, id, Some(live), Some(after), changes)
+    if changes.is_empty() {
+        // Lifecycle options and dependencies live in state: a change to them alone is still
+        // applied (without an API call), or removing `prevent_destroy` would never take effect.
+        let recorded = rs.lifecycle == node.lifecycle && rs.dependencies == dependencies;
+        let (action, reason) = if recorded { (Action::NoOp, None) } else { (Action::Update, Some(Reason::StateOnly)) };
+        return base(action, reason, id, Some(live), Some(after), changes);
+    }
+    base(Action::Update, None, id, Some(live), Some(after), changes)
 }
 
 /// Whether a desired value matches what is live.

@@ -87,6 +87,8 @@ pub enum Reason {
     DestroyRequested,
     /// An older object left by a create-before-destroy replacement.
     Deposed,
+    /// Only what state records changes (lifecycle options, dependencies); no API call is made.
+    StateOnly,
     /// Another environment owns it; this one only reads it.
     Shared {
         /// The owning environment.

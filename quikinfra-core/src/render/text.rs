@@ -215,6 +215,8 @@ fn notes(change: &ResourceChange) -> Vec<String> {
         Some(Reason::NotInDefinition) => notes.push(format!("(because {} is not in the definition)", change.address)),
         Some(Reason::DestroyRequested) => notes.push("(because destroy asked for it)".to_string()),
         Some(Reason::Deposed) => {}
+        Some(Reason::StateOnly) => notes
+            .push("(only its lifecycle options or dependencies change: recorded in state, no API call)".to_string()),
         Some(Reason::Shared { owner }) => notes.push(format!("(read-only here: owned by environment `{owner}`)")),
         Some(Reason::ReplaceBecause { .. }) | None => {}
     }

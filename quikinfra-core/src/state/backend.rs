@@ -45,7 +45,7 @@ impl LockInfo {
             holder: holder(),
             operation: request.operation.clone(),
             created: humantime::format_rfc3339_seconds(now).to_string(),
-            expires: humantime::format_rfc3339_seconds(now + request.ttl).to_string(),
+            expires: humantime::format_rfc3339_millis(now + request.ttl).to_string(),
         }
     }
 

@@ -412,10 +412,8 @@ impl StateBackend for LocalBackend {
 
     async fn renew(&self, lock: &LockInfo, ttl: Duration) -> Result<LockInfo, StateError> {
         let (_guard, _) = self.guard_current(&lock.id).await?;
-        let renewed = LockInfo {
-            expires: humantime::format_rfc3339_seconds(SystemTime::now() + ttl).to_string(),
-            ..lock.clone()
-        };
+        let renewed =
+            LockInfo { expires: humantime::format_rfc3339_millis(SystemTime::now() + ttl).to_string(), ..lock.clone() };
         let lock_path = self.lock_path();
         let (temp, _) = write_temp(&self.dir, LOCK_FILE, &lock_json(&renewed))?;
         if let Err(e) = fs::rename(&temp, &lock_path) {
