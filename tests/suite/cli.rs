@@ -50,6 +50,22 @@ fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
 
 /// Runs with standard output a terminal or not, and `NO_COLOR` unset (`color_allowed`) or set.
 fn run_on(dir: &std::path::Path, env: Environment, args: &[&str], terminal: bool, color_allowed: bool) -> Run {
+    run_ctx(dir, env, args, terminal, color_allowed, None)
+}
+
+/// Runs with the state encryption key `key` (as `QUIKINFRA_STATE_KEY` would give it).
+fn run_keyed(dir: &std::path::Path, env: Environment, args: &[&str], key: Option<&str>) -> Run {
+    run_ctx(dir, env, args, false, true, key)
+}
+
+fn run_ctx(
+    dir: &std::path::Path,
+    env: Environment,
+    args: &[&str],
+    terminal: bool,
+    color_allowed: bool,
+    key: Option<&str>,
+) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
         out: Box::new(out.clone()),
@@ -59,6 +75,7 @@ fn run_on(dir: &std::path::Path, env: Environment, args: &[&str], terminal: bool
         input_is_terminal: false,
         color_allowed,
         real_clouds: None,
+        state_key: key.map(str::to_string),
     };
     let state_dir = dir.to_str().unwrap();
     let head = ["staging", "--state-dir", state_dir];
@@ -289,4 +306,52 @@ fn hostile_plan_and_state_files_give_clear_errors_and_stay_untouched() {
             assert_eq!(std::fs::read(&state).unwrap(), bytes, "{name} {args:?}: state was overwritten");
         }
     }
+}
+
+#[test]
+fn state_and_saved_plans_are_encrypted_when_a_key_is_set() {
+    const KEY: &str = "8f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
+    const OTHER: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("sealed.plan");
+    let plan = plan.to_str().unwrap();
+    assert_eq!(run_keyed(dir.path(), env(), &["plan", "--out", plan], Some(KEY)).code, 0);
+    let sealed_plan = std::fs::read_to_string(plan).unwrap();
+    assert!(sealed_plan.contains("\"encrypted\"") && !sealed_plan.contains("test_thing"), "{sealed_plan}");
+
+    let refused = run_keyed(dir.path(), env(), &["apply", plan], None);
+    assert_eq!(refused.code, 1);
+    assert!(refused.err.contains("is encrypted (key id"), "{}", refused.err);
+    let applied = run_keyed(dir.path(), env(), &["apply", plan], Some(KEY));
+    assert_eq!(applied.code, 0, "{}", applied.err);
+
+    let state = dir.path().join("staging/state.json");
+    let sealed_state = std::fs::read(&state).unwrap();
+    let text = String::from_utf8_lossy(&sealed_state);
+    assert!(text.contains("\"encrypted\"") && !text.contains("test_thing") && !text.contains("arn:sim"), "{text}");
+    assert_eq!(run_keyed(dir.path(), env(), &["plan", "--detailed-exitcode"], Some(KEY)).code, 0);
+
+    for (key, message) in [(None, "set QUIKINFRA_STATE_KEY"), (Some(OTHER), "but QUIKINFRA_STATE_KEY holds key id")] {
+        let r = run_keyed(dir.path(), env(), &["plan"], key);
+        assert_eq!(r.code, 1);
+        assert!(r.err.contains(message) && r.err.contains("left untouched"), "{}", r.err);
+        assert_eq!(std::fs::read(&state).unwrap(), sealed_state, "refused reads never touch the file");
+    }
+    let bad = run_keyed(dir.path(), env(), &["plan"], Some("not-a-key"));
+    assert!(bad.err.contains("must be 32 bytes"), "{}", bad.err);
+}
+
+#[test]
+fn turning_encryption_on_needs_no_migration() {
+    const KEY: &str = "8f3a9c1e5b7d2f4a6c8e0b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a";
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let r = run_keyed(dir.path(), env().with(Thing::new("more")), &["apply", "--auto-approve"], Some(KEY));
+    assert_eq!(r.code, 0, "{}", r.err);
+    let text = std::fs::read_to_string(dir.path().join("staging/state.json")).unwrap();
+    assert!(text.contains("\"encrypted\""), "the next write encrypts");
+    assert_eq!(
+        run_keyed(dir.path(), env().with(Thing::new("more")), &["plan", "--detailed-exitcode"], Some(KEY)).code,
+        0
+    );
 }

@@ -21,6 +21,7 @@ use crate::plan::{Plan, PlanMode, PlanOptions};
 use crate::provider::{Providers, ReadRequest};
 use crate::render::{self, TextOptions};
 use crate::sim::{Faults, Simulator};
+use crate::state::crypt::Cipher;
 use crate::state::local::LocalBackend;
 use crate::state::{LockInfo, LockRequest, ResourceState, State, StateBackend};
 use crate::value::{Attrs, Value};
@@ -42,6 +43,8 @@ pub struct Session {
     pub input_is_terminal: bool,
     /// Real-cloud providers, when linked in.
     pub real_clouds: Option<RealClouds>,
+    /// Encrypts state and saved plans, when a key is configured.
+    pub cipher: Option<Cipher>,
 }
 
 /// The providers of a run.
@@ -115,7 +118,7 @@ impl Session {
     }
 
     fn backend(&self) -> LocalBackend {
-        LocalBackend::new(&self.cli.state_dir, self.env.name())
+        LocalBackend::new(&self.cli.state_dir, self.env.name()).with_cipher(self.cipher.clone())
     }
 
     fn sim_dir(&self) -> std::path::PathBuf {
@@ -234,7 +237,9 @@ impl Session {
     async fn shared_states(&self) -> Result<BTreeMap<String, State>, Box<dyn Error + Send + Sync>> {
         let mut out = BTreeMap::new();
         for owner in self.env.owners() {
-            if let Some(state) = LocalBackend::new(&self.cli.state_dir, owner).read().await? {
+            if let Some(state) =
+                LocalBackend::new(&self.cli.state_dir, owner).with_cipher(self.cipher.clone()).read().await?
+            {
                 out.insert(owner.to_string(), state);
             }
         }
@@ -288,7 +293,7 @@ impl Session {
             self.shell.out(&render::plan_text(&plan, &self.text()));
         }
         if let Some(path) = &args.out {
-            save_plan(&plan, path)?;
+            save_plan(&plan, path, self.cipher.as_ref())?;
             if !args.json {
                 self.shell.line(&format!(
                     "\nSaved the plan to {}. To apply exactly this plan, run: apply {}",
@@ -301,7 +306,7 @@ impl Session {
     }
 
     async fn apply_command(&self, args: &ApplyArgs) -> CmdResult {
-        let saved = args.plan_file.as_deref().map(load_plan).transpose()?;
+        let saved = args.plan_file.as_deref().map(|p| load_plan(p, self.cipher.as_ref())).transpose()?;
         if let Some(plan) = &saved
             && plan.environment != self.env.name()
         {
@@ -456,7 +461,7 @@ impl Session {
 
     async fn show(&self, plan_file: Option<&Path>, json: bool) -> CmdResult {
         if let Some(path) = plan_file {
-            let plan = load_plan(path)?;
+            let plan = load_plan(path, self.cipher.as_ref())?;
             self.shell.out(&if json { render::plan_json(&plan) } else { render::plan_text(&plan, &self.text()) });
             return Ok(0);
         }
@@ -645,14 +650,15 @@ impl Session {
     }
 }
 
-/// Saves a plan for `apply FILE`.
-fn save_plan(plan: &Plan, path: &Path) -> Result<(), Box<dyn Error + Send + Sync>> {
-    std::fs::write(path, render::plan_json(plan)).map_err(|e| err(format!("{}: {e}", path.display())))?;
+/// Saves a plan for `apply FILE`, encrypted when a key is configured.
+fn save_plan(plan: &Plan, path: &Path, cipher: Option<&Cipher>) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let text = crate::plan::file::to_saved(plan, cipher);
+    std::fs::write(path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
     Ok(())
 }
 
 /// Reads a saved plan; the file is never modified.
-fn load_plan(path: &Path) -> Result<Plan, Box<dyn Error + Send + Sync>> {
+fn load_plan(path: &Path, cipher: Option<&Cipher>) -> Result<Plan, Box<dyn Error + Send + Sync>> {
     let bytes = std::fs::read(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-    crate::plan::file::from_json(&bytes).map_err(|e| err(format!("{}: {e}", path.display())))
+    crate::plan::file::from_saved(&bytes, cipher).map_err(|e| err(format!("{}: {e}", path.display())))
 }

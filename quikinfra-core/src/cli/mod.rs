@@ -37,6 +37,8 @@ pub struct Context {
     pub color_allowed: bool,
     /// The real-cloud providers linked into this program.
     pub real_clouds: Option<RealClouds>,
+    /// The key encrypting state and saved plans (`QUIKINFRA_STATE_KEY`), if set.
+    pub state_key: Option<String>,
 }
 
 impl Context {
@@ -50,6 +52,7 @@ impl Context {
             input_is_terminal: std::io::stdin().is_terminal(),
             color_allowed: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             real_clouds,
+            state_key: std::env::var(crate::state::crypt::KEY_ENV).ok().filter(|k| !k.trim().is_empty()),
         }
     }
 }
@@ -114,7 +117,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let Context { out, err, input, out_is_terminal, input_is_terminal, color_allowed, real_clouds } = ctx;
+    let Context { out, err, input, out_is_terminal, input_is_terminal, color_allowed, real_clouds, state_key } = ctx;
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -138,7 +141,14 @@ where
             return 1;
         }
     };
-    let session = exec::Session { env, cli, shell, input: Mutex::new(input), input_is_terminal, real_clouds };
+    let cipher = match state_key.as_deref().map(crate::state::crypt::Cipher::from_key_text).transpose() {
+        Ok(cipher) => cipher,
+        Err(e) => {
+            shell.error(&e.to_string());
+            return 1;
+        }
+    };
+    let session = exec::Session { env, cli, shell, input: Mutex::new(input), input_is_terminal, real_clouds, cipher };
     match runtime.block_on(session.execute()) {
         Ok(code) => code,
         Err(e) => {

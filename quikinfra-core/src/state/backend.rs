@@ -99,6 +99,15 @@ pub enum StateError {
         /// The newest version understood.
         supported: u64,
     },
+    /// The document is encrypted and cannot be opened with the key configured (or none is).
+    #[error("{path}: state cannot be read: {source}. The file was left untouched")]
+    Encryption {
+        /// Where.
+        path: PathBuf,
+        /// What is missing or wrong.
+        #[source]
+        source: super::crypt::CryptError,
+    },
     /// Another run holds the lock.
     #[error(
         "state is locked by {} for `{}` since {} (lock id {}, expires {}); if that run is gone, wait for expiry or run `force-unlock {}`",

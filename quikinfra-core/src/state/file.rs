@@ -32,6 +32,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::crypt::{self, Cipher, Sealed};
 use super::{PendingOp, ResourceState, State, StateError, StateVersion};
 use crate::addr::Address;
 use crate::value::Value;
@@ -118,6 +119,60 @@ pub fn to_json(state: &State) -> String {
     let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
     text.push('\n');
     text
+}
+
+/// The clear header of an encrypted state document, authenticated with the sealed body.
+#[derive(Serialize, Deserialize)]
+struct SealedDoc {
+    format_version: u64,
+    environment: String,
+    lineage: String,
+    serial: u64,
+    encrypted: Sealed,
+}
+
+fn sealed_header(environment: &str, lineage: &str, serial: u64) -> String {
+    format!("{environment}\0{lineage}\0{serial}")
+}
+
+/// Writes `state` like [`to_json`], sealed with `cipher` when there is one: the header fields
+/// a backend needs stay readable, everything else is encrypted.
+pub fn to_json_sealed(state: &State, cipher: Option<&Cipher>) -> String {
+    let Some(cipher) = cipher else { return to_json(state) };
+    let header = sealed_header(&state.environment, &state.version.lineage, state.version.serial);
+    let doc = SealedDoc {
+        format_version: STATE_FORMAT_VERSION,
+        environment: state.environment.clone(),
+        lineage: state.version.lineage.clone(),
+        serial: state.version.serial,
+        encrypted: cipher.seal("state", &header, to_json(state).as_bytes()),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("an envelope always serializes");
+    text.push('\n');
+    text
+}
+
+/// Reads a state document like [`from_json`], opening it with `cipher` when it is encrypted.
+pub fn from_json_with(text: &str, path: &Path, cipher: Option<&Cipher>) -> Result<State, StateError> {
+    let looks_sealed = text.contains("\"encrypted\"");
+    let doc = looks_sealed.then(|| serde_json::from_str::<serde_json::Value>(text).ok()).flatten();
+    let Some(doc) = doc.filter(|d| d.get("encrypted").is_some()) else { return from_json(text, path) };
+    check_format_version(doc.get("format_version"), path)?;
+    let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
+    let sealed: SealedDoc =
+        serde_json::from_value(doc).map_err(|e| corrupt(format!("malformed encrypted state: {e}")))?;
+    let header = sealed_header(&sealed.environment, &sealed.lineage, sealed.serial);
+    let plain = crypt::open_with(cipher, "state", &header, &sealed.encrypted)
+        .map_err(|source| StateError::Encryption { path: path.to_path_buf(), source })?;
+    let inner = String::from_utf8(plain).map_err(|_| corrupt("decrypted state is not UTF-8".into()))?;
+    let state = from_json(&inner, path)?;
+    if state.environment != sealed.environment
+        || state.version.lineage != sealed.lineage
+        || state.version.serial != sealed.serial
+    {
+        return Err(corrupt("the encrypted state's header does not match its content".into()));
+    }
+    Ok(state)
 }
 
 /// Reads a state document of any supported format version, upgrading older ones.

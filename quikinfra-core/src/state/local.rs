@@ -65,6 +65,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::backend::{LockInfo, LockRequest, StateBackend, StateError, describe_version};
+use super::crypt::Cipher;
 use super::file::{self, STATE_FORMAT_VERSION};
 use super::{State, StateVersion};
 
@@ -85,6 +86,8 @@ pub struct LocalBackend {
     environment: String,
     /// What this instance last wrote or read: the state file's identity then, and its version.
     known: Mutex<Option<Known>>,
+    /// Seals what is written and opens what is read, when state is encrypted.
+    cipher: Option<Cipher>,
 }
 
 /// A state file version as last seen by this instance.
@@ -155,7 +158,18 @@ impl Drop for Guard {
 impl LocalBackend {
     /// The backend for `environment` under the state directory `root`.
     pub fn new(root: impl Into<PathBuf>, environment: &str) -> Self {
-        Self { dir: root.into().join(environment), environment: environment.to_string(), known: Mutex::new(None) }
+        Self {
+            dir: root.into().join(environment),
+            environment: environment.to_string(),
+            known: Mutex::new(None),
+            cipher: None,
+        }
+    }
+
+    /// Encrypts what it writes with `cipher` and opens encrypted state with it.
+    pub fn with_cipher(mut self, cipher: Option<Cipher>) -> Self {
+        self.cipher = cipher;
+        self
     }
 
     /// `<root>/<environment>/state.json`.
@@ -187,7 +201,7 @@ impl LocalBackend {
             path: path.to_path_buf(),
             message: format!("the file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
         })?;
-        let state = file::from_json(&text, path)?;
+        let state = file::from_json_with(&text, path, self.cipher.as_ref())?;
         self.check_environment(path, &state.environment)?;
         Ok(state)
     }
@@ -369,7 +383,8 @@ impl StateBackend for LocalBackend {
             });
         }
         self.create_dir()?;
-        let (temp, temp_file) = write_temp(&self.dir, STATE_FILE, file::to_json(state).as_bytes())?;
+        let (temp, temp_file) =
+            write_temp(&self.dir, STATE_FILE, file::to_json_sealed(state, self.cipher.as_ref()).as_bytes())?;
         if let Err(e) = self.replace(&temp, stored.is_some()) {
             let _ = fs::remove_file(&temp);
             *known = None;

@@ -8,6 +8,7 @@
 //! fingerprints ([`Value::Sensitive`](crate::value::Value::Sensitive)).
 
 pub mod backend;
+pub mod crypt;
 pub mod file;
 pub mod local;
 
