@@ -453,3 +453,39 @@ fn json_of_an_empty_plan_has_no_changes() {
     assert_eq!(json["has_changes"], serde_json::json!(false));
     assert_eq!(json["summary"], serde_json::json!({"add": 0, "change": 0, "destroy": 0}));
 }
+
+#[test]
+fn multi_line_strings_render_as_heredocs_and_diff_line_by_line() {
+    use crate::render::style::Painter;
+    use crate::render::value::{diff, rhs};
+    let p = Painter::new(false);
+    let before = "services:\n  app:\n    image: app:1\n  redis:\n    image: redis:7\n  kafka:\n    image: kafka:3\n  s3:\n    image: localstack\n";
+    let after = before.replace("app:1", "app:2");
+    let created = rhs(&crate::value::Value::from(before), 6, None, &p).join("\n");
+    insta::assert_snapshot!(created, @r"
+    <<-EOT
+              services:
+                app:
+                  image: app:1
+                redis:
+                  image: redis:7
+                kafka:
+                  image: kafka:3
+                s3:
+                  image: localstack
+          EOT
+    ");
+    let (_, changed) =
+        diff(Some(&crate::value::Value::from(before)), Some(&crate::value::Value::from(after.as_str())), false, 6, &p);
+    insta::assert_snapshot!(changed.join("\n"), @r"
+    <<-EOT
+              services:
+                app:
+            -     image: app:1
+            +     image: app:2
+                redis:
+                  image: redis:7
+              # (4 unchanged lines hidden)
+          EOT
+    ");
+}

@@ -26,7 +26,11 @@ const INDENT: usize = 4;
 /// several lines indented four columns per level, unknowns as `(known after apply)` and
 /// secrets as `(sensitive value)`. There is no trailing newline.
 pub fn value_text(value: &Value) -> String {
-    rhs(value, 0, None, &Painter::plain()).join("\n")
+    match value {
+        // One value on its own (`output NAME`) stays a single, script-friendly literal.
+        Value::String(s) => quote(s),
+        _ => rhs(value, 0, None, &Painter::plain()).join("\n"),
+    }
 }
 
 /// A string as a JSON string literal.
@@ -95,8 +99,83 @@ pub(crate) fn rhs(value: &Value, col: usize, marker: Option<Marker>, p: &Painter
             lines.push(format!("{}]", " ".repeat(col)));
             lines
         }
+        Value::String(text) if text.contains('\n') => {
+            let mut lines = vec!["<<-EOT".to_string()];
+            lines.extend(text.lines().map(|l| format!("{}{l}", " ".repeat(inner)).trim_end().to_string()));
+            lines.push(format!("{}EOT", " ".repeat(col)));
+            lines
+        }
         other => vec![scalar(other)],
     }
+}
+
+/// How one line of a multi-line string fares between two versions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LineOp {
+    Keep,
+    Remove,
+    Add,
+}
+
+/// A line diff (longest common subsequence) of two texts.
+fn line_ops<'a>(before: &'a str, after: &'a str) -> Vec<(LineOp, &'a str)> {
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let mut lcs = vec![vec![0usize; a.len() + 1]; b.len() + 1];
+    for i in (0..b.len()).rev() {
+        for j in (0..a.len()).rev() {
+            lcs[i][j] = if b[i] == a[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut ops) = (0, 0, Vec::with_capacity(b.len() + a.len()));
+    while i < b.len() || j < a.len() {
+        if i < b.len() && j < a.len() && b[i] == a[j] {
+            ops.push((LineOp::Keep, b[i]));
+            (i, j) = (i + 1, j + 1);
+        } else if i < b.len() && (j == a.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            ops.push((LineOp::Remove, b[i]));
+            i += 1;
+        } else {
+            ops.push((LineOp::Add, a[j]));
+            j += 1;
+        }
+    }
+    ops
+}
+
+/// A multi-line string changed line by line, with two unchanged lines of context around each
+/// change and the other unchanged lines counted.
+fn text_diff(before: &str, after: &str, col: usize, p: &Painter) -> Vec<String> {
+    const CONTEXT: usize = 2;
+    let inner = col + INDENT;
+    let ops = line_ops(before, after);
+    let near_change = |k: usize| {
+        let lo = k.saturating_sub(CONTEXT);
+        let hi = (k + CONTEXT).min(ops.len() - 1);
+        (lo..=hi).any(|m| ops[m].0 != LineOp::Keep)
+    };
+    let mut lines = vec!["<<-EOT".to_string()];
+    let mut hidden = 0;
+    for (k, (op, text)) in ops.iter().enumerate() {
+        if *op == LineOp::Keep && !near_change(k) {
+            hidden += 1;
+            continue;
+        }
+        if hidden > 0 {
+            lines.push(hidden_line(inner, hidden, "line"));
+            hidden = 0;
+        }
+        let marker = match op {
+            LineOp::Keep => None,
+            LineOp::Remove => Some(Marker::Remove),
+            LineOp::Add => Some(Marker::Add),
+        };
+        lines.push(format!("{}{text}", prefix(inner, marker, p)).trim_end().to_string());
+    }
+    if hidden > 0 {
+        lines.push(hidden_line(inner, hidden, "line"));
+    }
+    lines.push(format!("{}EOT", " ".repeat(col)));
+    lines
 }
 
 /// One list element's lines at column `col`, with its trailing comma.
@@ -175,6 +254,9 @@ pub(crate) fn diff(
         }
         (Some(Value::Map(b)), Some(Value::Map(a))) => (Marker::Change, map_diff(b, a, col, p)),
         (Some(Value::List(b)), Some(Value::List(a))) => (Marker::Change, list_diff(b, a, col, p)),
+        (Some(Value::String(b)), Some(Value::String(a))) if b.contains('\n') || a.contains('\n') => {
+            (Marker::Change, text_diff(b, a, col, p))
+        }
         (Some(b), Some(a)) => {
             let mut lines = rhs(b, col, Some(Marker::Remove), p);
             let mut after_lines = rhs(a, col, Some(Marker::Add), p).into_iter();
