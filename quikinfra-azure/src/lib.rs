@@ -20,6 +20,7 @@
 //! ```
 
 pub mod aks_cluster;
+pub mod arm;
 mod check;
 pub mod kafka_namespace;
 pub mod managed_redis;
