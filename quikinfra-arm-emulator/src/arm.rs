@@ -450,6 +450,10 @@ impl Store {
             (Verb::Patch, Some(p)) => {
                 let mut m = p.clone();
                 kinds::merge_patch(&mut m, &body);
+                // ARM replaces the whole tag set on PATCH.
+                if let (Some(tags), Some(obj)) = (body.get("tags"), m.as_object_mut()) {
+                    obj.insert("tags".into(), tags.clone());
+                }
                 m
             }
             _ => body,
