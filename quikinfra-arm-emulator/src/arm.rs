@@ -875,6 +875,75 @@ mod tests {
         assert_eq!(rfc3339(1_795_910_400), "2026-11-29T00:00:00Z");
     }
 
+    fn req(method: &str, path: &str, body: Option<Value>) -> Req {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let query =
+            query.split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let headers = [("authorization".to_string(), "Bearer t".to_string())].into_iter().collect();
+        Req { method: method.into(), path: path.into(), query, headers, body }
+    }
+
+    fn store() -> Store {
+        Store::new(Config { polls: 2, ..Config::default() }, "http://127.0.0.1:1".into())
+    }
+
+    const RG: &str = "/subscriptions/s/resourceGroups/rg";
+
+    #[test]
+    fn calls_need_a_token_and_the_api_version() {
+        let mut s = store();
+        let mut anonymous = req("GET", &format!("{RG}?api-version=2024-03-01"), None);
+        anonymous.headers.clear();
+        let r = s.handle(anonymous);
+        assert_eq!((r.status, r.body.unwrap()["error"]["code"].clone()), (401, json!("AuthenticationFailed")));
+        let r = s.handle(req("GET", RG, None));
+        assert_eq!((r.status, r.body.unwrap()["error"]["code"].clone()), (400, json!("MissingApiVersionParameter")));
+        let r = s.handle(req("GET", &format!("{RG}?api-version=2024-03-01"), None));
+        assert_eq!((r.status, r.body.unwrap()["error"]["code"].clone()), (404, json!("ResourceGroupNotFound")));
+    }
+
+    #[test]
+    fn a_running_operation_makes_writes_conflict() {
+        let mut s = store();
+        assert_eq!(
+            s.handle(req("PUT", &format!("{RG}?api-version=2024-03-01"), Some(json!({"location": "westeurope"}))))
+                .status,
+            201
+        );
+        let ns = format!("{RG}/providers/Microsoft.EventHub/namespaces/ns1?api-version=2024-01-01");
+        let body = json!({"location": "westeurope", "sku": {"name": "Standard"}});
+        let first = s.handle(req("PUT", &ns, Some(body.clone())));
+        assert_eq!(first.status, 201);
+        assert!(first.headers.iter().any(|(k, _)| k == "Azure-AsyncOperation"));
+        let busy = s.handle(req("PUT", &ns, Some(body.clone())));
+        assert_eq!((busy.status, busy.body.unwrap()["error"]["code"].clone()), (409, json!("Conflict")));
+        // Two reads of the resource finish the operation; then writes go through again.
+        for _ in 0..2 {
+            s.handle(req("GET", &ns, None));
+        }
+        assert_eq!(s.handle(req("PUT", &ns, Some(body))).status, 200);
+    }
+
+    #[test]
+    fn the_control_api_injects_faults_and_edits() {
+        let mut s = store();
+        let fault = json!({"kind": "throttle", "count": 1, "retry_after_ms": 1500});
+        assert_eq!(s.handle(req("POST", "/_emulator/faults", Some(fault))).status, 204);
+        let throttled = s.handle(req("GET", &format!("{RG}?api-version=2024-03-01"), None));
+        assert_eq!(throttled.status, 429);
+        let header = |name: &str| throttled.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert_eq!((header("Retry-After"), header("retry-after-ms")), (Some("2".into()), Some("1500".into())));
+        s.handle(req("PUT", &format!("{RG}?api-version=2024-03-01"), Some(json!({"location": "westeurope"}))));
+        let edit = json!({"merge": {"tags": {"owner": "x"}}, "set": {"/location": "northeurope"}});
+        let edited = s.handle(req("PATCH", &format!("/_emulator/resources{RG}"), Some(edit)));
+        assert_eq!(edited.body.unwrap()["tags"]["owner"], "x");
+        assert_eq!(s.get_body(RG).unwrap()["location"], "northeurope");
+        let log = s.handle(req("GET", "/_emulator/requests", None)).body.unwrap();
+        assert_eq!(log.as_array().unwrap().len(), 2, "control calls are not logged: {log}");
+        assert_eq!(s.handle(req("DELETE", &format!("/_emulator/resources{RG}"), None)).status, 204);
+        assert!(s.ids().is_empty());
+    }
+
     #[test]
     fn paths_route_to_kinds() {
         let Ok(Route::Resource(t)) =

@@ -346,3 +346,50 @@ async fn topics_converge_and_mysql_grows() {
         Some(Value::Number(_))
     ));
 }
+
+#[tokio::test]
+async fn the_definition_can_name_the_subscription() {
+    let w = World::new();
+    let other = "99999999-8888-7777-6666-555555555555";
+    let group = ResourceGroup::new("main", "rg-elsewhere", "northeurope").subscription(other);
+    let cache = ManagedRedis::new("main", "redis-elsewhere", &group).preset(RedisPreset::Single);
+    let env = Environment::new("elsewhere").with(group).with(cache);
+    w.converge(&env).await;
+    assert!(w.id(&env, REDIS).await.starts_with(&format!("/subscriptions/{other}/resourceGroups/rg-elsewhere/")));
+    assert!(w.emu.resource_ids().iter().all(|id| id.contains(other)), "{:?}", w.emu.resource_ids());
+    w.assert_no_changes(&env).await;
+}
+
+#[tokio::test]
+async fn a_create_left_running_by_an_interrupted_apply_is_resumed() {
+    let w = World::new();
+    let env = estate(&Shape { kafka: false, redis: false, ..Shape::default() });
+    let group = Environment::new("staging").with(ResourceGroup::new("main", "rg-quikapp-staging", "westeurope"));
+    w.converge(&group).await;
+    // An earlier apply started the cluster's PUT and died while it ran.
+    let path = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-quikapp-staging/providers/Microsoft.ContainerService/managedClusters/aks-quikapp-staging"
+    );
+    let body = json!({"location": "westeurope", "identity": {"type": "SystemAssigned"}, "properties": {"dnsPrefix": "aks-quikapp-staging",
+        "agentPoolProfiles": [{"name": "system", "mode": "System", "vmSize": "Standard_D4s_v5", "count": 3, "availabilityZones": ["1", "2", "3"]}]}});
+    let op = w
+        .provider
+        .client()
+        .begin(quikinfra_azure::arm::Write::Put, &path, "2026-07-01", Some(&body), &Default::default())
+        .await
+        .unwrap();
+    assert!(op.poll_url().is_some());
+    assert_eq!(w.emu.resource(&path).unwrap()["properties"]["provisioningState"], "Creating");
+    // This apply meets the running operation (409), waits for it, and PUTs its own definition.
+    let report = w.converge(&env).await;
+    assert_eq!(report.added, 2, "{:?}", report.completed);
+    let statuses: Vec<u16> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("managedClusters"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [201, 409, 200]);
+    w.assert_no_changes(&env).await;
+}

@@ -190,6 +190,9 @@ pub(crate) fn common(body: &Json, id: &str) -> Map<String, Json> {
     if let Some(group) = group_of(id) {
         out.insert("resource_group".into(), group.into());
     }
+    if let Some(subscription) = subscription_of(id) {
+        out.insert("subscription_id".into(), subscription.into());
+    }
     out.insert("tags".into(), tags_of(body));
     out
 }

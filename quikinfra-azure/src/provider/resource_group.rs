@@ -9,7 +9,10 @@ use crate::arm::{ArmError, Condition, api};
 
 /// The attributes of a group's body.
 pub(crate) fn attrs(body: &Json, id: &str) -> Json {
-    Json::Object(common(body, id))
+    let mut out = common(body, id);
+    // A group is not in a group.
+    out.remove("resource_group");
+    Json::Object(out)
 }
 
 pub(crate) async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
