@@ -687,7 +687,8 @@ impl Store {
             }
             ("GET", "resources") => Resp::json(200, json!(self.ids())),
             (method, path) if path.starts_with("resources/") => {
-                let id = &path["resources".len()..];
+                // `resources/<id>` and `resources//subscriptions/…` (an id pasted with its slash) alike.
+                let id = &format!("/{}", path["resources".len()..].trim_start_matches('/'));
                 match method {
                     "GET" => match self.get_body(id) {
                         Some(b) => Resp::json(200, b),
@@ -935,7 +936,7 @@ mod tests {
         assert_eq!((header("Retry-After"), header("retry-after-ms")), (Some("2".into()), Some("1500".into())));
         s.handle(req("PUT", &format!("{RG}?api-version=2024-03-01"), Some(json!({"location": "westeurope"}))));
         let edit = json!({"merge": {"tags": {"owner": "x"}}, "set": {"/location": "northeurope"}});
-        let edited = s.handle(req("PATCH", &format!("/_emulator/resources{RG}"), Some(edit)));
+        let edited = s.handle(req("PATCH", &format!("/_emulator/resources/{RG}"), Some(edit)));
         assert_eq!(edited.body.unwrap()["tags"]["owner"], "x");
         assert_eq!(s.get_body(RG).unwrap()["location"], "northeurope");
         let log = s.handle(req("GET", "/_emulator/requests", None)).body.unwrap();
