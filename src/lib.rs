@@ -18,15 +18,45 @@ pub mod prelude {
 
 /// The command line.
 pub mod cli {
+    use std::sync::Arc;
+
+    use quikinfra_core::cli::RealClouds;
     use quikinfra_core::environment::Environment;
+    use quikinfra_core::provider::Provider;
 
     pub use quikinfra_core::cli::{Context, run_with};
+
+    /// Providers by family name (`azure`, `aws`), or why they could not be set up.
+    pub type Clouds = Result<Vec<(String, Arc<dyn Provider>)>, String>;
 
     /// Runs the command line for `env` and exits: what an environment's `main` calls.
     ///
     /// The embedded simulator is the default target; `--cloud real` (or `QUIKINFRA_CLOUD=real`)
     /// asks for the real clouds through the providers linked into this program.
     pub fn run(env: Environment) -> ! {
-        quikinfra_core::cli::run_with_clouds(env, None)
+        quikinfra_core::cli::run_with_clouds(env, Some(real_clouds()))
+    }
+
+    /// The real-cloud providers, each configured from the process environment when
+    /// `--cloud real` asks for them.
+    pub fn real_clouds() -> RealClouds {
+        Box::new(|| {
+            let mut providers = Vec::new();
+            providers.extend(azure()?);
+            Ok(providers)
+        })
+    }
+
+    /// The `azure` provider, configured from the process environment.
+    pub fn azure() -> Clouds {
+        azure_from(&|name| std::env::var(name).ok())
+    }
+
+    /// The `azure` provider, configured from the variables `env` answers:
+    /// `AZURE_RESOURCE_MANAGER_ENDPOINT`, `AZURE_AUTHORITY_HOST`, `AZURE_SUBSCRIPTION_ID`,
+    /// `AZURE_ACCESS_TOKEN` and the credential chain's (see `quikinfra_azure::arm::credential`).
+    pub fn azure_from(env: &dyn Fn(&str) -> Option<String>) -> Clouds {
+        let provider = quikinfra_azure::AzureProvider::from_env(env).map_err(|e| format!("azure: {e}"))?;
+        Ok(vec![(quikinfra_azure::provider::FAMILY.to_string(), Arc::new(provider))])
     }
 }

@@ -45,6 +45,8 @@ pub struct AksCluster {
     name: String,
     location: String,
     resource_group: Val<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
     dns_prefix: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     kubernetes_version: Option<String>,
@@ -72,6 +74,7 @@ impl AksCluster {
             name,
             location: group.location().to_string(),
             resource_group: group.name().into(),
+            subscription_id: group.subscription_id().map(str::to_string),
             kubernetes_version: None,
             sku_tier: AksTier::Free,
             availability_zones: Vec::new(),
@@ -558,6 +561,8 @@ static SCHEMA: Schema = Schema {
             .force_new_because("an aks cluster cannot move to another region"),
         AttrSchema::input("resource_group", AttrType::String)
             .force_new_because("an aks cluster cannot move to another resource group"),
+        AttrSchema::optional_computed("subscription_id", AttrType::String)
+            .force_new_because("a resource cannot move to another subscription"),
         AttrSchema::input("dns_prefix", AttrType::String).force_new_because("the dns prefix is fixed at creation"),
         AttrSchema::optional_computed("kubernetes_version", AttrType::String),
         AttrSchema::input("sku_tier", AttrType::String),
@@ -598,6 +603,7 @@ impl Resource for AksCluster {
         }
         check::location(p, &self.location);
         check::resource_group(p, "resource_group", &self.resource_group);
+        check::subscription(p, self.subscription_id.as_deref());
         if let Some(version) = &self.kubernetes_version
             && !is_kubernetes_version(version)
         {

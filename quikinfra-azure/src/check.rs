@@ -49,6 +49,13 @@ pub(crate) fn resource_group_problems(name: &str) -> Vec<String> {
     out
 }
 
+/// Checks a subscription named by the definition is a GUID.
+pub(crate) fn subscription(p: &mut FieldProblems<'_>, id: Option<&str>) {
+    if let Some(id) = id.filter(|id| !is_guid(id)) {
+        p.field("subscription_id", format!("`{id}` is not a subscription id (a guid)"));
+    }
+}
+
 /// Checks a resource's own tags against ARM's rules.
 pub(crate) fn tags(p: &mut FieldProblems<'_>, tags: &BTreeMap<String, String>) {
     if tags.len() > MAX_TAGS {

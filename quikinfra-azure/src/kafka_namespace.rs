@@ -32,6 +32,8 @@ pub struct KafkaNamespace {
     name: String,
     location: String,
     resource_group: Val<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
     tier: EventHubsTier,
     capacity: u32,
     zone_redundant: bool,
@@ -61,6 +63,7 @@ impl KafkaNamespace {
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
+            subscription_id: group.subscription_id().map(str::to_string),
             tier: EventHubsTier::Standard,
             capacity: 1,
             zone_redundant: false,
@@ -239,6 +242,8 @@ static SCHEMA: Schema = Schema {
         AttrSchema::input("location", AttrType::String).force_new_because("a namespace cannot move to another region"),
         AttrSchema::input("resource_group", AttrType::String)
             .force_new_because("a namespace cannot move to another resource group"),
+        AttrSchema::optional_computed("subscription_id", AttrType::String)
+            .force_new_because("a resource cannot move to another subscription"),
         AttrSchema::input("tier", AttrType::String),
         AttrSchema::input("capacity", AttrType::Number),
         AttrSchema::input("zone_redundant", AttrType::Bool).force_new_because("zone redundancy is fixed at creation"),
@@ -273,6 +278,7 @@ impl Resource for KafkaNamespace {
         }
         check::location(p, &self.location);
         check::resource_group(p, "resource_group", &self.resource_group);
+        check::subscription(p, self.subscription_id.as_deref());
         if self.tier == EventHubsTier::Basic {
             p.field("tier", "kafka needs the Standard or Premium tier: Basic has no kafka endpoint");
         }

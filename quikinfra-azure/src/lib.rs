@@ -1,9 +1,10 @@
 //! Azure resource types for quikinfra: the estate's resource groups, AKS clusters, MySQL
 //! flexible servers, Azure Managed Redis caches and Event Hubs namespaces used as Kafka.
 //!
-//! Each module holds one resource type: its typed spec with builders and presets, its static
-//! schema (what forces replacement and why, what ARM computes) and its field rules, checked
-//! before any API call. No SDK and no network here: providers plug in through quikinfra-core.
+//! Each type module holds one resource type: its typed spec with builders and presets, its
+//! static schema (what forces replacement and why, what ARM computes) and its field rules,
+//! checked before any API call. [`arm`] is the ARM client (on `azure_core`'s pipeline, with
+//! `azure_identity` credentials) and [`provider`] the engine's `azure` provider over it.
 //!
 //! Every type but the resource group takes `&ResourceGroup` in its constructor, copying the
 //! group's region and referring to its name:
@@ -20,10 +21,12 @@
 //! ```
 
 pub mod aks_cluster;
+pub mod arm;
 mod check;
 pub mod kafka_namespace;
 pub mod managed_redis;
 pub mod mysql_flexible_server;
+pub mod provider;
 pub mod resource_group;
 #[cfg(test)]
 mod testing;
@@ -33,5 +36,6 @@ pub use aks_cluster::{AksCluster, AksSize, AksTier, NetworkPlugin, NetworkPlugin
 pub use kafka_namespace::{EventHubsTier, KafkaNamespace, KafkaPreset, KafkaTopic};
 pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisPreset, RedisSku};
 pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};
+pub use provider::AzureProvider;
 pub use resource_group::ResourceGroup;
 pub use traffic_manager_profile::{Endpoint, Monitor, TrafficManagerProfile};

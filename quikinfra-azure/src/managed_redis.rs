@@ -30,6 +30,8 @@ pub struct ManagedRedis {
     name: String,
     location: String,
     resource_group: Val<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
     sku: RedisSku,
     high_availability: bool,
     clustering_policy: ClusteringPolicy,
@@ -46,6 +48,7 @@ impl ManagedRedis {
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
+            subscription_id: group.subscription_id().map(str::to_string),
             sku: RedisSku::BalancedB1,
             high_availability: false,
             clustering_policy: ClusteringPolicy::EnterpriseCluster,
@@ -221,6 +224,8 @@ static SCHEMA: Schema = Schema {
             .force_new_because("a redis cache cannot move to another region"),
         AttrSchema::input("resource_group", AttrType::String)
             .force_new_because("a redis cache cannot move to another resource group"),
+        AttrSchema::optional_computed("subscription_id", AttrType::String)
+            .force_new_because("a resource cannot move to another subscription"),
         AttrSchema::input("sku", AttrType::String),
         AttrSchema::input("high_availability", AttrType::Bool),
         AttrSchema::input("clustering_policy", AttrType::String)
@@ -259,6 +264,7 @@ impl Resource for ManagedRedis {
         }
         check::location(p, &self.location);
         check::resource_group(p, "resource_group", &self.resource_group);
+        check::subscription(p, self.subscription_id.as_deref());
         check::tags(p, &self.tags);
     }
 }

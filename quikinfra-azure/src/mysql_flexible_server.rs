@@ -40,6 +40,8 @@ pub struct MySqlFlexibleServer {
     name: String,
     location: String,
     resource_group: Val<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
     version: MySqlVersion,
     sku_tier: MySqlTier,
     sku_name: String,
@@ -64,6 +66,7 @@ impl MySqlFlexibleServer {
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
+            subscription_id: group.subscription_id().map(str::to_string),
             version: MySqlVersion::V8_0,
             sku_tier: MySqlTier::Burstable,
             sku_name: "Standard_B1ms".to_string(),
@@ -225,6 +228,8 @@ static SCHEMA: Schema = Schema {
             .force_new_because("a mysql server cannot move to another region"),
         AttrSchema::input("resource_group", AttrType::String)
             .force_new_because("a mysql server cannot move to another resource group"),
+        AttrSchema::optional_computed("subscription_id", AttrType::String)
+            .force_new_because("a resource cannot move to another subscription"),
         AttrSchema::input("version", AttrType::String),
         AttrSchema::input("sku_tier", AttrType::String),
         AttrSchema::input("sku_name", AttrType::String),
@@ -259,6 +264,7 @@ impl Resource for MySqlFlexibleServer {
         }
         check::location(p, &self.location);
         check::resource_group(p, "resource_group", &self.resource_group);
+        check::subscription(p, self.subscription_id.as_deref());
         let prefix = self.sku_tier.sku_prefix();
         if !self.sku_name.starts_with(prefix) || self.sku_name.len() == prefix.len() {
             p.field(

@@ -25,6 +25,8 @@ pub struct ResourceGroup {
     meta: Meta,
     name: String,
     location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_id: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     tags: BTreeMap<String, String>,
 }
@@ -33,7 +35,25 @@ impl ResourceGroup {
     /// The group called `name` in region `location` (short name: `westeurope`), addressed as
     /// `azure_resource_group.<local>`.
     pub fn new(local: &str, name: impl Into<String>, location: impl Into<String>) -> Self {
-        Self { meta: Meta::named(local), name: name.into(), location: location.into(), tags: BTreeMap::new() }
+        Self {
+            meta: Meta::named(local),
+            name: name.into(),
+            location: location.into(),
+            subscription_id: None,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Puts the group (and every resource built from it) in subscription `id` (a GUID);
+    /// unset, the provider's default subscription (`AZURE_SUBSCRIPTION_ID`) is used.
+    pub fn subscription(mut self, id: impl Into<String>) -> Self {
+        self.subscription_id = Some(id.into());
+        self
+    }
+
+    /// The subscription named by the definition, if any.
+    pub fn subscription_id(&self) -> Option<&str> {
+        self.subscription_id.as_deref()
     }
 
     /// Adds a tag.
@@ -66,6 +86,8 @@ static SCHEMA: Schema = Schema {
         AttrSchema::input("name", AttrType::String).force_new_because("a resource group cannot be renamed"),
         AttrSchema::input("location", AttrType::String)
             .force_new_because("a resource group's region is fixed at creation"),
+        AttrSchema::optional_computed("subscription_id", AttrType::String)
+            .force_new_because("a resource group cannot move to another subscription"),
         AttrSchema::input("tags", AttrType::Map),
     ],
 };
@@ -90,6 +112,7 @@ impl Resource for ResourceGroup {
             p.field("name", message);
         }
         check::location(p, &self.location);
+        check::subscription(p, self.subscription_id.as_deref());
         check::tags(p, &self.tags);
     }
 }
@@ -133,6 +156,23 @@ mod tests {
         assert_problem(&found, "tags.azure-owner", "reserved");
         assert_problem(&found, "tags.a/b", "must not contain");
         assert_problem(&problems(ResourceGroup::new("main", "", "westeurope")), "name", "1 to 90");
+    }
+
+    #[test]
+    fn a_named_subscription_reaches_the_groups_resources() {
+        let sub = "6f2c1c1e-3b7a-4c55-9a3e-2f1d0c9b8a7e";
+        let rg = ResourceGroup::new("main", "rg", "westeurope").subscription(sub);
+        assert_eq!(attrs(&rg)["subscription_id"], sub);
+        let aks = crate::AksCluster::new("main", "aks", &rg);
+        assert_eq!(attrs(&aks)["subscription_id"], sub);
+        assert!(
+            attrs(&crate::AksCluster::new("main", "aks", &ResourceGroup::new("main", "rg", "westeurope")))
+                .get("subscription_id")
+                .is_none()
+        );
+        assert!(ResourceGroup::schema().attr("subscription_id").unwrap().force_new);
+        assert_problem(&problems(rg.clone().subscription("prod")), "subscription_id", "not a subscription id");
+        assert!(problems(rg).is_empty());
     }
 
     #[test]

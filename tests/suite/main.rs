@@ -1,5 +1,5 @@
-//! The integration suite: one binary, one module per feature, all against the embedded
-//! simulator with state in temporary directories.
+//! The integration suite: one binary, one module per feature, against the embedded simulator
+//! (and, for `azure`, the ARM emulator on loopback) with state in temporary directories.
 
 mod support;
 
@@ -7,6 +7,7 @@ mod support;
 mod blueprint;
 
 mod apply;
+mod azure;
 mod cli;
 mod crash;
 mod estate;

@@ -236,3 +236,45 @@ async fn removing_prevent_destroy_is_recorded_so_the_resource_can_then_be_destro
     let plan = world.plan(&gone).await;
     assert_eq!(actions(&plan), ["Delete test_thing.db"]);
 }
+
+static UNSERVED: quikinfra::engine::schema::Schema = quikinfra::engine::schema::Schema {
+    type_name: "other_thing",
+    provider: "other",
+    attributes: &[
+        quikinfra::engine::schema::AttrSchema::input("secret", quikinfra::engine::schema::AttrType::String).sensitive()
+    ],
+};
+
+#[tokio::test]
+async fn excluded_resources_need_no_provider_nor_secret() {
+    use std::sync::Arc;
+
+    use quikinfra::engine::addr::Address;
+    use quikinfra::engine::provider::Providers;
+    use quikinfra::engine::resource::ResourceNode;
+    use quikinfra::engine::sim::Simulator;
+    use quikinfra::engine::value::Secret;
+
+    let mut env = two_things(2, "a");
+    let mut attrs = quikinfra::engine::value::Attrs::new();
+    let secret = serde_json::to_value(Secret::from_env("QUIKINFRA_TEST_UNSET_SECRET")).unwrap();
+    attrs.insert("secret".into(), Value::from_json(secret).unwrap());
+    env.add_node(ResourceNode {
+        address: Address::new("other_thing", "x"),
+        schema: &UNSERVED,
+        attrs,
+        depends_on: vec![],
+        lifecycle: Default::default(),
+        owner: None,
+    });
+    let providers = Providers::new().register("test", Arc::new(Simulator::in_memory()), 4);
+    let whole = quikinfra::engine::plan::plan(&env, None, &providers, &PlanOptions::default()).await.unwrap_err();
+    let text = whole.to_string();
+    assert!(
+        text.contains("no provider serves `other` resources") && text.contains("QUIKINFRA_TEST_UNSET_SECRET"),
+        "{text}"
+    );
+    let opts = PlanOptions { excludes: vec![Address::new("other_thing", "x")], ..PlanOptions::default() };
+    let plan = quikinfra::engine::plan::plan(&env, None, &providers, &opts).await.unwrap();
+    assert_eq!(actions(&plan), ["Create test_thing.bucket", "Create test_thing.key"]);
+}

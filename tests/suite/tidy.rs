@@ -17,7 +17,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn sources() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["src", "quikinfra-core/src", "quikinfra-aws/src", "quikinfra-azure/src", "examples"] {
+    for dir in [
+        "src",
+        "quikinfra-core/src",
+        "quikinfra-aws/src",
+        "quikinfra-azure/src",
+        "quikinfra-arm-emulator/src",
+        "examples",
+    ] {
         rust_files(&root.join(dir), &mut files);
     }
     files.sort();

@@ -98,14 +98,33 @@ fn refresh_message(list: &[(Address, ProviderError)]) -> String {
 /// or the problems found (unset secret variables, sensitive attributes given as literals,
 /// types no provider serves).
 pub fn resolve_desired(env: &Environment, providers: &Providers, placeholders: bool) -> Result<Vec<Attrs>, Problems> {
+    resolve_desired_in(env, providers, placeholders, &|_| true)
+}
+
+/// Like [`resolve_desired`], checking only the resources `in_scope` accepts: a plan scoped
+/// with `--target` / `--exclude` needs neither providers nor secrets for what it leaves out
+/// (their attributes are returned as declared, secrets unresolved).
+pub fn resolve_desired_in(
+    env: &Environment,
+    providers: &Providers,
+    placeholders: bool,
+    in_scope: &dyn Fn(&Address) -> bool,
+) -> Result<Vec<Attrs>, Problems> {
     let mut problems = Problems::default();
     let mut out = Vec::with_capacity(env.resources().len());
     for node in env.resources() {
+        if !in_scope(&node.address) {
+            out.push(node.attrs.clone());
+            continue;
+        }
         if !providers.serves(node.schema.provider) {
             problems.push(
                 Some(&node.address),
                 None,
-                format!("no provider serves `{}` resources in this run", node.schema.provider),
+                format!(
+                    "no provider serves `{}` resources in this run (link one, or leave the resource out with --exclude)",
+                    node.schema.provider
+                ),
             );
         }
         let mut attrs = node.attrs.clone();
@@ -141,13 +160,14 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let graph = crate::validate::validate(env).map_err(PlanError::Invalid)?;
-    let desired = resolve_desired(env, providers, opts.placeholder_secrets).map_err(PlanError::Invalid)?;
     let empty = BTreeMap::new();
     let state_resources = prior.map_or(&empty, |s| &s.resources);
     let declared: HashMap<&Address, usize> = env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();
 
     // Which resources this plan touches.
     let scope = Scope::new(env, &graph, state_resources, opts).map_err(PlanError::Invalid)?;
+    let desired = resolve_desired_in(env, providers, opts.placeholder_secrets, &|a| scope.includes(a))
+        .map_err(PlanError::Invalid)?;
 
     // Resources owned by other environments: found through the owner's state.
     let shared = match opts.mode {

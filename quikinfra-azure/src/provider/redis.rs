@@ -1,0 +1,107 @@
+//! `azure_managed_redis` ↔ `Microsoft.Cache/redisEnterprise` (2025-07-01) and its `default`
+//! database, managed as one resource.
+//!
+//! Create PUTs the cluster, waits, then PUTs the database (TLS, port 10000, the definition's
+//! clustering policy). Updates PATCH the cluster (SKU, high availability, tags); the clustering
+//! policy forces a new cache. Deleting the cluster deletes its database (`Location` polling).
+
+use quikinfra_core::provider::ProviderError;
+use serde_json::{Value as Json, json};
+
+use super::{Ctx, common, fail, required};
+use crate::arm::{ArmError, Condition, api};
+
+const DATABASE: &str = "default";
+
+fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+    Ok(format!(
+        "{}/providers/Microsoft.Cache/redisEnterprise/{}",
+        ctx.group_path(required(config, "resource_group")?),
+        required(config, "name")?
+    ))
+}
+
+fn high_availability(config: &Json) -> &'static str {
+    if config.get("high_availability").and_then(Json::as_bool).unwrap_or(false) { "Enabled" } else { "Disabled" }
+}
+
+/// The PUT body of a new cluster.
+pub(crate) fn cluster_body(config: &Json) -> Json {
+    json!({
+        "location": config.get("location"),
+        "sku": {"name": config.get("sku")},
+        "tags": config.get("tags").cloned().unwrap_or(json!({})),
+        "properties": {
+            "highAvailability": high_availability(config),
+            "minimumTlsVersion": "1.2",
+            "publicNetworkAccess": "Enabled",
+        },
+    })
+}
+
+/// The PUT body of the database.
+pub(crate) fn database_body(config: &Json) -> Json {
+    json!({"properties": {
+        "clientProtocol": "Encrypted",
+        "port": 10000,
+        "clusteringPolicy": config.get("clustering_policy"),
+        "evictionPolicy": "VolatileLRU",
+    }})
+}
+
+/// The attributes of a cluster's and its database's bodies.
+pub(crate) fn attrs(cluster: &Json, database: Option<&Json>, id: &str) -> Json {
+    let mut out = common(cluster, id);
+    if let Some(sku) = cluster.pointer("/sku/name") {
+        out.insert("sku".into(), sku.clone());
+    }
+    if let Some(ha) = cluster.pointer("/properties/highAvailability").and_then(Json::as_str) {
+        out.insert("high_availability".into(), (ha == "Enabled").into());
+    }
+    if let Some(host) = cluster.pointer("/properties/hostName") {
+        out.insert("host_name".into(), host.clone());
+    }
+    if let Some(policy) = database.and_then(|d| d.pointer("/properties/clusteringPolicy")) {
+        out.insert("clustering_policy".into(), policy.clone());
+    }
+    Json::Object(out)
+}
+
+async fn read_both(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
+    let Some(cluster) = ctx.client.get(id, api::REDIS_ENTERPRISE).await? else { return Ok(None) };
+    let database = ctx.client.get(&format!("{id}/databases/{DATABASE}"), api::REDIS_ENTERPRISE).await?;
+    Ok(Some(attrs(&cluster.body, database.as_ref().map(|d| &d.body), id)))
+}
+
+pub(crate) async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
+    let path = path(ctx, config)?;
+    let cluster =
+        super::put_resuming(ctx.client, &path, api::REDIS_ENTERPRISE, &cluster_body(config)).await.map_err(fail)?;
+    let id = super::id_of(&cluster.body, &path);
+    let database = super::put_resuming(
+        ctx.client,
+        &format!("{id}/databases/{DATABASE}"),
+        api::REDIS_ENTERPRISE,
+        &database_body(config),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(attrs(&cluster.body, Some(&database.body), &id))
+}
+
+pub(crate) async fn read(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
+    read_both(ctx, id).await
+}
+
+pub(crate) async fn update(ctx: &Ctx<'_>, id: &str, config: &Json) -> Result<Json, ProviderError> {
+    let body = json!({
+        "sku": {"name": config.get("sku")},
+        "tags": config.get("tags").cloned().unwrap_or(json!({})),
+        "properties": {"highAvailability": high_availability(config)},
+    });
+    ctx.client.patch(id, api::REDIS_ENTERPRISE, &body, &Condition::None).await.map_err(fail)?;
+    read_both(ctx, id)
+        .await
+        .map_err(fail)?
+        .ok_or_else(|| ProviderError::not_found(format!("the cache {id} no longer exists")))
+}

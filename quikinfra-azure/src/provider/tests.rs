@@ -1,0 +1,263 @@
+//! The provider's parsing fed the official example payloads (`testdata/arm-examples`): every
+//! response body reads without error, unknown fields change nothing, regions come back short,
+//! secrets never come back, and what the example's request asked for reads back unchanged.
+
+use serde_json::{Value as Json, json};
+
+use super::*;
+
+fn example(path: &str) -> Json {
+    let file = format!("{}/testdata/arm-examples/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn response(example: &Json, status: &str) -> Json {
+    example["responses"][status]["body"].clone()
+}
+
+/// Adds fields no API version has yet, everywhere in the body but in tags (user data).
+fn with_unknown_fields(mut body: Json) -> Json {
+    fn walk(v: &mut Json) {
+        match v {
+            Json::Object(map) => {
+                map.iter_mut().filter(|(k, _)| *k != "tags").for_each(|(_, v)| walk(v));
+                map.insert("futureField".into(), json!({"nested": [1, 2, 3]}));
+            }
+            Json::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut body);
+    body
+}
+
+/// Parsing `body` gives the same attributes with unknown fields added, and `expected` among them.
+#[track_caller]
+fn check(parse: impl Fn(&Json) -> Json, body: &Json, expected: Json) {
+    let attrs = parse(body);
+    assert_eq!(parse(&with_unknown_fields(body.clone())), attrs, "unknown fields changed the attributes");
+    for (key, want) in expected.as_object().unwrap() {
+        assert_eq!(attrs.get(key), Some(want), "attribute `{key}` in {attrs:#}");
+    }
+    // Every attribute becomes an engine value.
+    assert!(!to_attrs(attrs).is_empty());
+}
+
+#[test]
+fn aks_example_bodies_read_as_the_request_asked() {
+    let create = example("aks/2026-07-01_ManagedClustersCreate_Update.json");
+    let get = example("aks/2026-07-01_ManagedClustersGet.json");
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1";
+    let parse = |b: &Json| aks::attrs(b, id, None);
+    let requested = json!({
+        "name": "clustername1",
+        "location": "location1",
+        "resource_group": "rg1",
+        "dns_prefix": "dnsprefix1",
+        "availability_zones": ["1", "2", "3"],
+        "system_pool_vm_size": "Standard_DS1_v2",
+        "system_pool_nodes": {"count": 3},
+        "tags": {"archv2": "", "tier": "production"},
+        "admin_group_object_ids": [],
+    });
+    for status in ["200", "201"] {
+        check(parse, &response(&create, status), requested.clone());
+    }
+    check(parse, &response(&get, "200"), requested);
+    let created = parse(&response(&create, "201"));
+    assert_eq!(created["provisioning_state"], "Creating");
+    assert_eq!(created["kubernetes_version"], "1.9.6");
+    assert_eq!(created["node_resource_group"], "MC_rg1_clustername1_location1");
+    assert_eq!(
+        created["network_profile"],
+        json!({"network_plugin": "kubenet", "pod_cidr": "10.244.0.0/16", "service_cidr": "10.0.0.0/16", "dns_service_ip": "10.0.0.10"})
+    );
+    // The definition manages only some network keys: only those are read back.
+    let hint = json!({"network_plugin": "kubenet"});
+    assert_eq!(aks::attrs(&response(&get, "200"), id, Some(&hint))["network_profile"], hint);
+    assert_eq!(parse(&response(&get, "200"))["fqdn"], "dnsprefix1-abcd1234.hcp.eastus.azmk8s.io");
+}
+
+#[test]
+fn aks_bodies_never_carry_secrets_into_attributes() {
+    let body = response(&example("aks/2026-07-01_ManagedClustersCreate_Update.json"), "200");
+    let text = aks::attrs(&body, "/x", None).to_string();
+    assert!(!text.contains("replacePassword1234$") && !text.contains("\"secret\""), "{text}");
+}
+
+#[test]
+fn aks_create_bodies_match_the_example_request_shape() {
+    let config = json!({
+        "name": "aks1", "location": "westeurope", "resource_group": "rg1", "dns_prefix": "aks1",
+        "kubernetes_version": "1.33", "sku_tier": "Standard", "availability_zones": ["1", "2", "3"],
+        "system_pool_vm_size": "Standard_D4s_v5", "system_pool_nodes": {"count": 3},
+        "user_pool_vm_size": "Standard_D8s_v5", "user_pool_nodes": {"min_count": 3, "max_count": 5},
+        "network_profile": {"network_plugin": "azure", "network_plugin_mode": "overlay", "pod_cidr": "10.244.0.0/16"},
+        "admin_group_object_ids": ["6f2c1c1e-3b7a-4c55-9a3e-2f1d0c9b8a7e"], "tags": {"environment": "live"}
+    });
+    let body = aks::create_body(&config);
+    let request = &example("aks/2026-07-01_ManagedClustersCreate_Update.json")["parameters"]["parameters"];
+    for key in ["location", "identity", "properties", "sku", "tags"] {
+        assert!(request.get(key).is_some() && body.get(key).is_some(), "{key}");
+    }
+    let pools = body["properties"]["agentPoolProfiles"].as_array().unwrap();
+    assert_eq!(pools[0]["mode"], "System");
+    assert_eq!(pools[1]["enableAutoScaling"], true);
+    assert_eq!(pools[1]["minCount"], 3);
+    assert_eq!(pools[1]["count"], 3);
+    assert_eq!(body["properties"]["networkProfile"]["networkPluginMode"], "overlay");
+    assert_eq!(body["properties"]["aadProfile"]["enableAzureRBAC"], true);
+    assert_eq!(body["sku"], json!({"name": "Base", "tier": "Standard"}));
+}
+
+#[test]
+fn kubernetes_upgrades_go_one_minor_version_up() {
+    assert!(aks::check_upgrade("1.32", "1.33").is_ok());
+    assert!(aks::check_upgrade("1.33.2", "1.33").is_ok());
+    let skip = aks::check_upgrade("1.31", "1.33").unwrap_err();
+    assert!(skip.message.contains("runs 1.31, so 1.33 is not allowed (next: 1.32)"), "{}", skip.message);
+    assert!(aks::check_upgrade("1.33", "1.32").is_err());
+}
+
+#[test]
+fn mysql_example_bodies_read_short_regions_and_no_password() {
+    let create = example("mysql/2024-12-30_ServerCreate.json");
+    let id = "/subscriptions/ffffffff-ffff-ffff-ffff-ffffffffffff/resourceGroups/testrg/providers/Microsoft.DBforMySQL/flexibleServers/mysqltestserver";
+    let parse = |b: &Json| mysql::attrs(b, id);
+    let requested = json!({
+        "name": "mysqltestserver",
+        "location": "southeastasia",
+        "resource_group": "testrg",
+        "version": "5.7",
+        "sku_tier": "GeneralPurpose",
+        "sku_name": "Standard_D2ds_v4",
+        "storage_gb": 100,
+        "high_availability": "ZoneRedundant",
+        "backup_retention_days": 7,
+        "administrator_login": "cloudsa",
+        "fqdn": "mysqltestserver.database.mysql.azure.com",
+        "tags": {"num": "1"},
+    });
+    for status in ["200", "201"] {
+        let body = response(&create, status);
+        check(parse, &body, requested.clone());
+        assert!(parse(&body).get("administrator_password").is_none());
+    }
+    // 202 has no body: nothing to parse, and the client reads the resource after polling.
+    assert!(create["responses"]["202"].get("body").is_none());
+}
+
+#[test]
+fn mysql_updates_send_the_password_only_when_it_changed() {
+    let config = json!({"sku_tier": "GeneralPurpose", "sku_name": "Standard_D2ds_v4", "storage_gb": 64,
+        "version": "8.0.21", "high_availability": "Disabled", "backup_retention_days": 7, "administrator_password": "pw", "tags": {}});
+    let prior = json!({"storage_gb": 32});
+    let body = mysql::update_body(&config, &prior, &["storage_gb".into()]).unwrap();
+    assert!(body["properties"].get("administratorLoginPassword").is_none());
+    let body = mysql::update_body(&config, &prior, &["administrator_password".into()]).unwrap();
+    assert_eq!(body["properties"]["administratorLoginPassword"], "pw");
+    let shrink = mysql::update_body(&config, &json!({"storage_gb": 128}), &[]).unwrap_err();
+    assert!(shrink.message.contains("only grows"), "{}", shrink.message);
+}
+
+#[test]
+fn redis_example_bodies_read_cluster_and_database() {
+    let cluster = example("redis-managed/2025-07-01_RedisEnterpriseCreate.json");
+    let database = example("redis-managed/2025-07-01_RedisEnterpriseDatabasesCreate.json");
+    let id = "/subscriptions/e7b5a9d2-6b6a-4d2f-9143-20d9a10f5b8f/resourceGroups/rg1/providers/Microsoft.Cache/redisEnterprise/cache1";
+    for (c, d) in [("200", "200"), ("201", "201")] {
+        let db = response(&database, d);
+        let parse = |b: &Json| redis::attrs(b, Some(&db), id);
+        check(
+            parse,
+            &response(&cluster, c),
+            json!({
+                "name": "cache1",
+                "location": "westus",
+                "resource_group": "rg1",
+                "sku": "EnterpriseFlash_F300",
+                "host_name": "cache1.westus.something.azure.net",
+                "clustering_policy": "EnterpriseCluster",
+                "tags": {"tag1": "value1"},
+            }),
+        );
+    }
+    // A cluster whose database is missing reads without a clustering policy (drift, not a crash).
+    assert!(redis::attrs(&response(&cluster, "200"), None, id).get("clustering_policy").is_none());
+}
+
+#[test]
+fn event_hubs_example_bodies_read_the_namespace() {
+    let create = example("eventhub/2024-01-01_EHNameSpaceCreate.json");
+    let id = "/subscriptions/SampleSubscription/resourceGroups/ResurceGroupSample/providers/Microsoft.EventHub/namespaces/NamespaceSample";
+    let parse = |b: &Json| eventhubs::attrs(b, &[], id, None);
+    for status in ["200", "201"] {
+        check(
+            parse,
+            &response(&create, status),
+            json!({
+                "name": "NamespaceSample",
+                "location": "eastus",
+                "resource_group": "ResurceGroupSample",
+                "tier": "Standard",
+                "capacity": 1,
+                "zone_redundant": false,
+                "kafka_endpoint": "NamespaceSample.servicebus.windows-int.net:9093",
+                "topics": [],
+                "tags": {},
+            }),
+        );
+    }
+}
+
+#[test]
+fn topics_read_in_the_definitions_order() {
+    let hub = |name: &str, partitions: u32, hours: u32| {
+        json!({"name": name, "properties": {"partitionCount": partitions, "messageRetentionInDays": 3,
+            "retentionDescription": {"cleanupPolicy": "Delete", "retentionTimeInHours": hours}, "status": "Active"}})
+    };
+    let hubs = [hub("alpha", 4, 24), hub("media-events", 12, 72), hub("chat", 24, 72)];
+    let order = json!([{"name": "media-events"}, {"name": "chat"}]);
+    let attrs = eventhubs::attrs(&json!({}), &hubs, "/x", Some(&order));
+    let names: Vec<&str> = attrs["topics"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["media-events", "chat", "alpha"]);
+    assert_eq!(attrs["topics"][0], json!({"name": "media-events", "partitions": 12, "retention_hours": 72}));
+    // Days only (older bodies): hours derive from days.
+    let old = json!({"name": "legacy", "properties": {"partitionCount": 2, "messageRetentionInDays": 2}});
+    assert_eq!(eventhubs::topic_attrs(&old)["retention_hours"], 48);
+}
+
+#[test]
+fn partition_changes_follow_the_tier() {
+    assert!(eventhubs::check_partitions("Standard", "t", 4, 4).is_ok());
+    assert!(eventhubs::check_partitions("Standard", "t", 4, 8).unwrap_err().message.contains("Standard namespace"));
+    assert!(eventhubs::check_partitions("Premium", "t", 4, 8).is_ok());
+    assert!(eventhubs::check_partitions("Premium", "t", 8, 4).unwrap_err().message.contains("never removed"));
+}
+
+#[test]
+fn arm_errors_map_to_engine_kinds() {
+    use crate::arm::{ArmError, ErrorBody};
+    let http = |status| ArmError::Http {
+        status,
+        method: "PUT".into(),
+        path: "/x".into(),
+        error: Box::new(ErrorBody { code: "C".into(), message: "M".into(), target: Some("T".into()), details: vec![] }),
+        attempts: 1,
+    };
+    assert_eq!(fail(http(404)).kind, ErrorKind::NotFound);
+    assert_eq!(fail(http(409)).kind, ErrorKind::Conflict);
+    assert_eq!(fail(http(412)).kind, ErrorKind::Conflict);
+    let throttled = fail(http(429));
+    assert_eq!(throttled.kind, ErrorKind::Permanent, "already retried by the client: never twice");
+    assert!(throttled.message.starts_with("C: M (target: T)"), "{}", throttled.message);
+}
+
+#[test]
+fn ids_name_their_group_and_subscription() {
+    let id = "/subscriptions/s1/resourcegroups/rg-1/providers/Microsoft.Cache/redisEnterprise/c";
+    assert_eq!(group_of(id).as_deref(), Some("rg-1"));
+    assert_eq!(subscription_of(id).as_deref(), Some("s1"));
+    assert_eq!(short_region("Southeast Asia"), "southeastasia");
+}

@@ -1,0 +1,97 @@
+//! The command line with `--cloud real` and the Azure provider pointed at the ARM emulator
+//! through the documented settings: plan, apply, a clean plan, then drift — as a user runs it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use quikinfra::azure::{AksCluster, AksSize, KafkaNamespace, KafkaPreset, ManagedRedis, RedisPreset, ResourceGroup};
+use quikinfra::cli::{Context, run_with};
+use quikinfra::engine::environment::Environment;
+use quikinfra_arm_emulator::{Config, Emulator};
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn env() -> Environment {
+    let group = ResourceGroup::new("main", "rg-quikapp-qa", "westeurope");
+    let aks = AksCluster::new("main", "aks-quikapp-qa", &group).size(AksSize::Small);
+    let redis = ManagedRedis::new("main", "redis-quikapp-qa", &group).preset(RedisPreset::Dedicated);
+    let kafka =
+        KafkaNamespace::new("main", "evh-quikapp-qa", &group).preset(KafkaPreset::Shared).topic("media-events", 4, 24);
+    Environment::new("qa").tier("test").with(group).with(aks).with(redis).with(kafka)
+}
+
+/// Runs the CLI with `--cloud real`, the Azure provider reading `vars` as its environment.
+fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, String) {
+    let (out, err) = (Buf::default(), Buf::default());
+    let vars = [
+        ("AZURE_RESOURCE_MANAGER_ENDPOINT", endpoint.to_string()),
+        ("AZURE_ACCESS_TOKEN", "cli-test-token".to_string()),
+        ("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-0000000000aa".to_string()),
+    ];
+    let ctx = Context {
+        out: Box::new(out.clone()),
+        err: Box::new(err.clone()),
+        input: Box::new(std::io::empty()),
+        out_is_terminal: false,
+        input_is_terminal: false,
+        color_allowed: false,
+        real_clouds: Some(Box::new(move || {
+            quikinfra::cli::azure_from(&|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
+        })),
+        state_key: None,
+    };
+    let head = ["qa", "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
+    let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
+    let code = run_with(env(), argv, ctx);
+    let text = |b: &Buf| String::from_utf8(b.0.lock().unwrap().clone()).unwrap();
+    (code, text(&out), text(&err))
+}
+
+#[test]
+fn plan_apply_plan_against_the_arm_emulator() {
+    let emulator = Emulator::start(Config { polls: 2, retry_after_ms: 1, ..Config::default() })
+        .expect("the ARM emulator must start for this test");
+    let dir = tempfile::tempdir().unwrap();
+    let url = emulator.url();
+
+    let (code, out, err) = run(dir.path(), &url, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.starts_with("Target: real clouds (azure) for environment `qa`"), "{out}");
+    assert!(out.contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{out}");
+
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."), "{out}");
+    // The group, the cluster, the cache and its database, the namespace and its topic.
+    assert_eq!(emulator.resource_ids().len(), 6, "{:?}", emulator.resource_ids());
+
+    let (code, out, err) = run(dir.path(), &url, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+
+    let cluster = emulator.resource_ids().into_iter().find(|id| id.contains("managedClusters")).unwrap();
+    emulator.edit(&cluster, |b| b["sku"]["tier"] = "Standard".into());
+    let (code, out, err) = run(dir.path(), &url, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("Objects have changed outside of quikinfra") && out.contains("sku_tier"), "{out}");
+    assert!(out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{out}");
+}
+
+#[test]
+fn insecure_endpoints_are_refused_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), "http://arm.example.com", &["plan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("AZURE_RESOURCE_MANAGER_ENDPOINT") && err.contains("loopback"), "{err}");
+}
