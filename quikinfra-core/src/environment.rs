@@ -4,7 +4,7 @@
 //! data class, deployment trigger, access group) and owns the resources added to it. Adding a
 //! typed spec erases it into a [`ResourceNode`] and merges the standard tags into its `tags`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::addr::Address;
 use crate::diag::Problems;
@@ -20,6 +20,8 @@ pub struct Environment {
     facts: BTreeMap<&'static str, String>,
     extra_tags: BTreeMap<String, String>,
     resources: Vec<ResourceNode>,
+    /// Address → position of its first declaration in `resources`.
+    index: HashMap<Address, usize>,
     outputs: BTreeMap<String, Value>,
     rules: Vec<Rule>,
     problems: Problems,
@@ -33,6 +35,7 @@ impl Environment {
             facts: BTreeMap::new(),
             extra_tags: BTreeMap::new(),
             resources: Vec::new(),
+            index: HashMap::new(),
             outputs: BTreeMap::new(),
             rules: Vec::new(),
             problems: Problems::default(),
@@ -108,7 +111,7 @@ impl Environment {
             }
             node.attrs.insert("tags".to_string(), Value::Map(tags));
         }
-        self.resources.push(node);
+        self.push(node);
         self
     }
 
@@ -122,7 +125,7 @@ impl Environment {
         if owner == self.name {
             self.problems.push(Some(&node.address), None, "an environment cannot read a resource it owns itself");
         }
-        self.resources.push(node);
+        self.push(node);
         self
     }
 
@@ -146,7 +149,7 @@ impl Environment {
 
     /// Adds an already erased node (generated definitions, tests, benchmarks).
     pub fn add_node(&mut self, node: ResourceNode) -> &mut Self {
-        self.resources.push(node);
+        self.push(node);
         self
     }
 
@@ -177,9 +180,16 @@ impl Environment {
         &self.resources
     }
 
-    /// The resource at `address`.
+    /// Keeps `resources` and its address index in step; a duplicate address keeps the first
+    /// declaration in the index (validation reports the duplicate).
+    fn push(&mut self, node: ResourceNode) {
+        self.index.entry(node.address.clone()).or_insert(self.resources.len());
+        self.resources.push(node);
+    }
+
+    /// The resource at `address` (the first declared, if declared twice).
     pub fn resource(&self, address: &Address) -> Option<&ResourceNode> {
-        self.resources.iter().find(|r| &r.address == address)
+        self.index.get(address).map(|&i| &self.resources[i])
     }
 
     /// The declared outputs.

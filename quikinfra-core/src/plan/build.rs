@@ -221,8 +221,9 @@ pub async fn plan(
     let mut changes = Vec::new();
     match opts.mode {
         PlanMode::RefreshOnly => {
+            let drifted: HashMap<&Address, &Drift> = drift.iter().map(|d| (&d.address, d)).collect();
             for (address, rs) in &to_read {
-                if let Some(d) = drift.iter().find(|d| &d.address == *address) {
+                if let Some(d) = drifted.get(*address) {
                     changes.push(ResourceChange {
                         address: (*address).clone(),
                         provider: rs.provider.clone(),
