@@ -19,7 +19,8 @@ use quikinfra::engine::provider::{CreateRequest, Provider, Providers, RetryPolic
 use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
 use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
 use quikinfra::engine::sim::{Faults, Simulator};
-use quikinfra::engine::state::{ResourceState, State};
+use quikinfra::engine::state::backend::describe_version;
+use quikinfra::engine::state::{LockInfo, LockRequest, ResourceState, State, StateBackend, StateError, StateVersion};
 use quikinfra::engine::value::{Attrs, Ref, Val};
 use serde::Serialize;
 
@@ -136,20 +137,22 @@ impl Shape {
         self.groups * self.fan_out
     }
 
-    /// The environment: every thing added as a typed spec, dependencies first.
+    /// The environment: every thing added as a typed spec, dependencies first (so the
+    /// order of `env.resources()` is a topological order).
     pub fn environment(&self) -> Environment {
         let mut env = Environment::new(ENV).tier("bench");
         for g in 0..self.groups {
             let root = Thing::new(&format!("g{g}-root")).size(1 + (g % 100) as u32);
+            let root_arn = root.arn();
+            env.add(root);
             for f in 0..self.fan_out {
-                let mut parent = root.arn();
+                let mut parent = root_arn.clone();
                 for c in 0..self.chain {
                     let thing = Thing::new(&format!("g{g}-f{f}-c{c}")).size(1 + c as u32).link(&parent);
                     parent = thing.arn();
                     env.add(thing);
                 }
             }
-            env.add(root);
         }
         env
     }
@@ -176,24 +179,23 @@ pub struct Applied {
     pub state: State,
 }
 
-/// Creates every resource of `env` in a fresh in-memory simulator (dependencies first,
-/// references resolved from what the simulator returned) and builds the matching state.
+/// Creates every resource of `env` in a fresh in-memory simulator, in the order declared
+/// (dependencies first, as [`Shape::environment`] declares them; references resolved from what
+/// the simulator returned), and builds the matching state.
+///
+/// Deliberately not `validate` + topological order: validation is part of what the plan
+/// benchmarks measure, so the setup stays independent of it.
 pub async fn applied(env: &Environment) -> Applied {
     let sim = Arc::new(Simulator::in_memory());
-    let graph = quikinfra::engine::validate::validate(env).expect("the bench environment is valid");
-    let order = graph.topo_order().expect("no cycles");
-    let by_address: HashMap<&Address, usize> =
-        env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();
-    let mut created: HashMap<Address, Attrs> = HashMap::with_capacity(env.resources().len());
+    let mut created: HashMap<&Address, Attrs> = HashMap::with_capacity(env.resources().len());
     let mut state = State::new(ENV, State::new_lineage());
-    for i in order {
-        let node = &env.resources()[by_address[graph.address(i)]];
+    for node in env.resources() {
         let config: Attrs = node
             .attrs
             .iter()
             .map(|(k, v)| {
                 let v = v.resolve_with(&mut |r| created.get(&r.address).and_then(|a| a.get(&r.attribute)).cloned());
-                assert!(v.is_known(), "{}: `{k}` unresolved", node.address);
+                assert!(v.is_known(), "{}: `{k}` refers to a resource declared later", node.address);
                 (k.clone(), v)
             })
             .collect();
@@ -210,10 +212,68 @@ pub async fn applied(env: &Environment) -> Applied {
                 deposed: Vec::new(),
             },
         );
-        created.insert(node.address.clone(), c.attrs);
+        created.insert(&node.address, c.attrs);
     }
     state.version.serial = 1;
     Applied { sim, state }
+}
+
+/// State kept in memory, serialized on every write exactly as [`LocalBackend`] serializes it
+/// but never touching a disk: applies against it show the engine's scheduling without the
+/// file system's sync latency (on a shared virtual disk, the noisiest part of a checkpoint).
+///
+/// [`LocalBackend`]: quikinfra::engine::state::local::LocalBackend
+#[derive(Default)]
+pub struct MemoryBackend {
+    /// The version and the serialized document last written.
+    stored: std::sync::Mutex<Option<(StateVersion, String)>>,
+}
+
+#[async_trait::async_trait]
+impl StateBackend for MemoryBackend {
+    fn describe(&self) -> String {
+        "memory (serialized, not persisted)".to_string()
+    }
+
+    async fn read(&self) -> Result<Option<State>, StateError> {
+        let stored = self.stored.lock().expect("not poisoned");
+        let path = std::path::Path::new("memory");
+        stored.as_ref().map(|(_, json)| quikinfra::engine::state::file::from_json(json, path)).transpose()
+    }
+
+    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
+        let mut stored = self.stored.lock().expect("not poisoned");
+        let current = stored.as_ref().map(|(version, _)| version);
+        if current != expected {
+            return Err(StateError::Conflict {
+                expected: describe_version(expected),
+                found: describe_version(current),
+            });
+        }
+        let json = quikinfra::engine::state::file::to_json(state);
+        *stored = Some((state.version.clone(), json));
+        Ok(())
+    }
+
+    async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
+        Ok(LockInfo::new(request))
+    }
+
+    async fn renew(&self, lock: &LockInfo, _ttl: Duration) -> Result<LockInfo, StateError> {
+        Ok(lock.clone())
+    }
+
+    async fn unlock(&self, _lock: &LockInfo) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    async fn force_unlock(&self, _id: &str) -> Result<(), StateError> {
+        Ok(())
+    }
+
+    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
+        Ok(None)
+    }
 }
 
 /// The plan options every plan benchmark uses: refresh on, `PARALLELISM` reads in flight.
@@ -232,6 +292,75 @@ pub fn assert_no_changes(plan: &Plan, n: usize) {
 /// A multi-threaded tokio runtime, as the CLI uses.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
+}
+
+/// How the calling thread spent its time so far: on a CPU, and runnable but waiting for one
+/// (from `/proc/thread-self/schedstat`). On this shared 2-core machine the wait is the part
+/// of a wall-clock figure that other processes, not the engine, are responsible for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sched {
+    /// Time running on a CPU.
+    pub on_cpu: Duration,
+    /// Time runnable but waiting for a CPU.
+    pub waiting: Duration,
+}
+
+impl Sched {
+    /// The calling thread's totals now (zero when /proc does not say).
+    pub fn now() -> Self {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+        let on_cpu = Duration::from_nanos(fields.next().unwrap_or(0));
+        let waiting = Duration::from_nanos(fields.next().unwrap_or(0));
+        Self { on_cpu, waiting }
+    }
+
+    /// What happened between `earlier` and `self`.
+    pub fn since(self, earlier: Self) -> Self {
+        Self {
+            on_cpu: self.on_cpu.saturating_sub(earlier.on_cpu),
+            waiting: self.waiting.saturating_sub(earlier.waiting),
+        }
+    }
+}
+
+/// One timed run: wall time, and how the measuring thread spent it.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    /// Wall-clock time.
+    pub wall: Duration,
+    /// The calling thread's scheduling during the run.
+    pub sched: Sched,
+}
+
+/// Times `f` on the calling thread.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Run) {
+    let (s, t) = (Sched::now(), std::time::Instant::now());
+    let out = f();
+    let wall = t.elapsed();
+    (out, Run { wall, sched: Sched::now().since(s) })
+}
+
+/// The median of each figure over `runs`, as one line for stderr.
+pub fn summary(name: &str, runs: &[Run]) -> String {
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v.get(v.len() / 2).copied().unwrap_or_default()
+    };
+    let wall = median(runs.iter().map(|r| r.wall).collect());
+    let cpu = median(runs.iter().map(|r| r.sched.on_cpu).collect());
+    let waiting = median(runs.iter().map(|r| r.sched.waiting).collect());
+    format!(
+        "{name}: medians over {} runs: wall {wall:.1?}, measuring thread on CPU {cpu:.1?}, \
+         runnable but waiting for a CPU {waiting:.1?}; load average now {}",
+        runs.len(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// This process's peak resident set size (`VmHWM`) in bytes, when /proc says.
