@@ -172,6 +172,7 @@ pub async fn apply(
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = opts.stop.clone();
+    let mut dirty = false;
     let parallelism = opts.parallelism.max(1);
 
     loop {
@@ -189,8 +190,11 @@ pub async fn apply(
             run.journal(op, &prepared);
             starting.push((i, prepared));
         }
-        if starting.iter().any(|(i, _)| run.journals(&operations.ops[*i])) {
+        // One write records both the outcomes that just landed and the intents of what starts
+        // next: a second write between dependency levels would sit on the critical path.
+        if dirty || starting.iter().any(|(i, _)| run.journals(&operations.ops[*i])) {
             run.checkpoint().await?;
+            dirty = false;
         }
         for (i, prepared) in starting {
             let op = &operations.ops[i];
@@ -253,7 +257,8 @@ pub async fn apply(
                 }
             }
         }
-        run.checkpoint().await?;
+        // Written at the top of the loop, before anything else starts or the walk ends.
+        dirty = true;
         for i in newly_done {
             for &next in &operations.dependents[i] {
                 waiting[next] -= 1;
