@@ -179,7 +179,7 @@ pub async fn plan(
     let to_read: Vec<(&Address, &ResourceState)> = state_resources.iter().filter(|(a, _)| scope.includes(a)).collect();
     let reads: Vec<(&Address, &ResourceState)> =
         to_read.iter().copied().chain(shared.iter().map(|(a, (_, rs))| (*a, *rs))).collect();
-    let live = if opts.refresh { refresh(providers, &reads, opts.parallelism).await? } else { HashMap::new() };
+    let mut live = if opts.refresh { refresh(providers, &reads, opts.parallelism).await? } else { HashMap::new() };
     let gone: Vec<&Address> =
         shared.keys().filter(|a| opts.refresh && live.get(**a).is_some_and(Option::is_none)).copied().collect();
     if !gone.is_empty() {
@@ -194,8 +194,13 @@ pub async fn plan(
         }
         return Err(PlanError::Invalid(problems));
     }
-    let live_of = |address: &Address, rs: &ResourceState| -> Option<Attrs> {
+    // What is live for a resource (what state recorded, without refresh). The walk below takes
+    // its own resources' entries out of the map instead of copying them.
+    let live_of = |live: &HashMap<Address, Option<Attrs>>, address: &Address, rs: &ResourceState| -> Option<Attrs> {
         if opts.refresh { live.get(address).cloned().flatten() } else { Some(rs.attributes.clone()) }
+    };
+    let take_live = |live: &mut HashMap<Address, Option<Attrs>>, address: &Address, rs: &ResourceState| {
+        if opts.refresh { live.remove(address).flatten() } else { Some(rs.attributes.clone()) }
     };
 
     // Drift.
@@ -232,7 +237,7 @@ pub async fn plan(
                         id: Some(rs.id.clone()),
                         deposed: false,
                         before: Some(rs.attributes.clone()),
-                        after: live_of(address, rs),
+                        after: live_of(&live, address, rs),
                         changes: d.changes.clone(),
                         dependencies: rs.dependencies.clone(),
                         lifecycle: rs.lifecycle.clone(),
@@ -243,12 +248,13 @@ pub async fn plan(
         PlanMode::Destroy => {
             // Objects already gone are still deleted, which only removes them from state.
             for (address, rs) in &to_read {
-                let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
+                let now = live_of(&live, address, rs).unwrap_or_else(|| rs.attributes.clone());
                 changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
             }
         }
         PlanMode::Normal => {
             let order = graph.topo_order().expect("validated graphs have no cycles");
+            let mut desired = desired;
             let mut planned: Vec<Option<Planned>> = vec![None; graph.len()];
             for i in order {
                 let address = graph.address(i);
@@ -257,8 +263,8 @@ pub async fn plan(
                 }
                 let node = &env.resources()[declared[address]];
                 if let Some((owner, rs)) = shared.get(address) {
-                    let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
-                    planned[i] = Some(Planned { action: Action::NoOp, after: now.clone() });
+                    let now = take_live(&mut live, address, rs).unwrap_or_else(|| rs.attributes.clone());
+                    planned[i] = Some(Planned { action: Action::NoOp, change: changes.len() });
                     changes.push(ResourceChange {
                         address: address.clone(),
                         provider: rs.provider.clone(),
@@ -274,20 +280,21 @@ pub async fn plan(
                     });
                     continue;
                 }
-                let desired = &desired[declared[address]];
-                let existing = state_resources.get(address).and_then(|rs| live_of(address, rs).map(|now| (rs, now)));
-                let resolved = resolve_references(desired, &|r| {
-                    lookup_planned(&graph, &planned, state_resources, &live, opts.refresh, r)
+                let mut resolved = std::mem::take(&mut desired[declared[address]]);
+                resolve_references(&mut resolved, &|r| {
+                    lookup_planned(&graph, &planned, &changes, state_resources, &live, opts.refresh, r)
                 });
+                let existing =
+                    state_resources.get(address).and_then(|rs| take_live(&mut live, address, rs).map(|now| (rs, now)));
                 let change = decide(node, resolved, existing, state_resources.contains_key(address), opts);
-                planned[i] = Some(Planned { action: change.action, after: change.after.clone().unwrap_or_default() });
+                planned[i] = Some(Planned { action: change.action, change: changes.len() });
                 changes.push(change);
             }
             for (address, rs) in state_resources {
                 if declared.contains_key(address) || !scope.includes(address) {
                     continue;
                 }
-                let now = live_of(address, rs).unwrap_or_else(|| rs.attributes.clone());
+                let now = live_of(&live, address, rs).unwrap_or_else(|| rs.attributes.clone());
                 changes.push(delete_change(address, rs, now, Reason::NotInDefinition));
             }
         }
@@ -397,11 +404,12 @@ fn shared_resources<'a>(
     if problems.is_empty() { Ok(out) } else { Err(problems.sorted()) }
 }
 
-/// What the walk has decided for a resource already visited.
-#[derive(Clone)]
+/// What the walk has decided for a resource already visited: its action, and where its
+/// change (with the attributes it will have) sits in the plan's list.
+#[derive(Clone, Copy)]
 struct Planned {
     action: Action,
-    after: Attrs,
+    change: usize,
 }
 
 /// The resources a plan may touch, from `--target` and `--exclude`.
@@ -492,15 +500,16 @@ fn keep_sensitive(mut live: Attrs, rs: &ResourceState) -> Attrs {
 fn lookup_planned(
     graph: &crate::graph::Graph,
     planned: &[Option<Planned>],
+    changes: &[ResourceChange],
     state: &BTreeMap<Address, ResourceState>,
     live: &HashMap<Address, Option<Attrs>>,
     refreshed: bool,
     r: &Reference,
 ) -> Option<Value> {
-    if let Some(p) = graph.index_of(&r.address).and_then(|i| planned[i].as_ref()) {
+    if let Some(p) = graph.index_of(&r.address).and_then(|i| planned[i]) {
         return match p.action {
             Action::Create | Action::Replace => None,
-            _ => p.after.get(&r.attribute).filter(|v| v.is_known()).cloned(),
+            _ => changes[p.change].after.as_ref()?.get(&r.attribute).filter(|v| v.is_known()).cloned(),
         };
     }
     // Outside the plan's scope: what is live (or recorded) now.
@@ -508,8 +517,14 @@ fn lookup_planned(
     attrs.or_else(|| state.get(&r.address).map(|rs| &rs.attributes)).and_then(|a| a.get(&r.attribute)).cloned()
 }
 
-fn resolve_references(desired: &Attrs, lookup: &dyn Fn(&Reference) -> Option<Value>) -> Attrs {
-    desired.iter().map(|(k, v)| (k.clone(), v.resolve_with(&mut |r| lookup(r)))).collect()
+/// Resolves, in place, the references whose values are known already; only values holding a
+/// reference are rebuilt.
+fn resolve_references(desired: &mut Attrs, lookup: &dyn Fn(&Reference) -> Option<Value>) {
+    for value in desired.values_mut() {
+        if !value.references().is_empty() {
+            *value = value.resolve_with(&mut |r| lookup(r));
+        }
+    }
 }
 
 /// Decides one declared resource's change.
@@ -542,14 +557,8 @@ fn decide(
         return base(Action::Create, reason, None, None, Some(after), Vec::new());
     };
     let ignored = &node.lifecycle.ignore_changes;
-    let mut compared = Attrs::new();
-    for (name, value) in &desired {
-        if !ignored.contains(name) {
-            compared.insert(name.clone(), value.clone());
-        }
-    }
     let mut changes: Vec<AttrChange> = Vec::new();
-    for (name, want) in &compared {
+    for (name, want) in desired.iter().filter(|(name, _)| !ignored.contains(*name)) {
         let have = live.get(name);
         if !same(want, have) {
             changes.push(AttrChange {
@@ -579,7 +588,7 @@ fn decide(
         return base(Action::Replace, Some(reason), id, Some(live), Some(after), changes);
     }
     let mut after = live.clone();
-    after.extend(compared);
+    after.extend(desired.into_iter().filter(|(name, _)| !ignored.contains(name)));
     if changes.is_empty() {
         // Lifecycle options and dependencies live in state: a change to them alone is still
         // applied (without an API call), or removing `prevent_destroy` would never take effect.
