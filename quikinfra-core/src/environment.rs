@@ -161,7 +161,7 @@ impl Environment {
 
     /// Declares an output pointing at a resource attribute.
     pub fn output_ref(&mut self, name: impl Into<String>, reference: Reference) -> &mut Self {
-        self.output(name, Value::Ref(reference))
+        self.output(name, Value::Ref(Box::new(reference)))
     }
 
     /// Attaches a rule the definition must keep; validation checks it before any API call.

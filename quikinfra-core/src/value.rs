@@ -46,12 +46,13 @@ pub enum Value {
     List(Vec<Value>),
     /// A map with sorted keys.
     Map(BTreeMap<String, Value>),
-    /// Another resource's attribute: unknown until that resource is applied.
-    Ref(Reference),
+    /// Another resource's attribute: unknown until that resource is applied. Boxed, like
+    /// `Secret`, so the common variants keep `Value` at 32 bytes.
+    Ref(Box<Reference>),
     /// Computed by the cloud: known after apply.
     Unknown,
     /// Where to fetch a secret at apply time, and its fingerprint once resolved. Never the value.
-    Secret(SecretSpec),
+    Secret(Box<SecretSpec>),
     /// What state keeps of a sensitive value: a fingerprint, never the value.
     Sensitive(String),
 }
@@ -125,7 +126,7 @@ impl Value {
                     match key.as_str() {
                         REF_KEY => {
                             let text = inner.as_str().ok_or("`$ref` must be a string")?;
-                            return Ok(Value::Ref(text.parse()?));
+                            return Ok(Value::Ref(Box::new(text.parse()?)));
                         }
                         UNKNOWN_KEY => return Ok(Value::Unknown),
                         SECRET_KEY => {
@@ -172,12 +173,12 @@ impl From<u32> for Value {
 }
 impl<T> From<Ref<T>> for Value {
     fn from(r: Ref<T>) -> Self {
-        Value::Ref(r.reference)
+        Value::Ref(Box::new(r.reference))
     }
 }
 impl From<Reference> for Value {
     fn from(r: Reference) -> Self {
-        Value::Ref(r)
+        Value::Ref(Box::new(r))
     }
 }
 
@@ -388,10 +389,10 @@ mod tests {
         let mut inner = BTreeMap::new();
         inner.insert("env".to_string(), Value::from("staging"));
         let value = Value::List(vec![
-            Value::Ref("aws_kms_key.media.arn".parse().unwrap()),
+            Value::Ref(Box::new("aws_kms_key.media.arn".parse().unwrap())),
             Value::Unknown,
             Value::Sensitive("sha256:ab".into()),
-            Value::Secret(SecretSpec { env: "PW".into(), fingerprint: None }),
+            Value::Secret(Box::new(SecretSpec { env: "PW".into(), fingerprint: None })),
             Value::Map(inner),
             Value::from(3i64),
             Value::Null,
@@ -420,7 +421,7 @@ mod tests {
         };
         let value = Value::from_json(serde_json::to_value(&spec).unwrap()).unwrap();
         let map = value.as_map().unwrap();
-        assert_eq!(map["key"], Value::Ref("aws_kms_key.media.arn".parse().unwrap()));
+        assert_eq!(map["key"], Value::Ref(Box::new("aws_kms_key.media.arn".parse().unwrap())));
         assert_eq!(map["name"], Value::from("bucket"));
         assert!(matches!(&map["password"], Value::Secret(s) if s.env == "PW"));
         assert!(!value.is_known());
@@ -434,5 +435,14 @@ mod tests {
         assert_ne!(fingerprint(&a, "pw", "s3cret"), fingerprint(&b, "pw", "s3cret"));
         assert_eq!(fingerprint(&a, "pw", "s3cret"), fingerprint(&a, "pw", "s3cret"));
         assert!(!fingerprint(&a, "pw", "s3cret").contains("s3cret"));
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// Attribute maps hold many values: the rare, large variants are boxed to keep this small.
+    #[test]
+    fn a_value_is_four_words() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 32);
     }
 }

@@ -27,7 +27,7 @@ async fn first_plan_creates_everything_with_references_known_after_apply() {
     let plan = world.plan(&env).await;
     assert_eq!(actions(&plan), ["Create test_thing.bucket", "Create test_thing.key"]);
     let bucket = &plan.resource_changes[0];
-    assert_eq!(bucket.after.as_ref().unwrap()["link"], Value::Ref("test_thing.key.arn".parse().unwrap()));
+    assert_eq!(bucket.after.as_ref().unwrap()["link"], Value::Ref(Box::new("test_thing.key.arn".parse().unwrap())));
     insta::assert_snapshot!("first_plan_text", text(&plan));
     insta::assert_snapshot!("first_plan_json", render::plan_json(&plan));
 }
@@ -71,7 +71,10 @@ async fn replacing_a_referenced_resource_makes_its_dependents_unknown() {
         Environment::new("staging").tier("pre-production").with(Thing::new("bucket").size(2).link(key.arn())).with(key);
     let plan = world.plan(&env).await;
     assert_eq!(actions(&plan), ["Update test_thing.bucket", "Replace test_thing.key"]);
-    assert_eq!(plan.resource_changes[0].changes[0].after, Some(Value::Ref("test_thing.key.arn".parse().unwrap())));
+    assert_eq!(
+        plan.resource_changes[0].changes[0].after,
+        Some(Value::Ref(Box::new("test_thing.key.arn".parse().unwrap())))
+    );
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use crate::provider::{ProviderError, Providers, ReadRequest};
 use crate::resource::ResourceNode;
 use crate::schema::Schema;
 use crate::state::{ResourceState, State};
-use crate::value::{Attrs, Reference, SecretSpec, Value, fingerprint, read_secret};
+use crate::value::{Attrs, Reference, Value, fingerprint, read_secret};
 
 /// Options for one plan.
 #[derive(Clone, Debug)]
@@ -602,7 +602,7 @@ fn decide(
 /// Whether a desired value matches what is live.
 fn same(want: &Value, have: Option<&Value>) -> bool {
     match (want, have) {
-        (Value::Secret(SecretSpec { fingerprint: Some(fp), .. }), Some(Value::Sensitive(old))) => fp == old,
+        (Value::Secret(spec), Some(Value::Sensitive(old))) => spec.fingerprint.as_ref() == Some(old),
         (want, Some(have)) => want == have,
         (Value::Null, None) => true,
         (_, None) => false,

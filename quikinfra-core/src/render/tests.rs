@@ -31,7 +31,7 @@ fn n(v: i64) -> Value {
 }
 
 fn reference(s: &str) -> Value {
-    Value::Ref(s.parse().unwrap())
+    Value::Ref(Box::new(s.parse().unwrap()))
 }
 
 fn map(pairs: &[(&str, Value)]) -> Value {
@@ -110,7 +110,7 @@ fn create_plan() -> Plan {
     let mut db = change("aws_db_instance.main", Action::Create);
     db.after = Some(attrs(&[
         ("engine", s("postgres")),
-        ("password", Value::Secret(SecretSpec { env: "DB_PASSWORD".into(), fingerprint: None })),
+        ("password", Value::Secret(Box::new(SecretSpec { env: "DB_PASSWORD".into(), fingerprint: None }))),
         ("port", n(5432)),
         ("username", s("admin")),
     ]));
@@ -355,7 +355,10 @@ fn values_as_plans_show_them() {
     assert_eq!(value_text(&Value::Unknown), "(known after apply)");
     assert_eq!(value_text(&reference("aws_kms_key.media.arn")), "(known after apply)");
     assert_eq!(value_text(&Value::Sensitive("sha256:ab".into())), "(sensitive value)");
-    assert_eq!(value_text(&Value::Secret(SecretSpec { env: "PW".into(), fingerprint: None })), "(sensitive value)");
+    assert_eq!(
+        value_text(&Value::Secret(Box::new(SecretSpec { env: "PW".into(), fingerprint: None }))),
+        "(sensitive value)"
+    );
     assert_eq!(value_text(&map(&[])), "{}");
     assert_eq!(value_text(&Value::List(vec![])), "[]");
     let nested = map(&[("a", n(1)), ("long_key", Value::List(vec![s("x"), map(&[("k", true.into())])]))]);

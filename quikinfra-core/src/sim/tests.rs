@@ -129,7 +129,7 @@ async fn parallel_creates_get_distinct_ids() {
 #[tokio::test]
 async fn create_refuses_unresolved_values() {
     let sim = Simulator::in_memory();
-    let reference = Value::Ref("test_key.main.arn".parse().expect("valid reference"));
+    let reference = Value::Ref(Box::new("test_key.main.arn".parse().expect("valid reference")));
     for bad in [reference, Value::Unknown, Value::List(vec![Value::Unknown])] {
         let config = attrs(&[("name", bad)]);
         let err = create(&sim, "media", &config).await.expect_err("unresolved config refused");
