@@ -18,6 +18,7 @@ pub mod prelude {
 
 /// The command line.
 pub mod cli {
+    use quikinfra_core::cli::RealClouds;
     use quikinfra_core::environment::Environment;
 
     pub use quikinfra_core::cli::{Context, run_with};
@@ -27,6 +28,15 @@ pub mod cli {
     /// The embedded simulator is the default target; `--cloud real` (or `QUIKINFRA_CLOUD=real`)
     /// asks for the real clouds through the providers linked into this program.
     pub fn run(env: Environment) -> ! {
-        quikinfra_core::cli::run_with_clouds(env, None)
+        quikinfra_core::cli::run_with_clouds(env, Some(real_clouds()))
+    }
+
+    /// The real-cloud providers `--cloud real` uses: AWS through aws-config's default chain
+    /// (loaded on the first call, so building it needs no credentials).
+    pub fn real_clouds() -> RealClouds {
+        Box::new(|| {
+            let aws = quikinfra_aws::AwsProvider::from_env().shared();
+            Ok(vec![(quikinfra_aws::provider::FAMILY.to_string(), aws)])
+        })
     }
 }

@@ -1,0 +1,229 @@
+//! The AWS provider: reads, creates, updates and deletes the `aws` resource family through the
+//! official SDK crates, one module per service.
+//!
+//! # Configuration
+//!
+//! [`AwsProvider::from_env`] loads aws-config's default chain on first use: credentials from the
+//! environment, shared profiles, SSO, web identity, ECS and IMDS; the region from
+//! `AWS_REGION` or the profile; and the standard endpoint overrides (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_S3`…), so one binary targets AWS, moto or LocalStack. With an endpoint
+//! override, S3 is addressed path-style (emulators do not resolve virtual-hosted names).
+//! [`AwsProvider::new`] takes an [`SdkConfig`] built by the caller (tests do).
+//!
+//! # Retries and call counts
+//!
+//! The SDK's own retries are turned off (one attempt per call): a failed call becomes a
+//! [`ProviderError`] whose kind ([`error`]) tells the engine's boundary, `Providers`, whether to
+//! retry the whole operation with backoff and jitter. Leaving both on would multiply attempts
+//! (3 SDK attempts × 8 engine attempts). Operations are written to be safe to retry: a create
+//! whose first attempt got through finds its bucket already owned and carries on.
+//!
+//! Every client carries an interceptor counting API calls by `service:Operation`
+//! ([`AwsProvider::api_calls`]): refreshing an S3 bucket costs five calls (the five
+//! configuration reads, made concurrently), a KMS key four.
+
+pub(crate) mod attrs;
+pub mod error;
+mod kms;
+pub mod s3;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use quikinfra_core::provider::{
+    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest,
+};
+use quikinfra_core::value::Attrs;
+use tokio::sync::OnceCell;
+
+/// The family this provider serves, as resource schemas name it.
+pub const FAMILY: &str = "aws";
+
+/// How long one API call may take before it counts as a (transient) timeout.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// API calls made, by `service:Operation` (`s3:GetBucketTagging`).
+#[derive(Clone, Debug, Default)]
+pub struct ApiCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl ApiCalls {
+    /// The counts so far.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Every call counted so far.
+    pub fn total(&self) -> u64 {
+        self.snapshot().values().sum()
+    }
+}
+
+impl Intercept for ApiCalls {
+    fn name(&self) -> &'static str {
+        "quikinfra-api-calls"
+    }
+
+    // Not `read_before_execution`: client interceptors see that hook before the operation's
+    // configuration (its name) is in the bag.
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let name = cfg.load::<Metadata>().map_or_else(
+            || "unknown:unknown".to_string(),
+            |m| format!("{}:{}", m.service().to_ascii_lowercase(), m.name()),
+        );
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(name).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// One client per service, built from one [`SdkConfig`].
+pub(crate) struct Clients {
+    pub(crate) s3: aws_sdk_s3::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    /// The region buckets are created in.
+    pub(crate) region: Option<String>,
+}
+
+impl Clients {
+    fn new(config: &SdkConfig, calls: &ApiCalls) -> Self {
+        let retry = RetryConfig::standard().with_max_attempts(1);
+        let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .retry_config(retry.clone())
+            .force_path_style(path_style)
+            .interceptor(calls.clone())
+            .build();
+        let kms =
+            aws_sdk_kms::config::Builder::from(config).retry_config(retry.clone()).interceptor(calls.clone()).build();
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            kms: aws_sdk_kms::Client::from_conf(kms),
+            region: config.region().map(|r| r.to_string()),
+        }
+    }
+
+    /// The region, which bucket creation and regional names need.
+    pub(crate) fn region(&self) -> Result<&str, ProviderError> {
+        self.region.as_deref().ok_or_else(|| {
+            ProviderError::permanent("no AWS region configured: set AWS_REGION or a region in your profile")
+        })
+    }
+}
+
+/// Loads aws-config's default chain, with the SDK's retries off (the engine retries) and a
+/// per-call timeout.
+pub async fn load_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(CALL_TIMEOUT).build())
+        .load()
+        .await
+}
+
+/// The provider serving the `aws` family.
+pub struct AwsProvider {
+    config: Option<SdkConfig>,
+    clients: OnceCell<Clients>,
+    calls: ApiCalls,
+}
+
+impl AwsProvider {
+    /// A provider over `config` (credentials, region, endpoint as the caller built them).
+    pub fn new(config: &SdkConfig) -> Self {
+        Self { config: Some(config.clone()), clients: OnceCell::new(), calls: ApiCalls::default() }
+    }
+
+    /// A provider that loads aws-config's default chain ([`load_config`]) on its first call,
+    /// so it can be built outside an async context.
+    pub fn from_env() -> Self {
+        Self { config: None, clients: OnceCell::new(), calls: ApiCalls::default() }
+    }
+
+    /// This provider as the engine registers it: `Providers::new().register(FAMILY, p, n)`.
+    pub fn shared(self) -> Arc<dyn Provider> {
+        Arc::new(self)
+    }
+
+    /// API calls made so far, by `service:Operation`.
+    pub fn api_calls(&self) -> &ApiCalls {
+        &self.calls
+    }
+
+    pub(crate) async fn clients(&self) -> &Clients {
+        self.clients
+            .get_or_init(|| async {
+                match &self.config {
+                    Some(config) => Clients::new(config, &self.calls),
+                    None => Clients::new(&load_config().await, &self.calls),
+                }
+            })
+            .await
+    }
+}
+
+/// Builds the provider from aws-config's default chain: what `--cloud real` uses.
+pub async fn provider() -> Arc<dyn Provider> {
+    AwsProvider::new(&load_config().await).shared()
+}
+
+fn unsupported(type_name: &str) -> ProviderError {
+    ProviderError::permanent(format!("the aws provider does not serve `{type_name}` resources"))
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn name(&self) -> &str {
+        FAMILY
+    }
+
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let c = self.clients().await;
+        match req.address.type_name() {
+            s3::TYPE => s3::read(c, req.id, req.prior).await,
+            kms::TYPE => kms::read(c, req.id, req.prior).await,
+            other => Err(unsupported(other)),
+        }
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let c = self.clients().await;
+        match req.address.type_name() {
+            s3::TYPE => s3::create(c, req.config).await,
+            kms::TYPE => kms::create(c, req.config).await,
+            other => Err(unsupported(other)),
+        }
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        let c = self.clients().await;
+        match req.address.type_name() {
+            s3::TYPE => s3::update(c, req.id, req.config, req.changed).await,
+            kms::TYPE => kms::update(c, req.id, req.prior, req.config, req.changed).await,
+            other => Err(unsupported(other)),
+        }
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let c = self.clients().await;
+        match req.address.type_name() {
+            s3::TYPE => s3::delete(c, req.id).await,
+            kms::TYPE => kms::delete(c, req.id, req.prior).await,
+            other => Err(unsupported(other)),
+        }
+    }
+}
