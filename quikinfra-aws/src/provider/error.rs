@@ -5,7 +5,11 @@
 //!   and 5xx, timeouts, connection failures, replies that could not be read.
 //! - `NotFound`: the service's "no such thing" codes and HTTP 404.
 //! - `Conflict`: the object already exists or changed underneath (`BucketAlreadyExists`,
-//!   `PreconditionFailed`, `WAFOptimisticLockException`, HTTP 409 and 412).
+//!   `PreconditionFailed`, HTTP 409 and 412).
+//!
+//! Two codes that sound like conflicts are transient on purpose: `WAFOptimisticLockException`
+//! (a retry reads a fresh lock token) and CloudFront's `DistributionNotDisabled` (the disable
+//! is still deploying).
 //! - `Permanent`: everything else (validation, access denied, bad credentials).
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -35,6 +39,11 @@ const THROTTLING: &[&str] = &[
     "ServiceUnavailable",
     "OperationAborted",
     "WAFInternalErrorException",
+    // A lock token made stale by a concurrent change: retrying reads a fresh one.
+    "WAFOptimisticLockException",
+    "WAFUnavailableEntityException",
+    // CloudFront: a distribution is still deploying a previous change.
+    "DistributionNotDisabled",
     "KMSInternalException",
     "DependencyTimeoutException",
     "InternalErrorException",
@@ -61,7 +70,6 @@ const CONFLICT: &[&str] = &[
     "DistributionAlreadyExists",
     "OriginAccessControlAlreadyExists",
     "WAFDuplicateItemException",
-    "WAFOptimisticLockException",
     "InvalidIfMatchVersion",
     "ConflictException",
 ];
@@ -154,7 +162,7 @@ mod tests {
         assert_eq!(classify(Some("NoSuchBucket"), Some(404)), ErrorKind::NotFound);
         assert_eq!(classify(None, Some(404)), ErrorKind::NotFound);
         assert_eq!(classify(Some("PreconditionFailed"), Some(412)), ErrorKind::Conflict);
-        assert_eq!(classify(Some("WAFOptimisticLockException"), Some(400)), ErrorKind::Conflict);
+        assert_eq!(classify(Some("WAFOptimisticLockException"), Some(400)), ErrorKind::Transient);
         assert_eq!(classify(Some("AccessDenied"), Some(403)), ErrorKind::Permanent);
         assert_eq!(classify(Some("InvalidArgument"), Some(400)), ErrorKind::Permanent);
     }

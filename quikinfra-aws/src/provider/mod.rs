@@ -20,19 +20,23 @@
 //!
 //! Every client carries an interceptor counting API calls by `service:Operation`
 //! ([`AwsProvider::api_calls`]): refreshing an S3 bucket costs five calls (the five
-//! configuration reads, made concurrently), a KMS key four.
+//! configuration reads, made concurrently), a KMS key four, a distribution, web ACL or Shield
+//! protection two.
 
 pub(crate) mod attrs;
+mod cloudfront;
 pub mod error;
 mod kms;
 pub mod s3;
+mod shield;
+mod waf;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
@@ -49,6 +53,9 @@ use tokio::sync::OnceCell;
 
 /// The family this provider serves, as resource schemas name it.
 pub const FAMILY: &str = "aws";
+
+/// Where the global services (CloudFront, WAFv2 for CloudFront, Shield Advanced) are served.
+const GLOBAL_REGION: &str = "us-east-1";
 
 /// How long one API call may take before it counts as a (transient) timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -95,6 +102,9 @@ impl Intercept for ApiCalls {
 pub(crate) struct Clients {
     pub(crate) s3: aws_sdk_s3::Client,
     pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) cloudfront: aws_sdk_cloudfront::Client,
+    pub(crate) wafv2: aws_sdk_wafv2::Client,
+    pub(crate) shield: aws_sdk_shield::Client,
     /// The region buckets are created in.
     pub(crate) region: Option<String>,
 }
@@ -110,9 +120,29 @@ impl Clients {
             .build();
         let kms =
             aws_sdk_kms::config::Builder::from(config).retry_config(retry.clone()).interceptor(calls.clone()).build();
+        // CloudFront, WAFv2 at CLOUDFRONT scope and Shield Advanced are global: us-east-1.
+        let global = Region::from_static(GLOBAL_REGION);
+        let cloudfront = aws_sdk_cloudfront::config::Builder::from(config)
+            .region(global.clone())
+            .retry_config(retry.clone())
+            .interceptor(calls.clone())
+            .build();
+        let wafv2 = aws_sdk_wafv2::config::Builder::from(config)
+            .region(global.clone())
+            .retry_config(retry.clone())
+            .interceptor(calls.clone())
+            .build();
+        let shield = aws_sdk_shield::config::Builder::from(config)
+            .region(global)
+            .retry_config(retry)
+            .interceptor(calls.clone())
+            .build();
         Self {
             s3: aws_sdk_s3::Client::from_conf(s3),
             kms: aws_sdk_kms::Client::from_conf(kms),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront),
+            wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
+            shield: aws_sdk_shield::Client::from_conf(shield),
             region: config.region().map(|r| r.to_string()),
         }
     }
@@ -196,6 +226,9 @@ impl Provider for AwsProvider {
         match req.address.type_name() {
             s3::TYPE => s3::read(c, req.id, req.prior).await,
             kms::TYPE => kms::read(c, req.id, req.prior).await,
+            cloudfront::TYPE => cloudfront::read(c, req.id, req.prior).await,
+            waf::TYPE => waf::read(c, req.id).await,
+            shield::TYPE => shield::read(c, req.id).await,
             other => Err(unsupported(other)),
         }
     }
@@ -205,6 +238,9 @@ impl Provider for AwsProvider {
         match req.address.type_name() {
             s3::TYPE => s3::create(c, req.config).await,
             kms::TYPE => kms::create(c, req.config).await,
+            cloudfront::TYPE => cloudfront::create(c, req.config).await,
+            waf::TYPE => waf::create(c, req.config).await,
+            shield::TYPE => shield::create(c, req.config).await,
             other => Err(unsupported(other)),
         }
     }
@@ -214,6 +250,9 @@ impl Provider for AwsProvider {
         match req.address.type_name() {
             s3::TYPE => s3::update(c, req.id, req.config, req.changed).await,
             kms::TYPE => kms::update(c, req.id, req.prior, req.config, req.changed).await,
+            cloudfront::TYPE => cloudfront::update(c, req.id, req.prior, req.config, req.changed).await,
+            waf::TYPE => waf::update(c, req.id, req.prior, req.config, req.changed).await,
+            shield::TYPE => shield::update(c, req.prior, req.config, req.changed).await,
             other => Err(unsupported(other)),
         }
     }
@@ -223,6 +262,9 @@ impl Provider for AwsProvider {
         match req.address.type_name() {
             s3::TYPE => s3::delete(c, req.id).await,
             kms::TYPE => kms::delete(c, req.id, req.prior).await,
+            cloudfront::TYPE => cloudfront::delete(c, req.id, req.prior).await,
+            waf::TYPE => waf::delete(c, req.id).await,
+            shield::TYPE => shield::delete(c, req.id).await,
             other => Err(unsupported(other)),
         }
     }

@@ -9,5 +9,6 @@
 mod support;
 
 mod backend;
+mod edge;
 mod kms_key;
 mod s3_bucket;
