@@ -18,6 +18,10 @@
 //! (3 SDK attempts × 8 engine attempts). Operations are written to be safe to retry: a create
 //! whose first attempt got through finds its bucket already owned and carries on.
 //!
+//! Besides the engine's limit on calls to the whole provider, each service has its own limit on
+//! operations in flight (`SERVICE_LIMITS`): CloudFront, WAFv2 and Shield throttle far sooner
+//! than S3.
+//!
 //! Every client carries an interceptor counting API calls by `service:Operation`
 //! ([`AwsProvider::api_calls`]): refreshing an S3 bucket costs five calls (the five
 //! configuration reads, made concurrently), a KMS key four, a distribution, web ACL or Shield
@@ -49,7 +53,7 @@ use quikinfra_core::provider::{
     CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest,
 };
 use quikinfra_core::value::Attrs;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
 /// The family this provider serves, as resource schemas name it.
 pub const FAMILY: &str = "aws";
@@ -59,6 +63,11 @@ const GLOBAL_REGION: &str = "us-east-1";
 
 /// How long one API call may take before it counts as a (transient) timeout.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Operations on one service in flight at once, within the engine's limit for the whole
+/// provider: the control planes of CloudFront, WAFv2 and Shield throttle far sooner than S3's.
+const SERVICE_LIMITS: [(&str, usize); 5] =
+    [(s3::TYPE, 16), (kms::TYPE, 8), (cloudfront::TYPE, 4), (waf::TYPE, 4), (shield::TYPE, 4)];
 
 /// API calls made, by `service:Operation` (`s3:GetBucketTagging`).
 #[derive(Clone, Debug, Default)]
@@ -170,18 +179,32 @@ pub struct AwsProvider {
     config: Option<SdkConfig>,
     clients: OnceCell<Clients>,
     calls: ApiCalls,
+    limits: BTreeMap<&'static str, Semaphore>,
 }
 
 impl AwsProvider {
     /// A provider over `config` (credentials, region, endpoint as the caller built them).
     pub fn new(config: &SdkConfig) -> Self {
-        Self { config: Some(config.clone()), clients: OnceCell::new(), calls: ApiCalls::default() }
+        Self::with_config(Some(config.clone()))
     }
 
     /// A provider that loads aws-config's default chain ([`load_config`]) on its first call,
     /// so it can be built outside an async context.
     pub fn from_env() -> Self {
-        Self { config: None, clients: OnceCell::new(), calls: ApiCalls::default() }
+        Self::with_config(None)
+    }
+
+    fn with_config(config: Option<SdkConfig>) -> Self {
+        let limits = SERVICE_LIMITS.iter().map(|(ty, n)| (*ty, Semaphore::new(*n))).collect();
+        Self { config, clients: OnceCell::new(), calls: ApiCalls::default(), limits }
+    }
+
+    /// Waits for room on the service serving `type_name`.
+    async fn permit(&self, type_name: &str) -> Option<SemaphorePermit<'_>> {
+        match self.limits.get(type_name) {
+            Some(limit) => limit.acquire().await.ok(),
+            None => None,
+        }
     }
 
     /// This provider as the engine registers it: `Providers::new().register(FAMILY, p, n)`.
@@ -223,6 +246,7 @@ impl Provider for AwsProvider {
 
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
         let c = self.clients().await;
+        let _permit = self.permit(req.address.type_name()).await;
         match req.address.type_name() {
             s3::TYPE => s3::read(c, req.id, req.prior).await,
             kms::TYPE => kms::read(c, req.id, req.prior).await,
@@ -235,6 +259,7 @@ impl Provider for AwsProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let c = self.clients().await;
+        let _permit = self.permit(req.address.type_name()).await;
         match req.address.type_name() {
             s3::TYPE => s3::create(c, req.config).await,
             kms::TYPE => kms::create(c, req.config).await,
@@ -247,6 +272,7 @@ impl Provider for AwsProvider {
 
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
         let c = self.clients().await;
+        let _permit = self.permit(req.address.type_name()).await;
         match req.address.type_name() {
             s3::TYPE => s3::update(c, req.id, req.config, req.changed).await,
             kms::TYPE => kms::update(c, req.id, req.prior, req.config, req.changed).await,
@@ -257,8 +283,13 @@ impl Provider for AwsProvider {
         }
     }
 
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.calls.snapshot()
+    }
+
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let c = self.clients().await;
+        let _permit = self.permit(req.address.type_name()).await;
         match req.address.type_name() {
             s3::TYPE => s3::delete(c, req.id).await,
             kms::TYPE => kms::delete(c, req.id, req.prior).await,

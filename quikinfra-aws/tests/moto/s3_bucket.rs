@@ -91,6 +91,9 @@ async fn a_refresh_reads_a_bucket_in_at_most_five_calls() {
     println!("API calls for one bucket refresh: {s3_calls} {read:?}");
     assert!(s3_calls <= 5, "a refresh made {s3_calls} calls: {read:?}");
     assert_eq!(s3_calls, quikinfra_aws::provider::s3::READ_CALLS as u64, "{read:?}");
+    // The engine's boundary reports them too (what `plan -v` prints).
+    let stats = world.providers.stats();
+    assert_eq!(stats.api_calls["aws"]["s3:GetBucketTagging"], 1, "{stats:?}");
 }
 
 #[tokio::test]

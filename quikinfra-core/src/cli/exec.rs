@@ -230,6 +230,11 @@ impl Session {
                 let retries = stats.retries.get(provider).copied().unwrap_or(0);
                 self.shell.err_line(&format!("Provider calls ({provider}): {} retries={retries}", list.join(" ")));
             }
+            for (provider, calls) in &stats.api_calls {
+                let total: u64 = calls.values().sum();
+                let list: Vec<String> = calls.iter().map(|(call, n)| format!("{call}={n}")).collect();
+                self.shell.err_line(&format!("API calls ({provider}): {total}: {}", list.join(" ")));
+            }
         }
     }
 

@@ -7,6 +7,8 @@
 
 pub mod boundary;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use crate::addr::Address;
@@ -131,4 +133,10 @@ pub trait Provider: Send + Sync {
 
     /// Deletes the object; deleting what is already gone succeeds.
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError>;
+
+    /// The cloud API calls made so far, by name (`s3:GetBucketTagging`), for `-v`; empty for a
+    /// provider that does not count them (one provider operation may make several API calls).
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        BTreeMap::new()
+    }
 }
