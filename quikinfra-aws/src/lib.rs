@@ -4,7 +4,8 @@
 //! Each resource module holds one resource type: its typed spec with builders, its static
 //! schema (what forces replacement, what AWS computes) and its field rules, checked before any
 //! API call. [`provider`] serves those types over the official AWS SDK crates and [`backend`]
-//! keeps state in S3; both plug into quikinfra-core's traits.
+//! keeps state in S3; both plug into quikinfra-core's traits. [`cloudformation`] synthesizes
+//! a template from an environment and deploys it through change sets.
 //!
 //! ```ignore
 //! let key = KmsKey::new("media").alias("alias/quikapp-media-prod");
@@ -19,6 +20,7 @@
 
 pub mod backend;
 mod check;
+pub mod cloudformation;
 pub mod cloudfront_distribution;
 pub mod kms_key;
 pub mod provider;

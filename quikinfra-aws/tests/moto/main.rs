@@ -9,6 +9,7 @@
 mod support;
 
 mod backend;
+mod cloudformation;
 mod edge;
 mod kms_key;
 mod s3_bucket;
