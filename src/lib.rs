@@ -18,8 +18,11 @@ pub mod prelude {
 
 /// The command line.
 pub mod cli {
-    use quikinfra_core::cli::RealClouds;
+    use std::sync::Arc;
+
+    use quikinfra_core::cli::{Extensions, RealClouds};
     use quikinfra_core::environment::Environment;
+    use quikinfra_core::state::StateBackend;
 
     pub use quikinfra_core::cli::{Context, run_with};
 
@@ -28,7 +31,29 @@ pub mod cli {
     /// The embedded simulator is the default target; `--cloud real` (or `QUIKINFRA_CLOUD=real`)
     /// asks for the real clouds through the providers linked into this program.
     pub fn run(env: Environment) -> ! {
-        quikinfra_core::cli::run_with_clouds(env, Some(real_clouds()))
+        let ctx = Context::process(Some(real_clouds())).with_extensions(extensions());
+        std::process::exit(run_with(env, std::env::args_os(), ctx))
+    }
+
+    /// What the provider crates add to the command line: `--backend s3://bucket/prefix/` (state
+    /// in S3, see `quikinfra_aws::backend`) and `synth` (the CloudFormation template of the
+    /// environment's AWS resources).
+    pub fn extensions() -> Extensions {
+        Extensions {
+            state_backends: Some(Box::new(|url, environment| {
+                if url.starts_with("s3://") {
+                    let backend = quikinfra_aws::S3Backend::from_url(url, environment)?;
+                    Ok(Arc::new(backend) as Arc<dyn StateBackend>)
+                } else {
+                    Err(format!(
+                        "unknown state backend `{url}`: use s3://bucket/prefix/, or leave --backend out for local files"
+                    ))
+                }
+            })),
+            synth: Some(Box::new(|env| {
+                quikinfra_aws::cloudformation::synth(env).map(|t| t.to_json()).map_err(|e| e.to_string())
+            })),
+        }
     }
 
     /// The real-cloud providers `--cloud real` uses: AWS through aws-config's default chain

@@ -34,6 +34,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use aws_config::BehaviorVersion;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -42,6 +43,8 @@ use quikinfra_core::state::backend::describe_version;
 use quikinfra_core::state::file::{from_json, to_json};
 use quikinfra_core::state::{LockInfo, LockRequest, State, StateBackend, StateError, StateVersion};
 
+use tokio::sync::OnceCell;
+
 use crate::provider::error::{self as sdk_error, is_code};
 
 /// How often taking the lock is tried when the lock object changes underneath.
@@ -49,7 +52,8 @@ const LOCK_ATTEMPTS: usize = 8;
 
 /// State and lock objects of one environment in one bucket.
 pub struct S3Backend {
-    client: aws_sdk_s3::Client,
+    /// Given, or built from aws-config's default chain on first use.
+    client: OnceCell<aws_sdk_s3::Client>,
     bucket: String,
     environment: String,
     state_key: String,
@@ -76,10 +80,31 @@ impl S3Backend {
     /// The client should not retry on its own beyond the SDK defaults: every write here is
     /// conditional, so a retried write cannot clobber anything.
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>, prefix: &str, environment: &str) -> Self {
+        Self::with_client(OnceCell::new_with(Some(client)), bucket.into(), prefix, environment)
+    }
+
+    /// State of `environment` at `url`, `s3://bucket` or `s3://bucket/prefix/`, through a client
+    /// built from aws-config's default chain on first use (credentials, region and the
+    /// `AWS_ENDPOINT_URL` overrides, as for the provider).
+    pub fn from_url(url: &str, environment: &str) -> Result<Self, String> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| format!("`{url}` is not an s3:// url"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if !crate::s3_bucket::bucket_name_problems(bucket).is_empty() {
+            return Err(format!("`{url}`: `{bucket}` is not a bucket name"));
+        }
+        let prefix = match prefix {
+            "" => String::new(),
+            p if p.ends_with('/') => p.to_string(),
+            p => format!("{p}/"),
+        };
+        Ok(Self::with_client(OnceCell::new(), bucket.to_string(), &prefix, environment))
+    }
+
+    fn with_client(client: OnceCell<aws_sdk_s3::Client>, bucket: String, prefix: &str, environment: &str) -> Self {
         let base = format!("{prefix}{environment}");
         Self {
             client,
-            bucket: bucket.into(),
+            bucket,
             environment: environment.to_string(),
             state_key: format!("{base}/state.json"),
             lock_key: format!("{base}/state.lock"),
@@ -95,6 +120,19 @@ impl S3Backend {
     /// The key of the lock object.
     pub fn lock_key(&self) -> &str {
         &self.lock_key
+    }
+
+    async fn client(&self) -> &aws_sdk_s3::Client {
+        self.client
+            .get_or_init(|| async {
+                // Every write here is conditional, so the SDK's standard retries are safe.
+                let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+                let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+                aws_sdk_s3::Client::from_conf(
+                    aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build(),
+                )
+            })
+            .await
     }
 
     fn url(&self, key: &str) -> PathBuf {
@@ -114,7 +152,7 @@ impl S3Backend {
 
     /// The object at `key`, `None` when there is none.
     async fn get(&self, key: &str) -> Result<Option<Object>, StateError> {
-        let out = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        let out = match self.client().await.get_object().bucket(&self.bucket).key(key).send().await {
             Ok(out) => out,
             Err(e) if is_code(&e, "NoSuchKey") => return Ok(None),
             Err(e) => return Err(self.io(key, "s3:GetObject", e)),
@@ -131,7 +169,8 @@ impl S3Backend {
     /// `Ok(None)` when the condition failed; the new ETag otherwise.
     async fn put_if(&self, key: &str, bytes: Vec<u8>, if_match: Option<&str>) -> Result<Option<String>, StateError> {
         let mut req = self
-            .client
+            .client()
+            .await
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -150,7 +189,7 @@ impl S3Backend {
 
     /// Deletes `key` if its ETag is still `etag`; `false` when it changed (or is gone).
     async fn delete_if(&self, key: &str, etag: &str) -> Result<bool, StateError> {
-        match self.client.delete_object().bucket(&self.bucket).key(key).if_match(etag).send().await {
+        match self.client().await.delete_object().bucket(&self.bucket).key(key).if_match(etag).send().await {
             Ok(_) => Ok(true),
             Err(e) if precondition_failed(&e) || is_code(&e, "NoSuchKey") => Ok(false),
             Err(e) => Err(self.io(key, "s3:DeleteObject", e)),

@@ -9,6 +9,7 @@
 mod support;
 
 mod backend;
+mod cli;
 mod cloudformation;
 mod edge;
 mod kms_key;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::args::{ApplyArgs, Cli, Cloud, Command, PlanArgs, PlanFlags, ScopeArgs, SimCommand, StateCommand};
 use super::printer::Printer;
-use super::{RealClouds, Shell};
+use super::{Extensions, RealClouds, Shell};
 use crate::addr::Address;
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::environment::Environment;
@@ -43,6 +43,8 @@ pub struct Session {
     pub input_is_terminal: bool,
     /// Real-cloud providers, when linked in.
     pub real_clouds: Option<RealClouds>,
+    /// State backends and template writers, when linked in.
+    pub extensions: Extensions,
 }
 
 /// The providers of a run.
@@ -79,12 +81,26 @@ impl Session {
             Command::Import { address, id } => self.import(address, id).await,
             Command::Output { name, json } => self.output(name.as_deref(), *json).await,
             Command::ForceUnlock { id } => {
-                self.backend().force_unlock(id).await?;
+                self.backend()?.force_unlock(id).await?;
                 self.shell.line(&format!("Lock {id} removed; state is unlocked."));
                 Ok(0)
             }
             Command::Sim(cmd) => self.sim(cmd).await,
+            Command::Synth { out } => self.synth(out.as_deref()),
         }
+    }
+
+    fn synth(&self, out: Option<&Path>) -> CmdResult {
+        let synth = self.extensions.synth.as_ref().ok_or_else(|| err("this program links no template writer"))?;
+        let text = synth(&self.env).map_err(err)?;
+        match out {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
+                self.shell.line(&format!("Template written to {}.", path.display()));
+            }
+            None => self.shell.out(&text),
+        }
+        Ok(0)
     }
 
     /// The simulator needs no real secrets: unset ones get a stand-in, and the user is told.
@@ -115,8 +131,19 @@ impl Session {
         TextOptions { color: self.shell.color }
     }
 
-    fn backend(&self) -> LocalBackend {
-        LocalBackend::new(&self.cli.state_dir, self.env.name())
+    /// The state backend: local files under --state-dir, or what --backend names.
+    fn backend(&self) -> Result<Arc<dyn StateBackend>, Box<dyn Error + Send + Sync>> {
+        match &self.cli.backend {
+            None => Ok(Arc::new(LocalBackend::new(&self.cli.state_dir, self.env.name()))),
+            Some(url) => {
+                let open = self
+                    .extensions
+                    .state_backends
+                    .as_ref()
+                    .ok_or_else(|| err(format!("this program cannot open state backend `{url}`")))?;
+                open(url, self.env.name()).map_err(err)
+            }
+        }
     }
 
     fn sim_dir(&self) -> std::path::PathBuf {
@@ -157,7 +184,7 @@ impl Session {
     /// Takes the state lock for `operation`, runs `body`, and releases the lock whatever happens.
     async fn locked<T>(
         &self,
-        backend: &Arc<LocalBackend>,
+        backend: &Arc<dyn StateBackend>,
         operation: &str,
         body: impl AsyncFnOnce() -> Result<T, Box<dyn Error + Send + Sync>>,
     ) -> Result<T, Box<dyn Error + Send + Sync>> {
@@ -240,7 +267,7 @@ impl Session {
 
     async fn plan_command(&self, args: &PlanArgs) -> CmdResult {
         let target = self.target(args.json)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = self.plan_options(&args.flags);
         let plan = self
             .locked(&backend, "plan", async || {
@@ -275,7 +302,7 @@ impl Session {
             return Err(err(format!("the plan is for environment `{}`, not `{}`", plan.environment, self.env.name())));
         }
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = self.plan_options(&args.flags);
         let operation = if args.flags.destroy { "destroy" } else { "apply" };
         let report = self
@@ -386,7 +413,7 @@ impl Session {
 
     async fn refresh(&self, scope: &ScopeArgs) -> CmdResult {
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = PlanOptions {
             mode: PlanMode::RefreshOnly,
             targets: scope.targets.clone(),
@@ -427,7 +454,7 @@ impl Session {
             self.shell.out(&if json { render::plan_json(&plan) } else { render::plan_text(&plan, &self.text()) });
             return Ok(0);
         }
-        match self.backend().read().await? {
+        match self.backend()?.read().await? {
             None => self.shell.line("No state."),
             Some(state) if json => self.shell.out(&crate::state::file::to_json(&state)),
             Some(state) => self.shell.out(&render::state_text(&state, &self.text())),
@@ -436,7 +463,7 @@ impl Session {
     }
 
     async fn state(&self, cmd: &StateCommand) -> CmdResult {
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         match cmd {
             StateCommand::List => {
                 for address in backend.read().await?.iter().flat_map(|s| s.resources.keys()) {
@@ -486,7 +513,7 @@ impl Session {
     /// Reads state under the lock, edits it, writes it guarded by the version read.
     async fn edit_state(
         &self,
-        backend: &Arc<LocalBackend>,
+        backend: &Arc<dyn StateBackend>,
         operation: &str,
         edit: impl FnOnce(&mut State) -> Result<Vec<String>, String>,
     ) -> CmdResult {
@@ -513,7 +540,7 @@ impl Session {
             .resource(address)
             .ok_or_else(|| err(format!("{address} is not declared; declare it before importing")))?;
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         self.locked(&backend, "import", async || {
             let prior = backend.read().await?;
             if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
@@ -550,7 +577,7 @@ impl Session {
     }
 
     async fn output(&self, name: Option<&str>, json: bool) -> CmdResult {
-        let state = self.backend().read().await?.ok_or_else(|| err("no state: apply first"))?;
+        let state = self.backend()?.read().await?.ok_or_else(|| err("no state: apply first"))?;
         if let Some(name) = name {
             let value = state.outputs.get(name).ok_or_else(|| err(format!("no output named `{name}`")))?;
             self.shell.line(&if json { serde_json::to_string(value)? } else { render::value_text(value) });
@@ -581,7 +608,7 @@ impl Session {
         }
         let sim = Simulator::open(self.sim_dir())?;
         let find = async |address: &Address| -> Result<String, Box<dyn Error + Send + Sync>> {
-            let state = self.backend().read().await?.ok_or_else(|| err("no state"))?;
+            let state = self.backend()?.read().await?.ok_or_else(|| err("no state"))?;
             Ok(state.resources.get(address).ok_or_else(|| err(format!("{address} is not in state")))?.id.clone())
         };
         match cmd {
