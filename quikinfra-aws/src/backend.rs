@@ -382,3 +382,22 @@ impl StateBackend for S3Backend {
         Ok(self.read_lock().await?.map(|(_, info)| info))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_a_bucket_and_a_prefix() {
+        let b = S3Backend::from_url("s3://quikapp-state/teams/media", "live").unwrap();
+        assert_eq!(
+            (b.bucket.as_str(), b.state_key(), b.lock_key()),
+            ("quikapp-state", "teams/media/live/state.json", "teams/media/live/state.lock")
+        );
+        let bare = S3Backend::from_url("s3://quikapp-state", "dev").unwrap();
+        assert_eq!(bare.state_key(), "dev/state.json");
+        assert_eq!(bare.describe(), "s3 object s3://quikapp-state/dev/state.json");
+        assert!(S3Backend::from_url("gs://quikapp-state", "dev").is_err());
+        assert!(S3Backend::from_url("s3://Quikapp_State/x", "dev").is_err());
+    }
+}

@@ -28,7 +28,6 @@ const THROTTLING: &[&str] = &[
     "RequestThrottled",
     "RequestThrottledException",
     "BandwidthLimitExceeded",
-    "LimitExceededException",
     "PriorRequestNotComplete",
     "EC2ThrottledException",
     "TransactionInProgressException",

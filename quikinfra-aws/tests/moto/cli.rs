@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use quikinfra_aws::{S3Backend, S3Bucket};
+use quikinfra_aws::{AwsProvider, S3Backend, S3Bucket};
 use quikinfra_core::cli::{Context, Extensions, run_with};
 use quikinfra_core::environment::Environment;
 use quikinfra_core::state::{LockRequest, StateBackend};
@@ -34,7 +34,18 @@ impl Buf {
 
 /// Runs the CLI with `s3://` backends opened on moto, returning (exit code, stdout, stderr).
 fn cli(moto: &Moto, dir: &std::path::Path, url: &str, env: Environment, args: &[&str]) -> (i32, String, String) {
+    let mut head = vec!["--backend", url];
+    head.extend_from_slice(args);
+    run(moto, dir, env, &head)
+}
+
+/// Runs the CLI with `--cloud real` served by the AWS provider on moto, and `s3://` backends
+/// opened on moto; returns (exit code, stdout, stderr).
+fn run(moto: &Moto, dir: &std::path::Path, env: Environment, args: &[&str]) -> (i32, String, String) {
     let s3 = moto.s3();
+    let config = moto.config.clone();
+    let real_clouds: quikinfra_core::cli::RealClouds =
+        Box::new(move || Ok(vec![("aws".to_string(), AwsProvider::new(&config).shared())]));
     let extensions = Extensions {
         state_backends: Some(Box::new(move |url, environment| {
             let rest = url.strip_prefix("s3://").ok_or("not s3")?;
@@ -51,10 +62,10 @@ fn cli(moto: &Moto, dir: &std::path::Path, url: &str, env: Environment, args: &[
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: None,
+        real_clouds: Some(real_clouds),
         extensions,
     };
-    let head = ["live", "--state-dir", dir.to_str().unwrap(), "--backend", url];
+    let head = ["live", "--state-dir", dir.to_str().unwrap()];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = run_with(env, argv, ctx);
     (code, out.text(), err.text())
@@ -96,4 +107,20 @@ fn state_and_lock_live_in_s3_and_a_held_lock_names_its_holder() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes."), "{out}");
     assert!(runtime.block_on(holder.current_lock()).unwrap().is_none(), "plan released its lock");
+}
+
+#[test]
+fn cloud_real_plans_against_aws_and_verbose_counts_the_api_calls() {
+    let moto = Moto::new();
+    let media = unique("quikapp-media-live");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["--cloud", "real", "apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("Target: real clouds (aws)"), "{out}");
+    let (code, out, err) =
+        run(&moto, dir.path(), env(&media), &["--cloud", "real", "plan", "-v", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+    let line = err.lines().find(|l| l.starts_with("API calls (aws)")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("API calls (aws): 5: s3:GetBucketEncryption=1"), "{line}");
 }
