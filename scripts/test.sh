@@ -37,7 +37,7 @@ start_moto() {
     if [ -s "$run_dir/port" ]; then
       QUIKINFRA_MOTO_ENDPOINT="http://127.0.0.1:$(cat "$run_dir/port")"
       export QUIKINFRA_MOTO_ENDPOINT
-      echo "moto server (pid $moto_pid) at $QUIKINFRA_MOTO_ENDPOINT" >&2
+      echo "moto server (pid $moto_pid) at $QUIKINFRA_MOTO_ENDPOINT, log in $moto_log" >&2
       return 0
     fi
     if ! kill -0 "$moto_pid" 2>/dev/null; then break; fi

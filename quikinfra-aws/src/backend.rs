@@ -77,8 +77,8 @@ struct Object {
 impl S3Backend {
     /// State of `environment` in `bucket` under `prefix` (`quikinfra/`, or empty), through `client`.
     ///
-    /// The client should not retry on its own beyond the SDK defaults: every write here is
-    /// conditional, so a retried write cannot clobber anything.
+    /// The client needs an HTTP client ([`crate::provider::https_client`] for AWS); its retries
+    /// are harmless, since every write here is conditional.
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>, prefix: &str, environment: &str) -> Self {
         Self::with_client(OnceCell::new_with(Some(client)), bucket.into(), prefix, environment)
     }
@@ -126,7 +126,10 @@ impl S3Backend {
         self.client
             .get_or_init(|| async {
                 // Every write here is conditional, so the SDK's standard retries are safe.
-                let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+                let config = aws_config::defaults(BehaviorVersion::latest())
+                    .http_client(crate::provider::https_client())
+                    .load()
+                    .await;
                 let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
                 aws_sdk_s3::Client::from_conf(
                     aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build(),

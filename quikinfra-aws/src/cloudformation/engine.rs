@@ -126,9 +126,12 @@ pub struct StackEngine {
 }
 
 impl StackEngine {
-    /// An engine over `config`, one attempt per call.
+    /// An engine over `config` (over [`crate::provider::https_client`] unless it names its
+    /// own HTTP client), one attempt per call.
     pub fn new(config: &SdkConfig) -> Self {
+        let http = config.http_client().unwrap_or_else(crate::provider::https_client);
         let conf = aws_sdk_cloudformation::config::Builder::from(config)
+            .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
         Self { client: aws_sdk_cloudformation::Client::from_conf(conf), poll: Duration::from_secs(5) }

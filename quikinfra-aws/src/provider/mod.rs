@@ -10,6 +10,16 @@
 //! override, S3 is addressed path-style (emulators do not resolve virtual-hosted names).
 //! [`AwsProvider::new`] takes an [`SdkConfig`] built by the caller (tests do).
 //!
+//! # Provider ids (what `import ADDRESS ID` takes)
+//!
+//! | type | id |
+//! |---|---|
+//! | `aws_s3_bucket` | the bucket name |
+//! | `aws_kms_key` | the key id (a UUID) |
+//! | `aws_cloudfront_distribution` | the distribution id (`E2QWRUHAPOMQZL`) |
+//! | `aws_wafv2_web_acl` | the web ACL's ARN (it names the ACL's name, id and scope) |
+//! | `aws_shield_protection` | the protection id |
+//!
 //! # Retries and call counts
 //!
 //! The SDK's own retries are turned off (one attempt per call): a failed call becomes a
@@ -41,7 +51,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -121,27 +133,36 @@ pub(crate) struct Clients {
 impl Clients {
     fn new(config: &SdkConfig, calls: &ApiCalls) -> Self {
         let retry = RetryConfig::standard().with_max_attempts(1);
+        // A config built without an HTTP client (the caller's own) gets ours.
+        let http = config.http_client().unwrap_or_else(https_client);
         let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         let s3 = aws_sdk_s3::config::Builder::from(config)
+            .http_client(http.clone())
             .retry_config(retry.clone())
             .force_path_style(path_style)
             .interceptor(calls.clone())
             .build();
-        let kms =
-            aws_sdk_kms::config::Builder::from(config).retry_config(retry.clone()).interceptor(calls.clone()).build();
+        let kms = aws_sdk_kms::config::Builder::from(config)
+            .http_client(http.clone())
+            .retry_config(retry.clone())
+            .interceptor(calls.clone())
+            .build();
         // CloudFront, WAFv2 at CLOUDFRONT scope and Shield Advanced are global: us-east-1.
         let global = Region::from_static(GLOBAL_REGION);
         let cloudfront = aws_sdk_cloudfront::config::Builder::from(config)
+            .http_client(http.clone())
             .region(global.clone())
             .retry_config(retry.clone())
             .interceptor(calls.clone())
             .build();
         let wafv2 = aws_sdk_wafv2::config::Builder::from(config)
+            .http_client(http.clone())
             .region(global.clone())
             .retry_config(retry.clone())
             .interceptor(calls.clone())
             .build();
         let shield = aws_sdk_shield::config::Builder::from(config)
+            .http_client(http.clone())
             .region(global)
             .retry_config(retry)
             .interceptor(calls.clone())
@@ -164,10 +185,20 @@ impl Clients {
     }
 }
 
-/// Loads aws-config's default chain, with the SDK's retries off (the engine retries) and a
-/// per-call timeout.
+/// The HTTPS client every AWS call goes through: hyper 1 and rustls with ring as its crypto,
+/// trusting the system's root certificates (the SDK's `default-https-client` is the same client
+/// on aws-lc, a C library that dominates cold builds).
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
+}
+
+/// Loads aws-config's default chain (its credential providers included) over
+/// [`https_client`], with the SDK's retries off (the engine retries) and a per-call timeout.
 pub async fn load_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(RetryConfig::standard().with_max_attempts(1))
         .timeout_config(TimeoutConfig::builder().operation_attempt_timeout(CALL_TIMEOUT).build())
         .load()
@@ -183,7 +214,8 @@ pub struct AwsProvider {
 }
 
 impl AwsProvider {
-    /// A provider over `config` (credentials, region, endpoint as the caller built them).
+    /// A provider over `config` (credentials, region, endpoint as the caller built them; the
+    /// HTTP client too, else [`https_client`]).
     pub fn new(config: &SdkConfig) -> Self {
         Self::with_config(Some(config.clone()))
     }
@@ -298,5 +330,22 @@ impl Provider for AwsProvider {
             shield::TYPE => shield::delete(c, req.id).await,
             other => Err(unsupported(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_get_the_ring_https_client_when_the_config_has_none() {
+        let config =
+            SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(Region::new("eu-west-1")).build();
+        assert!(config.http_client().is_none());
+        let clients = Clients::new(&config, &ApiCalls::default());
+        assert!(clients.s3.config().http_client().is_some());
+        assert!(clients.cloudfront.config().http_client().is_some());
+        assert_eq!(clients.region().unwrap(), "eu-west-1");
+        assert_eq!(clients.cloudfront.config().region().map(|r| r.as_ref()), Some(GLOBAL_REGION));
     }
 }
