@@ -17,8 +17,13 @@
 //! An update reads the current configuration with `GetDistributionConfig` and its ETag, changes
 //! only the managed fields (other origins, cache behaviours, logging, restrictions stay as they
 //! are) and writes it back with `If-Match` on that ETag: a change made in between fails the
-//! write (`PreconditionFailed`, a conflict) instead of being overwritten. Waiting for the
-//! change to deploy is skipped; CloudFront serves the old configuration until it has.
+//! write (`PreconditionFailed`, a conflict) instead of being overwritten.
+//!
+//! After a create or an update the provider waits until the distribution reports `Deployed`
+//! (minutes on AWS), so dependents and the next plan see it live; while it waits, apply prints
+//! the engine's "still creating / modifying … elapsed" progress lines. The wait is skipped with
+//! `QUIKINFRA_CLOUDFRONT_WAIT=false` (or [`AwsProvider::wait_for_cloudfront`](super::AwsProvider::wait_for_cloudfront)):
+//! CloudFront then serves the old configuration for a while after apply returns.
 //!
 //! Delete disables the distribution if needed, waits until that is deployed (CloudFront
 //! refuses to delete a distribution before), then deletes it with `If-Match`.
@@ -307,7 +312,11 @@ pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, Provi
         .map_err(|e| error::sdk("cloudfront:CreateDistributionWithTags", e))?;
     let dist = out.distribution().ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution"))?;
     let prior = MapBuilder::default().set("origin_access_control_id", oac.as_str()).build();
-    let mut attrs = distribution_attrs(dist, out.e_tag(), &prior);
+    let mut etag = out.e_tag().unwrap_or_default().to_string();
+    if c.wait_for_cloudfront {
+        etag = wait_deployed(c, dist.id(), etag).await?;
+    }
+    let mut attrs = distribution_attrs(dist, Some(&etag), &prior);
     attrs.insert("tags".into(), attrs::string_map(tags_of(config)));
     Ok(Created { id: dist.id().to_string(), attrs })
 }
@@ -346,8 +355,12 @@ pub(crate) async fn update(
             .await
             .map_err(|e| error::sdk("cloudfront:UpdateDistribution", e))?;
         if let Some(dist) = updated.distribution() {
+            let mut etag = updated.e_tag().unwrap_or_default().to_string();
+            if c.wait_for_cloudfront {
+                etag = wait_deployed(c, id, etag).await?;
+            }
             let tags = out.remove("tags");
-            out = distribution_attrs(dist, updated.e_tag(), prior);
+            out = distribution_attrs(dist, Some(&etag), prior);
             out.extend(tags.map(|t| ("tags".to_string(), t)));
         }
     }

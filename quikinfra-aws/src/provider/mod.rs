@@ -128,10 +128,12 @@ pub(crate) struct Clients {
     pub(crate) shield: aws_sdk_shield::Client,
     /// The region buckets are created in.
     pub(crate) region: Option<String>,
+    /// Whether CloudFront creates and updates wait for `Deployed`.
+    pub(crate) wait_for_cloudfront: bool,
 }
 
 impl Clients {
-    fn new(config: &SdkConfig, calls: &ApiCalls) -> Self {
+    fn new(config: &SdkConfig, calls: &ApiCalls, wait_for_cloudfront: bool) -> Self {
         let retry = RetryConfig::standard().with_max_attempts(1);
         // A config built without an HTTP client (the caller's own) gets ours.
         let http = config.http_client().unwrap_or_else(https_client);
@@ -174,6 +176,7 @@ impl Clients {
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
             shield: aws_sdk_shield::Client::from_conf(shield),
             region: config.region().map(|r| r.to_string()),
+            wait_for_cloudfront,
         }
     }
 
@@ -211,6 +214,7 @@ pub struct AwsProvider {
     clients: OnceCell<Clients>,
     calls: ApiCalls,
     limits: BTreeMap<&'static str, Semaphore>,
+    wait_for_cloudfront: bool,
 }
 
 impl AwsProvider {
@@ -228,7 +232,15 @@ impl AwsProvider {
 
     fn with_config(config: Option<SdkConfig>) -> Self {
         let limits = SERVICE_LIMITS.iter().map(|(ty, n)| (*ty, Semaphore::new(*n))).collect();
-        Self { config, clients: OnceCell::new(), calls: ApiCalls::default(), limits }
+        let wait_for_cloudfront = std::env::var("QUIKINFRA_CLOUDFRONT_WAIT").map_or(true, |v| v != "false" && v != "0");
+        Self { config, clients: OnceCell::new(), calls: ApiCalls::default(), limits, wait_for_cloudfront }
+    }
+
+    /// Whether CloudFront creates and updates wait until the distribution is `Deployed` (the
+    /// default, unless `QUIKINFRA_CLOUDFRONT_WAIT=false`).
+    pub fn wait_for_cloudfront(mut self, wait: bool) -> Self {
+        self.wait_for_cloudfront = wait;
+        self
     }
 
     /// Waits for room on the service serving `type_name`.
@@ -253,8 +265,8 @@ impl AwsProvider {
         self.clients
             .get_or_init(|| async {
                 match &self.config {
-                    Some(config) => Clients::new(config, &self.calls),
-                    None => Clients::new(&load_config().await, &self.calls),
+                    Some(config) => Clients::new(config, &self.calls, self.wait_for_cloudfront),
+                    None => Clients::new(&load_config().await, &self.calls, self.wait_for_cloudfront),
                 }
             })
             .await
@@ -342,7 +354,7 @@ mod tests {
         let config =
             SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(Region::new("eu-west-1")).build();
         assert!(config.http_client().is_none());
-        let clients = Clients::new(&config, &ApiCalls::default());
+        let clients = Clients::new(&config, &ApiCalls::default(), true);
         assert!(clients.s3.config().http_client().is_some());
         assert!(clients.cloudfront.config().http_client().is_some());
         assert_eq!(clients.region().unwrap(), "eu-west-1");
