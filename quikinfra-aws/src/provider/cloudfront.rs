@@ -313,8 +313,13 @@ pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, Provi
     let dist = out.distribution().ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution"))?;
     let prior = MapBuilder::default().set("origin_access_control_id", oac.as_str()).build();
     let mut etag = out.e_tag().unwrap_or_default().to_string();
-    if c.wait_for_cloudfront {
-        etag = wait_deployed(c, dist.id(), etag).await?;
+    // The distribution exists now: failing the create would make the engine's retry create a
+    // second one. A wait that fails (or times out) only means the first plan may still see
+    // it deploying.
+    if c.wait_for_cloudfront
+        && let Ok(deployed) = wait_deployed(c, dist.id(), etag.clone()).await
+    {
+        etag = deployed;
     }
     let mut attrs = distribution_attrs(dist, Some(&etag), &prior);
     attrs.insert("tags".into(), attrs::string_map(tags_of(config)));

@@ -4,6 +4,10 @@
 //! `ListAliases` (for this key) and `ListResourceTags`. A key pending deletion reads as gone:
 //! KMS never deletes a key at once, and one scheduled for deletion can no longer be used.
 //!
+//! Create is all or nothing: when enabling rotation or creating the alias fails after the key
+//! exists, the new key is scheduled for deletion before the error is returned, so the engine's
+//! retry does not leave unmanaged keys behind.
+//!
 //! Delete removes the alias and schedules the key's deletion after the shortest window KMS
 //! allows (7 days), during which `CancelKeyDeletion` can still save it. Changing the alias
 //! creates the new one and deletes the old one; the key stays.
@@ -11,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_kms::types::{KeyState, Tag};
-use quikinfra_core::provider::{Created, ProviderError};
+use quikinfra_core::provider::{Created, ErrorKind, ProviderError};
 use quikinfra_core::value::{Attrs, Value};
 
 use super::Clients;
@@ -101,11 +105,11 @@ pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, Provi
     let meta = out.key_metadata().ok_or_else(|| ProviderError::permanent("kms:CreateKey returned no key"))?;
     let id = meta.key_id().to_string();
     let rotation = bool_of(config, "enable_key_rotation").unwrap_or(false);
-    if rotation {
-        set_rotation(c, &id, true).await?;
-    }
-    if let Some(alias) = str_of(config, "alias") {
-        create_alias(c, &id, alias).await?;
+    // The engine retries a failed create from the start: a key left behind by a failed
+    // rotation or alias call would never be managed, so it is scheduled for deletion first.
+    if let Err(e) = configure_new_key(c, &id, rotation, str_of(config, "alias")).await {
+        let _ = c.kms.schedule_key_deletion().key_id(&id).pending_window_in_days(DELETION_WINDOW_DAYS).send().await;
+        return Err(e);
     }
     let attrs = MapBuilder::default()
         .set("id", id.as_str())
@@ -117,6 +121,16 @@ pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, Provi
         .set("tags", attrs::string_map(tags))
         .build();
     Ok(Created { id, attrs })
+}
+
+async fn configure_new_key(c: &Clients, id: &str, rotation: bool, alias: Option<&str>) -> Result<(), ProviderError> {
+    if rotation {
+        set_rotation(c, id, true).await?;
+    }
+    if let Some(alias) = alias {
+        create_alias(c, id, alias).await?;
+    }
+    Ok(())
 }
 
 async fn set_rotation(c: &Clients, id: &str, on: bool) -> Result<(), ProviderError> {
@@ -131,8 +145,22 @@ async fn set_rotation(c: &Clients, id: &str, on: bool) -> Result<(), ProviderErr
 async fn create_alias(c: &Clients, id: &str, alias: &str) -> Result<(), ProviderError> {
     match c.kms.create_alias().alias_name(alias).target_key_id(id).send().await {
         Ok(_) => Ok(()),
-        // A retried create: the alias already points here; `UpdateAlias` makes sure of it.
+        // Taken. By the key of an earlier attempt of this create, rolled back (pending
+        // deletion): point it here. By a live key: that key is someone else's.
         Err(e) if is_code(&e, "AlreadyExistsException") => {
+            let holder =
+                c.kms.describe_key().key_id(alias).send().await.map_err(|e| error::sdk("kms:DescribeKey", e))?;
+            let meta = holder.key_metadata();
+            let pending = meta.is_some_and(|m| matches!(m.key_state(), Some(KeyState::PendingDeletion)));
+            if !pending {
+                let other = meta.map(|m| m.key_id()).unwrap_or("another key");
+                return Err(ProviderError {
+                    kind: ErrorKind::Conflict,
+                    message: format!(
+                        "kms:CreateAlias: `{alias}` already names key {other}; remove it or import that key"
+                    ),
+                });
+            }
             c.kms
                 .update_alias()
                 .alias_name(alias)

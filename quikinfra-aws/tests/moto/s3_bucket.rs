@@ -211,5 +211,16 @@ async fn slow_down_replies_are_retried_and_the_apply_converges() {
     assert!(injected >= 3, "only {injected} faults were injected");
     let retries = world.providers.stats().retries.get("aws").copied().unwrap_or(0);
     assert!(retries >= 1, "{retries} retries for {injected} faults");
+    world.moto.faults.slow_down(0, 1, 0);
     assert_no_changes(&world.plan(&env).await);
+    // Retried creates left nothing behind: one live key in the account.
+    let kms = aws_sdk_kms::Client::new(&world.moto.config);
+    let mut live = 0;
+    for key in kms.list_keys().send().await.unwrap().keys() {
+        let meta = kms.describe_key().key_id(key.key_id().unwrap()).send().await.unwrap();
+        if meta.key_metadata().unwrap().key_state() == Some(&aws_sdk_kms::types::KeyState::Enabled) {
+            live += 1;
+        }
+    }
+    assert_eq!(live, 1, "keys left behind by retried creates");
 }
