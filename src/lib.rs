@@ -20,9 +20,10 @@ pub mod prelude {
 pub mod cli {
     use std::sync::Arc;
 
-    use quikinfra_core::cli::RealClouds;
+    use quikinfra_core::cli::{Extensions, RealClouds};
     use quikinfra_core::environment::Environment;
     use quikinfra_core::provider::Provider;
+    use quikinfra_core::state::StateBackend;
 
     pub use quikinfra_core::cli::{Context, run_with};
 
@@ -34,17 +35,46 @@ pub mod cli {
     /// The embedded simulator is the default target; `--cloud real` (or `QUIKINFRA_CLOUD=real`)
     /// asks for the real clouds through the providers linked into this program.
     pub fn run(env: Environment) -> ! {
-        quikinfra_core::cli::run_with_clouds(env, Some(real_clouds()))
+        let ctx = Context::process(Some(real_clouds())).with_extensions(extensions());
+        std::process::exit(run_with(env, std::env::args_os(), ctx))
     }
 
-    /// The real-cloud providers, each configured from the process environment when
-    /// `--cloud real` asks for them.
+    /// What the provider crates add to the command line: `--backend s3://bucket/prefix/` (state
+    /// in S3, see `quikinfra_aws::backend`) and `synth` (the CloudFormation template of the
+    /// environment's AWS resources).
+    pub fn extensions() -> Extensions {
+        Extensions {
+            state_backends: Some(Box::new(|url, environment| {
+                if url.starts_with("s3://") {
+                    let backend = quikinfra_aws::S3Backend::from_url(url, environment)?;
+                    Ok(Arc::new(backend) as Arc<dyn StateBackend>)
+                } else {
+                    Err(format!(
+                        "unknown state backend `{url}`: use s3://bucket/prefix/, or leave --backend out for local files"
+                    ))
+                }
+            })),
+            synth: Some(Box::new(|env| {
+                quikinfra_aws::cloudformation::synth(env).map(|t| t.to_json()).map_err(|e| e.to_string())
+            })),
+        }
+    }
+
+    /// The real-cloud providers `--cloud real` uses, each configured from the process
+    /// environment when asked for: AWS through aws-config's default chain (loaded on first use,
+    /// so building it needs no credentials) and Azure through its credential chain.
     pub fn real_clouds() -> RealClouds {
         Box::new(|| {
-            let mut providers = Vec::new();
+            let mut providers = aws()?;
             providers.extend(azure()?);
             Ok(providers)
         })
+    }
+
+    /// The `aws` provider, configured by aws-config's default chain and `AWS_ENDPOINT_URL*`.
+    pub fn aws() -> Clouds {
+        let aws = quikinfra_aws::AwsProvider::from_env().shared();
+        Ok(vec![(quikinfra_aws::provider::FAMILY.to_string(), aws)])
     }
 
     /// The `azure` provider, configured from the process environment.

@@ -296,7 +296,7 @@ static SCHEMA: Schema = Schema {
         AttrSchema::computed("arn", AttrType::String),
         AttrSchema::computed("domain_name", AttrType::String),
         AttrSchema::computed("etag", AttrType::String),
-        AttrSchema::computed("status", AttrType::String),
+        AttrSchema::computed("origin_access_control_id", AttrType::String),
         AttrSchema::input("origin", AttrType::Map),
         AttrSchema::input("enabled", AttrType::Bool),
         AttrSchema::input("price_class", AttrType::String),

@@ -1,9 +1,11 @@
 //! AWS resource types for quikinfra: the media estate's S3 buckets, KMS keys, CloudFront
 //! distributions, WAFv2 web ACLs and Shield protections.
 //!
-//! Each module holds one resource type: its typed spec with builders, its static schema
-//! (what forces replacement, what AWS computes) and its field rules, checked before any API
-//! call. No SDK and no network here: providers plug in through quikinfra-core.
+//! Each resource module holds one resource type: its typed spec with builders, its static
+//! schema (what forces replacement, what AWS computes) and its field rules, checked before any
+//! API call. [`provider`] serves those types over the official AWS SDK crates and [`backend`]
+//! keeps state in S3; both plug into quikinfra-core's traits. [`cloudformation`] synthesizes
+//! a template from an environment and deploys it through change sets.
 //!
 //! ```ignore
 //! let key = KmsKey::new("media").alias("alias/quikapp-media-prod");
@@ -16,17 +18,22 @@
 //! let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
 //! ```
 
+pub mod backend;
 mod check;
+pub mod cloudformation;
 pub mod cloudfront_distribution;
 pub mod kms_key;
+pub mod provider;
 pub mod s3_bucket;
 pub mod shield_protection;
 #[cfg(test)]
 mod testing;
 pub mod waf_web_acl;
 
+pub use backend::S3Backend;
 pub use cloudfront_distribution::{AllowedMethods, CloudFrontDistribution, PriceClass, ViewerProtocolPolicy};
 pub use kms_key::KmsKey;
+pub use provider::AwsProvider;
 pub use s3_bucket::{Encryption, LifecycleRule, PublicAccessBlock, S3Bucket, StorageClass, Transition};
 pub use shield_protection::ShieldProtection;
 pub use waf_web_acl::{DefaultAction, Scope, WafWebAcl};

@@ -50,6 +50,7 @@ fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, St
             quikinfra::cli::azure_from(&|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
         })),
         state_key: None,
+        extensions: Default::default(),
     };
     let head = ["qa", "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();

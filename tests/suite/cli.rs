@@ -48,14 +48,30 @@ fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
     run_on(dir, env, args, false, true)
 }
 
+/// Runs with the extensions the facade links in (`--backend s3://…`, `synth`).
+fn run_extended(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
+    run_with_extensions(dir, env, args, false, true, quikinfra::cli::extensions())
+}
+
 /// Runs with standard output a terminal or not, and `NO_COLOR` unset (`color_allowed`) or set.
 fn run_on(dir: &std::path::Path, env: Environment, args: &[&str], terminal: bool, color_allowed: bool) -> Run {
-    run_ctx(dir, env, args, terminal, color_allowed, None)
+    run_ctx(dir, env, args, terminal, color_allowed, None, Default::default())
 }
 
 /// Runs with the state encryption key `key` (as `QUIKINFRA_STATE_KEY` would give it).
 fn run_keyed(dir: &std::path::Path, env: Environment, args: &[&str], key: Option<&str>) -> Run {
-    run_ctx(dir, env, args, false, true, key)
+    run_ctx(dir, env, args, false, true, key, Default::default())
+}
+
+fn run_with_extensions(
+    dir: &std::path::Path,
+    env: Environment,
+    args: &[&str],
+    terminal: bool,
+    color_allowed: bool,
+    extensions: quikinfra::engine::cli::Extensions,
+) -> Run {
+    run_ctx(dir, env, args, terminal, color_allowed, None, extensions)
 }
 
 fn run_ctx(
@@ -65,6 +81,7 @@ fn run_ctx(
     terminal: bool,
     color_allowed: bool,
     key: Option<&str>,
+    extensions: quikinfra::engine::cli::Extensions,
 ) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
@@ -76,6 +93,7 @@ fn run_ctx(
         color_allowed,
         real_clouds: None,
         state_key: key.map(str::to_string),
+        extensions,
     };
     let state_dir = dir.to_str().unwrap();
     let head = ["staging", "--state-dir", state_dir];
@@ -354,4 +372,36 @@ fn turning_encryption_on_needs_no_migration() {
         run_keyed(dir.path(), env().with(Thing::new("more")), &["plan", "--detailed-exitcode"], Some(KEY)).code,
         0
     );
+}
+
+#[test]
+fn synth_writes_the_cloudformation_template_of_the_aws_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = quikinfra::aws::S3Bucket::new("media", "quikapp-media-staging").sse_s3();
+    let env = Environment::new("staging").with(bucket).with(Thing::new("other"));
+    let synth = run_extended(dir.path(), env, &["synth"]);
+    assert_eq!(synth.code, 0, "{}", synth.err);
+    let template: serde_json::Value = serde_json::from_str(&synth.out).unwrap();
+    assert_eq!(template["Resources"]["MediaBucket"]["Type"], "AWS::S3::Bucket");
+    assert_eq!(template["Metadata"]["quikinfra"]["skipped"], serde_json::json!(["test_thing.other"]));
+
+    let out = dir.path().join("template.json");
+    let to_file = run_extended(dir.path(), Environment::new("staging"), &["synth", "--out", out.to_str().unwrap()]);
+    assert_eq!(to_file.code, 0, "{}", to_file.err);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("AWSTemplateFormatVersion"));
+
+    let bare = run(dir.path(), Environment::new("staging"), &["synth"]);
+    assert_eq!(bare.code, 1);
+    assert!(bare.err.contains("links no template writer"), "{}", bare.err);
+}
+
+#[test]
+fn unknown_state_backends_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let ftp = run_extended(dir.path(), env(), &["--backend", "ftp://state", "plan"]);
+    assert_eq!(ftp.code, 1);
+    assert!(ftp.err.contains("unknown state backend `ftp://state`"), "{}", ftp.err);
+    let bad = run_extended(dir.path(), env(), &["--backend", "s3://Bad_Bucket/x", "plan"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.err.contains("not a bucket name"), "{}", bad.err);
 }

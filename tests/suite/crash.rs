@@ -53,6 +53,7 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
         color_allowed: false,
         real_clouds: None,
         state_key: None,
+        extensions: Default::default(),
     };
     let mut argv = vec!["crash".to_string(), "--state-dir".into(), dir.to_str().unwrap().into()];
     argv.extend(args.iter().map(|s| s.to_string()));

@@ -127,6 +127,7 @@ fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
         color_allowed: false,
         real_clouds: None,
         state_key: None,
+        extensions: Default::default(),
     };
     let row = blueprint::row(name).unwrap();
     let mut argv: Vec<String> = vec![name.to_string(), "--state-dir".into(), dir.display().to_string()];

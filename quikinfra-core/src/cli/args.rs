@@ -22,6 +22,10 @@ pub struct Cli {
     /// Where state (and the simulator's world) live.
     #[arg(long, global = true, env = "QUIKINFRA_STATE_DIR", default_value = ".quikinfra")]
     pub state_dir: PathBuf,
+    /// Keep state elsewhere than in --state-dir: a URL such as `s3://bucket/prefix/`, opened by
+    /// the backends linked into this program.
+    #[arg(long, global = true, env = "QUIKINFRA_BACKEND", value_name = "URL")]
+    pub backend: Option<String>,
     /// Target the embedded simulator or the real clouds.
     #[arg(long, global = true, env = "QUIKINFRA_CLOUD", value_enum, default_value_t = Cloud::Sim)]
     pub cloud: Cloud,
@@ -86,6 +90,12 @@ pub enum Command {
     /// Inspect and edit the embedded simulator's objects (drift demos, tests).
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Write the environment as a deployment template (CloudFormation for its AWS resources).
+    Synth {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Which resources a command considers.

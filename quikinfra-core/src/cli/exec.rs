@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::args::{ApplyArgs, Cli, Cloud, Command, PlanArgs, PlanFlags, ScopeArgs, SimCommand, StateCommand};
 use super::printer::Printer;
-use super::{RealClouds, Shell};
+use super::{Extensions, RealClouds, Shell};
 use crate::addr::Address;
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::environment::Environment;
@@ -45,6 +45,8 @@ pub struct Session {
     pub real_clouds: Option<RealClouds>,
     /// Encrypts state and saved plans, when a key is configured.
     pub cipher: Option<Cipher>,
+    /// State backends and template writers, when linked in.
+    pub extensions: Extensions,
 }
 
 /// The providers of a run.
@@ -81,12 +83,26 @@ impl Session {
             Command::Import { address, id } => self.import(address, id).await,
             Command::Output { name, json } => self.output(name.as_deref(), *json).await,
             Command::ForceUnlock { id } => {
-                self.backend().force_unlock(id).await?;
+                self.backend()?.force_unlock(id).await?;
                 self.shell.line(&format!("Lock {id} removed; state is unlocked."));
                 Ok(0)
             }
             Command::Sim(cmd) => self.sim(cmd).await,
+            Command::Synth { out } => self.synth(out.as_deref()),
         }
+    }
+
+    fn synth(&self, out: Option<&Path>) -> CmdResult {
+        let synth = self.extensions.synth.as_ref().ok_or_else(|| err("this program links no template writer"))?;
+        let text = synth(&self.env).map_err(err)?;
+        match out {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
+                self.shell.line(&format!("Template written to {}.", path.display()));
+            }
+            None => self.shell.out(&text),
+        }
+        Ok(0)
     }
 
     /// The simulator needs no real secrets: unset ones get a stand-in, and the user is told.
@@ -117,8 +133,31 @@ impl Session {
         TextOptions { color: self.shell.color }
     }
 
-    fn backend(&self) -> LocalBackend {
-        LocalBackend::new(&self.cli.state_dir, self.env.name()).with_cipher(self.cipher.clone())
+    /// The state backend of environment `name`: local files under --state-dir, or what
+    /// --backend names.
+    fn backend_for(&self, name: &str) -> Result<Arc<dyn StateBackend>, Box<dyn Error + Send + Sync>> {
+        match &self.cli.backend {
+            None => Ok(Arc::new(LocalBackend::new(&self.cli.state_dir, name).with_cipher(self.cipher.clone()))),
+            Some(url) => {
+                if self.cipher.is_some() {
+                    return Err(err(format!(
+                        "state encryption ({}) works with local state only for now; unset it or leave --backend out",
+                        crate::state::crypt::KEY_ENV
+                    )));
+                }
+                let open = self
+                    .extensions
+                    .state_backends
+                    .as_ref()
+                    .ok_or_else(|| err(format!("this program cannot open state backend `{url}`")))?;
+                open(url, name).map_err(err)
+            }
+        }
+    }
+
+    /// This environment's state backend.
+    fn backend(&self) -> Result<Arc<dyn StateBackend>, Box<dyn Error + Send + Sync>> {
+        self.backend_for(self.env.name())
     }
 
     fn sim_dir(&self) -> std::path::PathBuf {
@@ -161,7 +200,7 @@ impl Session {
     /// Takes the state lock for `operation`, runs `body`, and releases the lock whatever happens.
     async fn locked<T>(
         &self,
-        backend: &Arc<LocalBackend>,
+        backend: &Arc<dyn StateBackend>,
         operation: &str,
         body: impl AsyncFnOnce() -> Result<T, Box<dyn Error + Send + Sync>>,
     ) -> Result<T, Box<dyn Error + Send + Sync>> {
@@ -193,7 +232,7 @@ impl Session {
     /// created) and saving the result; must run under the lock.
     async fn read_recovered(
         &self,
-        backend: &LocalBackend,
+        backend: &dyn StateBackend,
         providers: &Providers,
     ) -> Result<Option<State>, Box<dyn Error + Send + Sync>> {
         let Some(mut state) = backend.read().await? else { return Ok(None) };
@@ -273,16 +312,21 @@ impl Session {
                 let retries = stats.retries.get(provider).copied().unwrap_or(0);
                 self.shell.err_line(&format!("Provider calls ({provider}): {} retries={retries}", list.join(" ")));
             }
+            for (provider, calls) in &stats.api_calls {
+                let total: u64 = calls.values().sum();
+                let list: Vec<String> = calls.iter().map(|(call, n)| format!("{call}={n}")).collect();
+                self.shell.err_line(&format!("API calls ({provider}): {total}: {}", list.join(" ")));
+            }
         }
     }
 
     async fn plan_command(&self, args: &PlanArgs) -> CmdResult {
         let target = self.target(args.json)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = self.plan_options(&args.flags).await?;
         let plan = self
             .locked(&backend, "plan", async || {
-                let state = self.read_recovered(&backend, &target.providers).await?;
+                let state = self.read_recovered(backend.as_ref(), &target.providers).await?;
                 Ok(crate::plan::plan(&self.env, state.as_ref(), &target.providers, &opts).await?)
             })
             .await?;
@@ -313,7 +357,7 @@ impl Session {
             return Err(err(format!("the plan is for environment `{}`, not `{}`", plan.environment, self.env.name())));
         }
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = self.plan_options(&args.flags).await?;
         let operation = if args.flags.destroy { "destroy" } else { "apply" };
         let report = self
@@ -321,7 +365,7 @@ impl Session {
                 let plan = match saved {
                     Some(plan) => plan,
                     None => {
-                        let state = self.read_recovered(&backend, &target.providers).await?;
+                        let state = self.read_recovered(backend.as_ref(), &target.providers).await?;
                         let plan = crate::plan::plan(&self.env, state.as_ref(), &target.providers, &opts).await?;
                         self.shell.out(&render::plan_text(&plan, &self.text()));
                         if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly {
@@ -424,7 +468,7 @@ impl Session {
 
     async fn refresh(&self, scope: &ScopeArgs) -> CmdResult {
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         let opts = PlanOptions {
             mode: PlanMode::RefreshOnly,
             targets: scope.targets.clone(),
@@ -435,7 +479,9 @@ impl Session {
         };
         let plan = self
             .locked(&backend, "refresh", async || {
-                let Some(state) = self.read_recovered(&backend, &target.providers).await? else { return Ok(None) };
+                let Some(state) = self.read_recovered(backend.as_ref(), &target.providers).await? else {
+                    return Ok(None);
+                };
                 let plan = crate::plan::plan(&self.env, Some(&state), &target.providers, &opts).await?;
                 if plan.has_changes() || !plan.resource_changes.is_empty() {
                     let report = self.run_apply(&plan, &target.providers, backend.as_ref()).await?;
@@ -465,7 +511,7 @@ impl Session {
             self.shell.out(&if json { render::plan_json(&plan) } else { render::plan_text(&plan, &self.text()) });
             return Ok(0);
         }
-        match self.backend().read().await? {
+        match self.backend()?.read().await? {
             None => self.shell.line("No state."),
             Some(state) if json => self.shell.out(&crate::state::file::to_json(&state)),
             Some(state) => self.shell.out(&render::state_text(&state, &self.text())),
@@ -474,7 +520,7 @@ impl Session {
     }
 
     async fn state(&self, cmd: &StateCommand) -> CmdResult {
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         match cmd {
             StateCommand::List => {
                 for address in backend.read().await?.iter().flat_map(|s| s.resources.keys()) {
@@ -524,7 +570,7 @@ impl Session {
     /// Reads state under the lock, edits it, writes it guarded by the version read.
     async fn edit_state(
         &self,
-        backend: &Arc<LocalBackend>,
+        backend: &Arc<dyn StateBackend>,
         operation: &str,
         edit: impl FnOnce(&mut State) -> Result<Vec<String>, String>,
     ) -> CmdResult {
@@ -551,7 +597,7 @@ impl Session {
             .resource(address)
             .ok_or_else(|| err(format!("{address} is not declared; declare it before importing")))?;
         let target = self.target(false)?;
-        let backend = Arc::new(self.backend());
+        let backend = self.backend()?;
         self.locked(&backend, "import", async || {
             let prior = backend.read().await?;
             if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
@@ -588,7 +634,7 @@ impl Session {
     }
 
     async fn output(&self, name: Option<&str>, json: bool) -> CmdResult {
-        let state = self.backend().read().await?.ok_or_else(|| err("no state: apply first"))?;
+        let state = self.backend()?.read().await?.ok_or_else(|| err("no state: apply first"))?;
         if let Some(name) = name {
             let value = state.outputs.get(name).ok_or_else(|| err(format!("no output named `{name}`")))?;
             self.shell.line(&if json { serde_json::to_string(value)? } else { render::value_text(value) });
@@ -619,7 +665,7 @@ impl Session {
         }
         let sim = Simulator::open(self.sim_dir())?;
         let find = async |address: &Address| -> Result<String, Box<dyn Error + Send + Sync>> {
-            let state = self.backend().read().await?.ok_or_else(|| err("no state"))?;
+            let state = self.backend()?.read().await?.ok_or_else(|| err("no state"))?;
             Ok(state.resources.get(address).ok_or_else(|| err(format!("{address} is not in state")))?.id.clone())
         };
         match cmd {

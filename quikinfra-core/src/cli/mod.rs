@@ -17,9 +17,26 @@ use clap::Parser;
 
 use crate::environment::Environment;
 use crate::provider::Provider;
+use crate::state::StateBackend;
 
 /// Builds the real-cloud providers (family name → provider) when `--cloud real` is asked for.
 pub type RealClouds = Box<dyn Fn() -> Result<Vec<(String, Arc<dyn Provider>)>, String> + Send + Sync>;
+
+/// Opens the state backend a `--backend` URL names, for an environment: `(url, environment)`.
+pub type StateBackends = Box<dyn Fn(&str, &str) -> Result<Arc<dyn StateBackend>, String> + Send + Sync>;
+
+/// Writes an environment as a deployment template, for `synth`.
+pub type Synth = Box<dyn Fn(&Environment) -> Result<String, String> + Send + Sync>;
+
+/// What provider crates add to the command line beyond providers: state backends other than
+/// local files, and a template writer.
+#[derive(Default)]
+pub struct Extensions {
+    /// Opens `--backend` URLs.
+    pub state_backends: Option<StateBackends>,
+    /// Serves `synth`.
+    pub synth: Option<Synth>,
+}
 
 /// Where a run reads and writes, and what it may assume about its terminal.
 pub struct Context {
@@ -39,6 +56,8 @@ pub struct Context {
     pub real_clouds: Option<RealClouds>,
     /// The key encrypting state and saved plans (`QUIKINFRA_STATE_KEY`), if set.
     pub state_key: Option<String>,
+    /// State backends and template writers linked into this program.
+    pub extensions: Extensions,
 }
 
 impl Context {
@@ -53,7 +72,14 @@ impl Context {
             color_allowed: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             real_clouds,
             state_key: std::env::var(crate::state::crypt::KEY_ENV).ok().filter(|k| !k.trim().is_empty()),
+            extensions: Extensions::default(),
         }
+    }
+
+    /// Adds state backends and template writers.
+    pub fn with_extensions(mut self, extensions: Extensions) -> Self {
+        self.extensions = extensions;
+        self
     }
 }
 
@@ -117,7 +143,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let Context { out, err, input, out_is_terminal, input_is_terminal, color_allowed, real_clouds, state_key } = ctx;
+    let Context {
+        out,
+        err,
+        input,
+        out_is_terminal,
+        input_is_terminal,
+        color_allowed,
+        real_clouds,
+        state_key,
+        extensions,
+    } = ctx;
     let cli = match args::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -148,7 +184,8 @@ where
             return 1;
         }
     };
-    let session = exec::Session { env, cli, shell, input: Mutex::new(input), input_is_terminal, real_clouds, cipher };
+    let session =
+        exec::Session { env, cli, shell, input: Mutex::new(input), input_is_terminal, real_clouds, cipher, extensions };
     match runtime.block_on(session.execute()) {
         Ok(code) => code,
         Err(e) => {

@@ -74,6 +74,8 @@ pub struct CallStats {
     pub calls: BTreeMap<String, BTreeMap<String, u64>>,
     /// Provider name → retries after a transient failure.
     pub retries: BTreeMap<String, u64>,
+    /// Provider name → cloud API call → count, for providers that count them.
+    pub api_calls: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 impl CallStats {
@@ -148,7 +150,14 @@ impl Providers {
                     *ops.entry(format!("{op:?}").to_lowercase()).or_default() += n;
                 }
             }
-            *stats.retries.entry(name).or_default() += route.counters.retries.load(Ordering::Relaxed);
+            *stats.retries.entry(name.clone()).or_default() += route.counters.retries.load(Ordering::Relaxed);
+            let api = route.provider.api_calls();
+            if !api.is_empty() {
+                let entry = stats.api_calls.entry(name).or_default();
+                for (call, n) in api {
+                    *entry.entry(call).or_default() += n;
+                }
+            }
         }
         stats.calls.retain(|_, ops| !ops.is_empty());
         stats.retries.retain(|_, n| *n > 0);

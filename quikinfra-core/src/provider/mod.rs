@@ -7,6 +7,8 @@
 
 pub mod boundary;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use crate::addr::Address;
@@ -141,5 +143,11 @@ pub trait Provider: Send + Sync {
             self.name(),
             req.address
         )))
+    }
+
+    /// The cloud API calls made so far, by name (`s3:GetBucketTagging`), for `-v`; empty for a
+    /// provider that does not count them (one provider operation may make several API calls).
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        BTreeMap::new()
     }
 }

@@ -1,0 +1,12 @@
+//! CloudFormation, the second way to deploy an environment's AWS resources: [`synth`] writes
+//! the template, [`engine`] deploys it as a stack through change sets.
+//!
+//! The direct provider ([`crate::provider`]) stays the default engine: it reports drift per
+//! attribute and works against emulators, whose CloudFormation creates S3 buckets but only
+//! pretends to create CloudFront, WAF and Shield resources.
+
+pub mod engine;
+pub mod synth;
+
+pub use engine::{ChangeSetPlan, StackChange, StackEngine, StackError};
+pub use synth::{SynthError, Template, synth};

@@ -1,0 +1,177 @@
+//! The S3 state backend against moto: conditional lock creation, takeover of expired locks,
+//! ETag-guarded state writes, force-unlock, and two applies racing for one environment.
+
+use std::time::Duration;
+
+use quikinfra_aws::{S3Backend, S3Bucket};
+use quikinfra_core::apply::{self, ApplyOptions, SilentProgress};
+use quikinfra_core::environment::Environment;
+use quikinfra_core::plan::{self, PlanOptions};
+use quikinfra_core::state::{LockRequest, State, StateBackend, StateError};
+
+use crate::support::{Moto, World, unique};
+
+const PREFIX: &str = "quikinfra/";
+
+/// A moto account with a versioned state bucket.
+async fn state_bucket() -> (Moto, String) {
+    let moto = Moto::new();
+    let bucket = unique("quikinfra-state");
+    let s3 = moto.s3();
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    (moto, bucket)
+}
+
+fn backend(moto: &Moto, bucket: &str, env: &str) -> S3Backend {
+    S3Backend::new(moto.s3(), bucket, PREFIX, env)
+}
+
+fn request(operation: &str, ttl: Duration) -> LockRequest {
+    LockRequest { operation: operation.to_string(), ttl }
+}
+
+#[tokio::test]
+async fn state_round_trips_and_a_stale_etag_write_is_refused() {
+    let (moto, bucket) = state_bucket().await;
+    let a = backend(&moto, &bucket, "staging");
+    let b = backend(&moto, &bucket, "staging");
+    assert!(a.read().await.unwrap().is_none());
+
+    let mut state = State::new("staging", State::new_lineage());
+    state.version.serial = 1;
+    a.write(&state, None).await.unwrap();
+    // A second first write is refused: the object exists (If-None-Match: *).
+    let err = b.write(&state, None).await.unwrap_err();
+    assert!(matches!(err, StateError::Conflict { .. }), "{err}");
+
+    // b reads serial 1; a moves on to serial 2; b's write, made from serial 1, is refused.
+    assert_eq!(b.read().await.unwrap().unwrap(), state);
+    let v1 = state.version.clone();
+    let mut two = state.clone();
+    two.version.serial = 2;
+    a.write(&two, Some(&v1)).await.unwrap();
+    let mut stale = state.clone();
+    stale.version.serial = 2;
+    stale.outputs.insert("from".into(), "b".into());
+    let err = b.write(&stale, Some(&v1)).await.unwrap_err();
+    let StateError::Conflict { expected, found } = &err else { panic!("{err}") };
+    assert!(expected.contains("serial 1") && found.contains("serial 2"), "{err}");
+    assert_eq!(a.read().await.unwrap().unwrap(), two, "the stale write changed nothing");
+
+    let object = moto.s3().get_object().bucket(&bucket).key("quikinfra/staging/state.json").send().await.unwrap();
+    let text = String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap();
+    assert_eq!(text, quikinfra_core::state::file::to_json(&two));
+}
+
+#[tokio::test]
+async fn one_lock_holder_at_a_time_and_the_others_are_told_who() {
+    let (moto, bucket) = state_bucket().await;
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let b = backend(&moto, &bucket, "prod");
+            tokio::spawn(async move { b.lock(&request("apply", Duration::from_secs(300))).await })
+        })
+        .collect();
+    let mut won = Vec::new();
+    let mut lost = Vec::new();
+    for r in racers {
+        match r.await.unwrap() {
+            Ok(info) => won.push(info),
+            Err(StateError::Locked(info)) => lost.push(info),
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "winners: {won:?}");
+    assert!(lost.iter().all(|l| l.id == won[0].id && l.holder == won[0].holder && l.operation == "apply"));
+
+    let other = backend(&moto, &bucket, "prod");
+    let err = other.lock(&request("plan", Duration::from_secs(60))).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&won[0].holder) && message.contains(&won[0].id), "{message}");
+
+    // Force-unlock needs the right id.
+    assert!(matches!(other.force_unlock("not-the-id").await, Err(StateError::LockMismatch { .. })));
+    other.force_unlock(&won[0].id).await.unwrap();
+    assert!(other.current_lock().await.unwrap().is_none());
+    let again = other.lock(&request("plan", Duration::from_secs(60))).await.unwrap();
+    other.unlock(&again).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_lock_is_taken_over_by_exactly_one_run() {
+    let (moto, bucket) = state_bucket().await;
+    let crashed = backend(&moto, &bucket, "dev");
+    let stale = crashed.lock(&request("apply", Duration::ZERO)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let takers: Vec<_> = (0..6)
+        .map(|_| {
+            let b = backend(&moto, &bucket, "dev");
+            tokio::spawn(async move { b.lock(&request("apply", Duration::from_secs(300))).await })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for t in takers {
+        match t.await.unwrap() {
+            Ok(info) => won.push(info),
+            Err(StateError::Locked(info)) => assert_ne!(info.id, stale.id, "a taker saw the stale lock as live"),
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one run takes over: {won:?}");
+    assert_eq!(crashed.current_lock().await.unwrap().unwrap().id, won[0].id);
+    // The crashed run, coming back, cannot release or renew what is no longer its lock.
+    assert!(matches!(crashed.unlock(&stale).await, Err(StateError::LockMismatch { .. })));
+    assert!(matches!(crashed.renew(&stale, Duration::from_secs(60)).await, Err(StateError::LockMismatch { .. })));
+    let holder = backend(&moto, &bucket, "dev");
+    let renewed = holder.renew(&won[0], Duration::from_secs(600)).await.unwrap();
+    assert_ne!(renewed.expires, won[0].expires);
+    holder.unlock(&renewed).await.unwrap();
+}
+
+#[tokio::test]
+async fn two_applies_race_and_exactly_one_proceeds() {
+    let world = World::new();
+    let bucket = unique("quikinfra-state");
+    world.moto.s3().create_bucket().bucket(&bucket).send().await.unwrap();
+    let media = unique("quikapp-media");
+    let env = Environment::new("live").with(S3Bucket::new("media", &media).sse_s3());
+    // Both try the lock at once, and neither goes on before both have tried.
+    let barrier = tokio::sync::Barrier::new(2);
+    let attempted = tokio::sync::Barrier::new(2);
+
+    let run = async || {
+        let backend = S3Backend::new(world.moto.s3(), &bucket, PREFIX, "live");
+        barrier.wait().await;
+        let attempt = backend.lock(&request("apply", Duration::from_secs(300))).await;
+        attempted.wait().await;
+        let lock = attempt?;
+        let state = backend.read().await?;
+        let plan = plan::plan(&env, state.as_ref(), &world.providers, &PlanOptions::default()).await.expect("plan");
+        let opts = ApplyOptions::default();
+        let report = apply::apply(&plan, &env.schemas(), &world.providers, &backend, &SilentProgress, &opts)
+            .await
+            .expect("apply");
+        backend.unlock(&lock).await?;
+        Ok::<_, StateError>((lock, report))
+    };
+    // Two runs in one task, interleaved at every await: concurrency is what matters here.
+    let (first, second) = tokio::join!(run(), run());
+    let mut applied = Vec::new();
+    let mut refused = Vec::new();
+    for r in [first, second] {
+        match r {
+            Ok(done) => applied.push(done),
+            Err(StateError::Locked(info)) => refused.push(info),
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(applied.len(), 1, "exactly one apply proceeds");
+    assert_eq!(refused.len(), 1);
+    let (lock, report) = &applied[0];
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(refused[0].holder, lock.holder);
+    assert_eq!(refused[0].id, lock.id);
+    let stored = S3Backend::new(world.moto.s3(), &bucket, PREFIX, "live").read().await.unwrap().unwrap();
+    assert_eq!(stored.resources.len(), 1);
+}

@@ -1,0 +1,127 @@
+//! The command line with state in S3 (moto): apply through `--backend s3://…`, a held lock
+//! naming its holder, force-unlock, and a clean plan afterwards. Resources are served by the
+//! embedded simulator: what is under test is where state and lock live.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quikinfra_aws::{AwsProvider, S3Backend, S3Bucket};
+use quikinfra_core::cli::{Context, Extensions, run_with};
+use quikinfra_core::environment::Environment;
+use quikinfra_core::state::{LockRequest, StateBackend};
+
+use crate::support::{Moto, unique};
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Runs the CLI with `s3://` backends opened on moto, returning (exit code, stdout, stderr).
+fn cli(moto: &Moto, dir: &std::path::Path, url: &str, env: Environment, args: &[&str]) -> (i32, String, String) {
+    let mut head = vec!["--backend", url];
+    head.extend_from_slice(args);
+    run(moto, dir, env, &head)
+}
+
+/// Runs the CLI with `--cloud real` served by the AWS provider on moto, and `s3://` backends
+/// opened on moto; returns (exit code, stdout, stderr).
+fn run(moto: &Moto, dir: &std::path::Path, env: Environment, args: &[&str]) -> (i32, String, String) {
+    let s3 = moto.s3();
+    let config = moto.config.clone();
+    let real_clouds: quikinfra_core::cli::RealClouds =
+        Box::new(move || Ok(vec![("aws".to_string(), AwsProvider::new(&config).shared())]));
+    let extensions = Extensions {
+        state_backends: Some(Box::new(move |url, environment| {
+            let rest = url.strip_prefix("s3://").ok_or("not s3")?;
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            Ok(Arc::new(S3Backend::new(s3.clone(), bucket, prefix, environment)) as Arc<dyn StateBackend>)
+        })),
+        synth: None,
+    };
+    let (out, err) = (Buf::default(), Buf::default());
+    let ctx = Context {
+        out: Box::new(out.clone()),
+        err: Box::new(err.clone()),
+        input: Box::new(std::io::empty()),
+        out_is_terminal: false,
+        input_is_terminal: false,
+        color_allowed: false,
+        real_clouds: Some(real_clouds),
+        state_key: None,
+        extensions,
+    };
+    let head = ["live", "--state-dir", dir.to_str().unwrap()];
+    let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
+    let code = run_with(env, argv, ctx);
+    (code, out.text(), err.text())
+}
+
+fn env(bucket: &str) -> Environment {
+    Environment::new("live").with(S3Bucket::new("media", bucket).sse_s3())
+}
+
+#[test]
+fn state_and_lock_live_in_s3_and_a_held_lock_names_its_holder() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let moto = Moto::new();
+    let state_bucket = unique("quikinfra-state");
+    runtime.block_on(moto.s3().create_bucket().bucket(&state_bucket).send()).unwrap();
+    let url = format!("s3://{state_bucket}/teams/media/");
+    let media = unique("quikapp-media-live");
+    let dir = tempfile::tempdir().unwrap();
+
+    let (code, out, err) = cli(&moto, dir.path(), &url, env(&media), &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let key = "teams/media/live/state.json";
+    let stored = runtime.block_on(moto.s3().get_object().bucket(&state_bucket).key(key).send());
+    assert!(stored.is_ok(), "state is in s3 at {key}");
+    assert!(!dir.path().join("live").join("state.json").exists(), "and not on disk");
+
+    // Another run holds the lock: plan refuses, naming holder and lock id.
+    let holder = S3Backend::new(moto.s3(), &state_bucket, "teams/media/", "live");
+    let lock = runtime
+        .block_on(holder.lock(&LockRequest { operation: "apply".into(), ttl: Duration::from_secs(600) }))
+        .unwrap();
+    let (code, _, err) = cli(&moto, dir.path(), &url, env(&media), &["plan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&lock.holder) && err.contains(&lock.id) && err.contains("force-unlock"), "{err}");
+
+    let (code, out, err) = cli(&moto, dir.path(), &url, env(&media), &["force-unlock", &lock.id]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = cli(&moto, dir.path(), &url, env(&media), &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+    assert!(runtime.block_on(holder.current_lock()).unwrap().is_none(), "plan released its lock");
+}
+
+#[test]
+fn cloud_real_plans_against_aws_and_verbose_counts_the_api_calls() {
+    let moto = Moto::new();
+    let media = unique("quikapp-media-live");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["--cloud", "real", "apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("Target: real clouds (aws)"), "{out}");
+    let (code, out, err) =
+        run(&moto, dir.path(), env(&media), &["--cloud", "real", "plan", "-v", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes."), "{out}");
+    let line = err.lines().find(|l| l.starts_with("API calls (aws)")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.starts_with("API calls (aws): 5: s3:GetBucketEncryption=1"), "{line}");
+}
