@@ -10,6 +10,7 @@ mod apply;
 mod azure;
 mod cli;
 mod crash;
+mod e2e;
 mod estate;
 mod plan;
 mod props;
