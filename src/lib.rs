@@ -40,8 +40,9 @@ pub mod cli {
     }
 
     /// What the provider crates add to the command line: `--backend s3://bucket/prefix/` (state
-    /// in S3, see `quikinfra_aws::backend`) and `synth` (the CloudFormation template of the
-    /// environment's AWS resources).
+    /// in S3, see `quikinfra_aws::backend`), `synth` (the CloudFormation template of the
+    /// environment's AWS resources) and `stack plan|apply|destroy` (that template deployed
+    /// through change sets).
     pub fn extensions() -> Extensions {
         Extensions {
             state_backends: Some(Box::new(|url, environment| {
@@ -57,6 +58,7 @@ pub mod cli {
             synth: Some(Box::new(|env| {
                 quikinfra_aws::cloudformation::synth(env).map(|t| t.to_json()).map_err(|e| e.to_string())
             })),
+            stack: Some(Arc::new(quikinfra_aws::cloudformation::CloudFormationStacks::from_env())),
         }
     }
 

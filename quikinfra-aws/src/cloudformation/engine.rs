@@ -20,7 +20,7 @@ use quikinfra_core::provider::ProviderError;
 use super::synth::Template;
 use crate::provider::error::{self, is_code};
 
-/// How long to wait for a change set or a stack to settle.
+/// How long to wait for a change set or a stack to settle, unless told otherwise.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// What went wrong deploying a stack.
@@ -123,6 +123,7 @@ impl ChangeSetPlan {
 pub struct StackEngine {
     client: aws_sdk_cloudformation::Client,
     poll: Duration,
+    timeout: Duration,
 }
 
 impl StackEngine {
@@ -134,12 +135,22 @@ impl StackEngine {
             .http_client(http)
             .retry_config(RetryConfig::standard().with_max_attempts(1))
             .build();
-        Self { client: aws_sdk_cloudformation::Client::from_conf(conf), poll: Duration::from_secs(5) }
+        Self {
+            client: aws_sdk_cloudformation::Client::from_conf(conf),
+            poll: Duration::from_secs(5),
+            timeout: SETTLE_TIMEOUT,
+        }
     }
 
     /// Polls every `interval` instead of every five seconds (tests against an emulator).
     pub fn poll_every(mut self, interval: Duration) -> Self {
         self.poll = interval;
+        self
+    }
+
+    /// Gives up waiting for a change set or a stack after `limit` instead of an hour.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = limit;
         self
     }
 
@@ -219,17 +230,43 @@ impl StackEngine {
                     }
                     return Err(StackError::ChangeSetFailed { stack: stack.to_string(), reason });
                 }
-                _ if started.elapsed() > SETTLE_TIMEOUT => {
-                    return Err(StackError::Timeout(stack.to_string(), SETTLE_TIMEOUT));
+                _ if started.elapsed() > self.timeout => {
+                    return Err(StackError::Timeout(stack.to_string(), self.timeout));
                 }
                 _ => tokio::time::sleep(self.poll).await,
             }
         }
     }
 
+    /// Deletes a change set that will not be executed (and the empty stack a `CREATE` change
+    /// set made).
+    pub async fn discard(&self, plan: &ChangeSetPlan) -> Result<(), StackError> {
+        let Some(id) = &plan.change_set_id else { return Ok(()) };
+        self.client
+            .delete_change_set()
+            .stack_name(&plan.stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|e| error::sdk("cloudformation:DeleteChangeSet", e))?;
+        if plan.creates_stack {
+            self.client
+                .delete_stack()
+                .stack_name(&plan.stack)
+                .send()
+                .await
+                .map_err(|e| error::sdk("cloudformation:DeleteStack", e))?;
+        }
+        Ok(())
+    }
+
     /// Executes the change set and waits for the stack to settle, calling `progress` with
     /// every status the stack passes through.
-    pub async fn execute(&self, plan: &ChangeSetPlan, progress: &mut dyn FnMut(&str)) -> Result<(), StackError> {
+    pub async fn execute(
+        &self,
+        plan: &ChangeSetPlan,
+        progress: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<(), StackError> {
         let Some(id) = &plan.change_set_id else { return Ok(()) };
         self.client
             .execute_change_set()
@@ -242,7 +279,7 @@ impl StackEngine {
     }
 
     /// Deletes the stack and waits until it is gone.
-    pub async fn delete(&self, stack: &str, progress: &mut dyn FnMut(&str)) -> Result<(), StackError> {
+    pub async fn delete(&self, stack: &str, progress: &mut (dyn FnMut(&str) + Send)) -> Result<(), StackError> {
         self.client
             .delete_stack()
             .stack_name(stack)
@@ -252,7 +289,12 @@ impl StackEngine {
         self.settle(stack, progress, true).await
     }
 
-    async fn settle(&self, stack: &str, progress: &mut dyn FnMut(&str), deleting: bool) -> Result<(), StackError> {
+    async fn settle(
+        &self,
+        stack: &str,
+        progress: &mut (dyn FnMut(&str) + Send),
+        deleting: bool,
+    ) -> Result<(), StackError> {
         let started = Instant::now();
         let mut last = String::new();
         loop {
@@ -279,8 +321,8 @@ impl StackEngine {
             if !text.ends_with("_IN_PROGRESS") {
                 return Err(StackError::Deployment { stack: stack.into(), status: text, reason });
             }
-            if started.elapsed() > SETTLE_TIMEOUT {
-                return Err(StackError::Timeout(stack.into(), SETTLE_TIMEOUT));
+            if started.elapsed() > self.timeout {
+                return Err(StackError::Timeout(stack.into(), self.timeout));
             }
             tokio::time::sleep(self.poll).await;
         }

@@ -25,8 +25,11 @@
 //! The SDK's own retries are turned off (one attempt per call): a failed call becomes a
 //! [`ProviderError`] whose kind ([`error`]) tells the engine's boundary, `Providers`, whether to
 //! retry the whole operation with backoff and jitter. Leaving both on would multiply attempts
-//! (3 SDK attempts × 8 engine attempts). Operations are written to be safe to retry: a create
-//! whose first attempt got through finds its bucket already owned and carries on.
+//! (3 SDK attempts × 8 engine attempts). Operations are written to be safe to retry from the
+//! start: a bucket create whose first attempt got through finds the bucket already owned and
+//! carries on; a KMS key whose rotation or alias call failed is scheduled for deletion before
+//! the error returns; a Shield create adopts the protection its first attempt made; an origin
+//! access control is reused by name; a distribution that exists is never reported as failed.
 //!
 //! Besides the engine's limit on calls to the whole provider, each service has its own limit on
 //! operations in flight (`SERVICE_LIMITS`): CloudFront, WAFv2 and Shield throttle far sooner

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use quikinfra_aws::cloudformation::CloudFormationStacks;
 use quikinfra_aws::{AwsProvider, S3Backend, S3Bucket};
 use quikinfra_core::cli::{Context, Extensions, run_with};
 use quikinfra_core::environment::Environment;
@@ -53,6 +54,7 @@ fn run(moto: &Moto, dir: &std::path::Path, env: Environment, args: &[&str]) -> (
             Ok(Arc::new(S3Backend::new(s3.clone(), bucket, prefix, environment)) as Arc<dyn StateBackend>)
         })),
         synth: None,
+        stack: Some(Arc::new(CloudFormationStacks::new(&moto.config).poll_every(Duration::from_millis(50)))),
     };
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
@@ -124,4 +126,38 @@ fn cloud_real_plans_against_aws_and_verbose_counts_the_api_calls() {
     assert!(out.contains("No changes."), "{out}");
     let line = err.lines().find(|l| l.starts_with("API calls (aws)")).unwrap_or_else(|| panic!("{err}"));
     assert!(line.starts_with("API calls (aws): 5: s3:GetBucketEncryption=1"), "{line}");
+}
+
+#[test]
+fn stack_commands_deploy_the_environment_through_change_sets() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let moto = Moto::new();
+    let media = unique("quikapp-media-live");
+    let dir = tempfile::tempdir().unwrap();
+    let exists = |bucket: &str| runtime.block_on(moto.s3().head_bucket().bucket(bucket).send()).is_ok();
+
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["stack", "plan"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Change set to create stack `quikinfra-live`"), "{out}");
+    assert!(out.contains("+ MediaBucket (AWS::S3::Bucket)"), "{out}");
+    assert!(!exists(&media), "plan changes nothing");
+
+    let (code, _, err) = run(&moto, dir.path(), env(&media), &["stack", "apply"]);
+    assert_eq!(code, 1, "no terminal to confirm on");
+    assert!(err.contains("--auto-approve"), "{err}");
+    assert!(!exists(&media));
+
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["stack", "apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Stack: CREATE_COMPLETE") && out.contains("Stack apply complete."), "{out}");
+    assert!(exists(&media));
+
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["stack", "plan"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("No changes."), "{out}");
+
+    let (code, out, err) = run(&moto, dir.path(), env(&media), &["stack", "destroy", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Stack destroyed."), "{out}");
+    assert!(!exists(&media));
 }

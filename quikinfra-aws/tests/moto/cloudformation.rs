@@ -16,7 +16,7 @@ fn media(bucket: &str, team: &str) -> Environment {
 #[tokio::test]
 async fn a_stack_is_created_changed_and_deleted_through_change_sets() {
     let moto = Moto::new();
-    let engine = StackEngine::new(&moto.config).poll_every(Duration::from_millis(50));
+    let engine = StackEngine::new(&moto.config).poll_every(Duration::from_millis(50)).timeout(Duration::from_secs(60));
     let stack = unique("quikapp-dev-media");
     let bucket = unique("quikapp-media-dev");
     let s3 = moto.s3();

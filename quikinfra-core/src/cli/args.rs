@@ -90,6 +90,9 @@ pub enum Command {
     /// Inspect and edit the embedded simulator's objects (drift demos, tests).
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Deploy the environment as one stack instead (CloudFormation for its AWS resources).
+    #[command(subcommand)]
+    Stack(StackCommand),
     /// Write the environment as a deployment template (CloudFormation for its AWS resources).
     Synth {
         /// Write to this file instead of standard output.
@@ -202,6 +205,25 @@ pub enum StateCommand {
         from: Address,
         /// To.
         to: Address,
+    },
+}
+
+/// `stack …`: the stack engine (CloudFormation change sets).
+#[derive(Debug, Subcommand)]
+pub enum StackCommand {
+    /// Show the change set that would bring the stack to the definition.
+    Plan,
+    /// Create and execute the change set, waiting for the stack to settle.
+    Apply {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Delete the stack and everything in it.
+    Destroy {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
     },
 }
 

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::args::{ApplyArgs, Cli, Cloud, Command, PlanArgs, PlanFlags, ScopeArgs, SimCommand, StateCommand};
+use super::args::{
+    ApplyArgs, Cli, Cloud, Command, PlanArgs, PlanFlags, ScopeArgs, SimCommand, StackCommand, StateCommand,
+};
 use super::printer::Printer;
 use super::{Extensions, RealClouds, Shell};
 use crate::addr::Address;
@@ -89,6 +91,40 @@ impl Session {
             }
             Command::Sim(cmd) => self.sim(cmd).await,
             Command::Synth { out } => self.synth(out.as_deref()),
+            Command::Stack(cmd) => self.stack(cmd).await,
+        }
+    }
+
+    async fn stack(&self, cmd: &StackCommand) -> CmdResult {
+        let deployer = self.extensions.stack.as_ref().ok_or_else(|| err("this program links no stack engine"))?;
+        crate::validate::validate(&self.env).map_err(|p| err(p.to_string()))?;
+        let mut progress = |status: &str| self.shell.line(&format!("Stack: {status}"));
+        match cmd {
+            StackCommand::Plan => {
+                self.shell.out(&deployer.plan(&self.env).await.map_err(err)?);
+                Ok(0)
+            }
+            StackCommand::Apply { auto_approve } => {
+                let mut confirm = |text: &str| {
+                    self.shell.out(text);
+                    if *auto_approve {
+                        Ok(true)
+                    } else {
+                        self.ask("execute this change set").map_err(|e| e.to_string())
+                    }
+                };
+                let changed = deployer.apply(&self.env, &mut confirm, &mut progress).await.map_err(err)?;
+                self.shell.line(if changed { "Stack apply complete." } else { "Nothing was changed." });
+                Ok(0)
+            }
+            StackCommand::Destroy { auto_approve } => {
+                if !auto_approve && !self.ask("delete the stack and every resource in it")? {
+                    return Err(err("destroy cancelled; nothing was changed"));
+                }
+                deployer.destroy(&self.env, &mut progress).await.map_err(err)?;
+                self.shell.line("Stack destroyed.");
+                Ok(0)
+            }
         }
     }
 
@@ -395,6 +431,16 @@ impl Session {
             ));
         }
         let verb = if plan.mode == PlanMode::Destroy { "destroy all resources above" } else { "perform these actions" };
+        self.ask(verb)
+    }
+
+    /// Asks "Do you want to {verb}?" on the terminal; only `yes` approves.
+    fn ask(&self, verb: &str) -> Result<bool, Box<dyn Error + Send + Sync>> {
+        if !self.input_is_terminal {
+            return Err(err(format!(
+                "this needs confirmation (to {verb}) but there is no terminal to ask on; pass --auto-approve"
+            )));
+        }
         self.shell.out(&format!(
             "\nDo you want to {verb} in `{}`?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
             self.env.name()

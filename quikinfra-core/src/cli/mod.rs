@@ -28,14 +28,41 @@ pub type StateBackends = Box<dyn Fn(&str, &str) -> Result<Arc<dyn StateBackend>,
 /// Writes an environment as a deployment template, for `synth`.
 pub type Synth = Box<dyn Fn(&Environment) -> Result<String, String> + Send + Sync>;
 
+/// A second way to deploy an environment: as one stack (CloudFormation change sets), for
+/// `stack plan|apply|destroy`. The deployer keeps its change set between showing and executing.
+#[async_trait::async_trait]
+pub trait StackDeployer: Send + Sync {
+    /// The change set that would bring the stack to `env`, rendered as a plan; it is deleted.
+    async fn plan(&self, env: &Environment) -> Result<String, String>;
+
+    /// Computes the change set, shows it to `confirm` (rendered; `false` cancels), executes it
+    /// and waits, calling `progress` with each status. `Ok(false)` when cancelled or when there
+    /// was nothing to do.
+    async fn apply(
+        &self,
+        env: &Environment,
+        confirm: &mut (dyn for<'a> FnMut(&'a str) -> Result<bool, String> + Send),
+        progress: &mut (dyn for<'a> FnMut(&'a str) + Send),
+    ) -> Result<bool, String>;
+
+    /// Deletes the stack and waits, calling `progress` with each status.
+    async fn destroy(
+        &self,
+        env: &Environment,
+        progress: &mut (dyn for<'a> FnMut(&'a str) + Send),
+    ) -> Result<(), String>;
+}
+
 /// What provider crates add to the command line beyond providers: state backends other than
-/// local files, and a template writer.
+/// local files, a template writer, and a stack engine.
 #[derive(Default)]
 pub struct Extensions {
     /// Opens `--backend` URLs.
     pub state_backends: Option<StateBackends>,
     /// Serves `synth`.
     pub synth: Option<Synth>,
+    /// Serves `stack …`.
+    pub stack: Option<Arc<dyn StackDeployer>>,
 }
 
 /// Where a run reads and writes, and what it may assume about its terminal.
