@@ -1,5 +1,5 @@
 //! Tidy checks over the source tree: every module says what it is for in a `//!` comment on
-//! its first line, and library code leaves no `todo!()` / `unimplemented!()` behind.
+//! its first line, and library code leaves no stub macro calls (todo, unimplemented) behind.
 
 use std::path::{Path, PathBuf};
 
