@@ -1,26 +1,12 @@
 //! The command line with `--cloud real` and the Azure provider pointed at the ARM emulator
 //! through the documented settings: plan, apply, a clean plan, then drift — as a user runs it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use crate::support::Buf;
 
 use quikinfra::azure::{AksCluster, AksSize, KafkaNamespace, KafkaPreset, ManagedRedis, RedisPreset, ResourceGroup};
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 use quikinfra_arm_emulator::{Config, Emulator};
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn env() -> Environment {
     let group = ResourceGroup::new("main", "rg-quikapp-qa", "westeurope");
@@ -55,8 +41,7 @@ fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, St
     let head = ["qa", "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = run_with(env(), argv, ctx);
-    let text = |b: &Buf| String::from_utf8(b.0.lock().unwrap().clone()).unwrap();
-    (code, text(&out), text(&err))
+    (code, out.text(), err.text())
 }
 
 #[test]

@@ -1,34 +1,12 @@
 //! The command line as a user drives it: plan, apply, saved plans, exit codes, locks, drift
 //! demos, state commands — all on the embedded simulator in a temporary state directory.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::state::local::LocalBackend;
 use quikinfra::engine::state::{LockRequest, StateBackend};
 
-use crate::support::Thing;
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use crate::support::{Buf, Thing};
 
 struct Run {
     code: i32,

@@ -14,7 +14,7 @@ use quikinfra::engine::sim::Simulator;
 use quikinfra::engine::state::StateBackend;
 use quikinfra::engine::state::local::LocalBackend;
 
-use crate::support::Thing;
+use crate::support::{Buf, Thing};
 
 const DIR_VAR: &str = "QUIKINFRA_CRASH_TEST_DIR";
 
@@ -33,20 +33,10 @@ fn estate() -> Environment {
 }
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let err = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    let output = Buf::default();
     let ctx = Context {
-        out: Box::new(Sink(err.clone())),
-        err: Box::new(Sink(err.clone())),
+        out: Box::new(output.clone()),
+        err: Box::new(output.clone()),
         input: Box::new(std::io::empty()),
         out_is_terminal: false,
         input_is_terminal: false,
@@ -58,7 +48,7 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let mut argv = vec!["crash".to_string(), "--state-dir".into(), dir.to_str().unwrap().into()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let code = run_with(estate(), argv, ctx);
-    let text = String::from_utf8(err.lock().unwrap().clone()).unwrap();
+    let text = output.text();
     (code, text)
 }
 

@@ -3,8 +3,8 @@
 //! (Azure), then planned again: "No changes". Needs moto: `./scripts/test.sh` starts it and
 //! sets `QUIKINFRA_MOTO_ENDPOINT`; without it this test fails, never skips.
 
+use crate::support::Buf;
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::config::Credentials;
@@ -12,19 +12,6 @@ use quikinfra::cli::{Context, run_with};
 use quikinfra_arm_emulator::{Config, Emulator};
 
 use crate::blueprint;
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn moto_endpoint() -> String {
     std::env::var("QUIKINFRA_MOTO_ENDPOINT").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| {
@@ -74,7 +61,7 @@ fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let env = blueprint::build(blueprint::row(environment).expect("a seed row"));
     let code = run_with(env, argv, ctx);
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.text();
     (code, text)
 }
 

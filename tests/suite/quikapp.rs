@@ -3,9 +3,8 @@
 //! readers, the blue/green switch, the canary split, the Local compose file and tier policies.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use quikinfra::cli::Context;
 use quikinfra::engine::apply::{self, ApplyOptions, SilentProgress};
@@ -19,7 +18,7 @@ use quikinfra::engine::state::{State, StateBackend};
 use quikinfra::engine::value::Value;
 
 use crate::blueprint::{self, Colour, ESTATE, Row, SHARED, SharedStore, matrix};
-use crate::support::World;
+use crate::support::{Buf, World};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: worlds with the local provider, plans with owners' states, applies.
@@ -96,19 +95,6 @@ fn text(plan: &Plan) -> String {
 }
 
 /// Output captured from a command line.
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 struct Run {
     code: i32,
     out: String,
@@ -136,8 +122,7 @@ fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
         blueprint::Traffic::BlueGreen { .. } => blueprint::traffic::blue_green_main(row, argv, ctx),
         _ => quikinfra::cli::run_with(blueprint::build(row), argv, ctx),
     };
-    let text = |b: &Buf| String::from_utf8(b.0.lock().unwrap().clone()).unwrap();
-    Run { code, out: text(&out), err: text(&err) }
+    Run { code, out: out.text(), err: err.text() }
 }
 
 #[track_caller]

@@ -150,3 +150,24 @@ pub fn actions(plan: &Plan) -> Vec<String> {
         .map(|c| format!("{:?} {}{}", c.action, c.address, if c.deposed { " (deposed)" } else { "" }))
         .collect()
 }
+
+/// A shared in-memory writer: hand clones to the CLI as stdout and stderr, read them after.
+#[derive(Clone, Default)]
+pub struct Buf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buf {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
