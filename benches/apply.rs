@@ -18,7 +18,7 @@
 //!
 //! Each runs twice: `/local-fs` keeps state in a `LocalBackend` (every checkpoint serializes
 //! the whole state, writes it to a temporary file, fsyncs it, renames it and fsyncs the
-//! directory), `/memory` in `support::MemoryBackend` (serialized the same way, never written),
+//! directory), `/memory` in `MemoryBackend` (serialized the same way, never written),
 //! which separates the engine's scheduling from the disk's sync latency.
 //!
 //! ```text
@@ -36,8 +36,8 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion
 use quikinfra::engine::apply::{ApplyOptions, SilentProgress, apply};
 use quikinfra::engine::plan::plan;
 use quikinfra::engine::provider::CreateRequest;
-use quikinfra::engine::state::StateBackend;
-use quikinfra::engine::state::local::LocalBackend;
+use quikinfra::engine::state::StateStore;
+use quikinfra::engine::state::memory::MemoryBackend;
 use support::Shape;
 
 /// The graphs applied, with the latency each provider call takes.
@@ -53,7 +53,7 @@ const CASES: &[(&str, Shape, Duration)] = &[
 enum Backend {
     /// `LocalBackend` in a fresh temporary directory: what users get (fsync per checkpoint).
     Local,
-    /// `support::MemoryBackend`: serialized per checkpoint, never written to disk.
+    /// `MemoryBackend`: serialized per checkpoint, never written to disk.
     Memory,
 }
 
@@ -73,9 +73,9 @@ fn apply_once(rt: &tokio::runtime::Runtime, shape: &Shape, latency: Duration, ki
     let sim = Arc::new(support::sim_with_latency(latency));
     let providers = support::providers(sim.clone());
     let dir = tempfile::tempdir().expect("temp dir");
-    let backend: Box<dyn StateBackend> = match kind {
-        Backend::Local => Box::new(LocalBackend::new(dir.path(), support::ENV)),
-        Backend::Memory => Box::new(support::MemoryBackend::default()),
+    let backend = match kind {
+        Backend::Local => StateStore::local(dir.path(), support::ENV),
+        Backend::Memory => StateStore::new(Arc::new(MemoryBackend::new()), support::ENV, None),
     };
     let opts = ApplyOptions { parallelism: support::PARALLELISM, ..ApplyOptions::default() };
     rt.block_on(async {
@@ -83,8 +83,7 @@ fn apply_once(rt: &tokio::runtime::Runtime, shape: &Shape, latency: Duration, ki
         assert_eq!(planned.summary().add, shape.len(), "everything is created");
         let schemas = env.schemas();
         let t = Instant::now();
-        let report =
-            apply(&planned, &schemas, &providers, backend.as_ref(), &SilentProgress, &opts).await.expect("apply");
+        let report = apply(&planned, &schemas, &providers, &backend, &SilentProgress, &opts).await.expect("apply");
         let took = t.elapsed();
         assert!(report.succeeded(), "apply failed: {:?}", report.failures);
         assert_eq!(report.added, shape.len());

@@ -31,8 +31,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use quikinfra::engine::plan::{PlanOptions, plan};
-use quikinfra::engine::state::StateBackend;
-use quikinfra::engine::state::local::LocalBackend;
+use quikinfra::engine::state::StateStore;
 
 /// Set (to anything but `0`) to leave 100,000 resources out of `plan_refresh`.
 const SKIP_100K_ENV: &str = "QUIKINFRA_BENCH_SKIP_100K";
@@ -92,7 +91,7 @@ fn read_state_and_plan(c: &mut Criterion) {
     let applied = rt.block_on(support::applied(&env));
     let providers = support::providers(applied.sim.clone());
     let dir = tempfile::tempdir().expect("temp dir");
-    let backend = LocalBackend::new(dir.path(), support::ENV);
+    let backend = StateStore::local(dir.path(), support::ENV);
     rt.block_on(backend.write(&applied.state, None)).expect("state written");
     drop(applied.state);
 
@@ -148,7 +147,7 @@ fn plan_phases(c: &mut Criterion) {
     });
     eprintln!("{}", support::summary(&format!("plan_phases/validate/{n}"), &runs.replace(Vec::new())));
     let dir = tempfile::tempdir().expect("temp dir");
-    let backend = LocalBackend::new(dir.path(), support::ENV);
+    let backend = StateStore::local(dir.path(), support::ENV);
     rt.block_on(backend.write(&applied.state, None)).expect("state written");
     group.bench_function(BenchmarkId::new("read_state", n), |b| {
         b.iter_custom(|iters| {

@@ -47,7 +47,7 @@ pub mod cli {
         Extensions {
             state_backends: Some(Box::new(|url, environment| {
                 if url.starts_with("s3://") {
-                    let backend = quikinfra_aws::S3Backend::from_url(url, environment)?;
+                    let backend = quikinfra_aws::S3Backend::from_url(url, environment).map_err(|e| e.to_string())?;
                     Ok(Arc::new(backend) as Arc<dyn StateBackend>)
                 } else {
                     Err(format!(

@@ -19,8 +19,7 @@ use quikinfra::engine::provider::{CreateRequest, Provider, Providers, RetryPolic
 use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
 use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
 use quikinfra::engine::sim::{Faults, Simulator};
-use quikinfra::engine::state::backend::describe_version;
-use quikinfra::engine::state::{LockInfo, LockRequest, ResourceState, State, StateBackend, StateError, StateVersion};
+use quikinfra::engine::state::{ResourceState, State};
 use quikinfra::engine::value::{Attrs, Ref, Val};
 use serde::Serialize;
 
@@ -216,64 +215,6 @@ pub async fn applied(env: &Environment) -> Applied {
     }
     state.version.serial = 1;
     Applied { sim, state }
-}
-
-/// State kept in memory, serialized on every write exactly as [`LocalBackend`] serializes it
-/// but never touching a disk: applies against it show the engine's scheduling without the
-/// file system's sync latency (on a shared virtual disk, the noisiest part of a checkpoint).
-///
-/// [`LocalBackend`]: quikinfra::engine::state::local::LocalBackend
-#[derive(Default)]
-pub struct MemoryBackend {
-    /// The version and the serialized document last written.
-    stored: std::sync::Mutex<Option<(StateVersion, String)>>,
-}
-
-#[async_trait::async_trait]
-impl StateBackend for MemoryBackend {
-    fn describe(&self) -> String {
-        "memory (serialized, not persisted)".to_string()
-    }
-
-    async fn read(&self) -> Result<Option<State>, StateError> {
-        let stored = self.stored.lock().expect("not poisoned");
-        let path = std::path::Path::new("memory");
-        stored.as_ref().map(|(_, json)| quikinfra::engine::state::file::from_json(json, path)).transpose()
-    }
-
-    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
-        let mut stored = self.stored.lock().expect("not poisoned");
-        let current = stored.as_ref().map(|(version, _)| version);
-        if current != expected {
-            return Err(StateError::Conflict {
-                expected: describe_version(expected),
-                found: describe_version(current),
-            });
-        }
-        let json = quikinfra::engine::state::file::to_json(state);
-        *stored = Some((state.version.clone(), json));
-        Ok(())
-    }
-
-    async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
-        Ok(LockInfo::new(request))
-    }
-
-    async fn renew(&self, lock: &LockInfo, _ttl: Duration) -> Result<LockInfo, StateError> {
-        Ok(lock.clone())
-    }
-
-    async fn unlock(&self, _lock: &LockInfo) -> Result<(), StateError> {
-        Ok(())
-    }
-
-    async fn force_unlock(&self, _id: &str) -> Result<(), StateError> {
-        Ok(())
-    }
-
-    async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
-        Ok(None)
-    }
 }
 
 /// The plan options every plan benchmark uses: refresh on, `PARALLELISM` reads in flight.

@@ -2,17 +2,17 @@
 //!
 //! Environment `staging` under prefix `quikinfra/` has two objects:
 //!
-//! - `quikinfra/staging/state.json`: the state, in the form `quikinfra_core::state::file` defines;
+//! - `quikinfra/staging/state.json`: the state document, as `quikinfra_core::state::StateStore`
+//!   encodes it (sealed when state encryption is on; this backend only stores its bytes);
 //! - `quikinfra/staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON (holder,
 //!   operation, time taken, expiry).
 //!
 //! Every change is a conditional write, so no two runs can silently overwrite each other:
 //!
-//! - **State writes** carry `If-Match` with the ETag of the state this run last read or wrote
-//!   (`If-None-Match: *` for the first write). A 412 means another writer got there first: the
-//!   write fails with [`StateError::Conflict`] naming both versions and writes nothing. Before
-//!   writing, the expected version (lineage and serial) is compared with what this instance last
-//!   saw; the ETag condition is what makes the compare-and-swap hold across machines.
+//! - **State writes** carry `If-Match` with the ETag (the [`Token`]) of the document the store
+//!   last read or wrote (`If-None-Match: *` for the first write). A 412 means another writer got
+//!   there first: nothing is written, and the store reports the conflict naming both versions.
+//!   The ETag condition is what makes the store's compare-and-swap hold across machines.
 //! - **Taking the lock** creates the lock object with `If-None-Match: *`: among racing runs
 //!   exactly one succeeds, and the others read the lock and report its holder
 //!   ([`StateError::Locked`]).
@@ -30,7 +30,7 @@
 //! `s3:GetObject`, `s3:PutObject` and `s3:DeleteObject` on the prefix.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -39,9 +39,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use quikinfra_core::state::backend::describe_version;
-use quikinfra_core::state::file::{from_json, to_json};
-use quikinfra_core::state::{LockInfo, LockRequest, State, StateBackend, StateError, StateVersion};
+use quikinfra_core::state::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
 
 use tokio::sync::OnceCell;
 
@@ -52,20 +50,12 @@ const LOCK_ATTEMPTS: usize = 8;
 
 /// State and lock objects of one environment in one bucket.
 pub struct S3Backend {
-    /// Given, or built from aws-config's default chain on first use.
-    client: OnceCell<aws_sdk_s3::Client>,
+    /// Given, or built from aws-config's default chain on first use (shared by every
+    /// environment's backend opened by one [`S3Backends`]).
+    client: Arc<OnceCell<aws_sdk_s3::Client>>,
     bucket: String,
-    environment: String,
     state_key: String,
     lock_key: String,
-    /// The state as this instance last read or wrote it: its ETag and version.
-    known: Mutex<Option<Known>>,
-}
-
-#[derive(Clone, Debug)]
-struct Known {
-    etag: String,
-    version: StateVersion,
 }
 
 /// An object's bytes and ETag.
@@ -80,36 +70,19 @@ impl S3Backend {
     /// The client needs an HTTP client ([`crate::provider::https_client`] for AWS); its retries
     /// are harmless, since every write here is conditional.
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>, prefix: &str, environment: &str) -> Self {
-        Self::with_client(OnceCell::new_with(Some(client)), bucket.into(), prefix, environment)
+        Self::with_client(Arc::new(OnceCell::new_with(Some(client))), bucket.into(), prefix, environment)
     }
 
     /// State of `environment` at `url`, `s3://bucket` or `s3://bucket/prefix/`, through a client
     /// built from aws-config's default chain on first use (credentials, region and the
     /// `AWS_ENDPOINT_URL` overrides, as for the provider).
-    pub fn from_url(url: &str, environment: &str) -> Result<Self, String> {
-        let rest = url.strip_prefix("s3://").ok_or_else(|| format!("`{url}` is not an s3:// url"))?;
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        if !crate::s3_bucket::bucket_name_problems(bucket).is_empty() {
-            return Err(format!("`{url}`: `{bucket}` is not a bucket name"));
-        }
-        let prefix = match prefix {
-            "" => String::new(),
-            p if p.ends_with('/') => p.to_string(),
-            p => format!("{p}/"),
-        };
-        Ok(Self::with_client(OnceCell::new(), bucket.to_string(), &prefix, environment))
+    pub fn from_url(url: &str, environment: &str) -> Result<Self, BackendUrlError> {
+        S3Backends::from_url(url, None).map(|b| b.backend(environment))
     }
 
-    fn with_client(client: OnceCell<aws_sdk_s3::Client>, bucket: String, prefix: &str, environment: &str) -> Self {
+    fn with_client(client: Arc<OnceCell<aws_sdk_s3::Client>>, bucket: String, prefix: &str, environment: &str) -> Self {
         let base = format!("{prefix}{environment}");
-        Self {
-            client,
-            bucket,
-            environment: environment.to_string(),
-            state_key: format!("{base}/state.json"),
-            lock_key: format!("{base}/state.lock"),
-            known: Mutex::new(None),
-        }
+        Self { client, bucket, state_key: format!("{base}/state.json"), lock_key: format!("{base}/state.lock") }
     }
 
     /// The key of the state object.
@@ -142,10 +115,6 @@ impl S3Backend {
         PathBuf::from(format!("s3://{}/{key}", self.bucket))
     }
 
-    fn known(&self) -> std::sync::MutexGuard<'_, Option<Known>> {
-        self.known.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn io<E>(&self, key: &str, call: &str, err: SdkError<E, HttpResponse>) -> StateError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -154,7 +123,7 @@ impl S3Backend {
     }
 
     /// The object at `key`, `None` when there is none.
-    async fn get(&self, key: &str) -> Result<Option<Object>, StateError> {
+    async fn get_object(&self, key: &str) -> Result<Option<Object>, StateError> {
         let out = match self.client().await.get_object().bucket(&self.bucket).key(key).send().await {
             Ok(out) => out,
             Err(e) if is_code(&e, "NoSuchKey") => return Ok(None),
@@ -199,24 +168,9 @@ impl S3Backend {
         }
     }
 
-    fn decode_state(&self, bytes: &[u8]) -> Result<State, StateError> {
-        let path = self.url(&self.state_key);
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| StateError::Corrupt { path: path.clone(), message: format!("not UTF-8: {e}") })?;
-        let state = from_json(text, &path)?;
-        if state.environment != self.environment {
-            return Err(StateError::WrongEnvironment {
-                path,
-                expected: self.environment.clone(),
-                found: state.environment,
-            });
-        }
-        Ok(state)
-    }
-
     /// The lock as stored, with its ETag.
     async fn read_lock(&self) -> Result<Option<(String, LockInfo)>, StateError> {
-        let Some(object) = self.get(&self.lock_key).await? else { return Ok(None) };
+        let Some(object) = self.get_object(&self.lock_key).await? else { return Ok(None) };
         let info = serde_json::from_slice::<LockInfo>(&object.bytes).unwrap_or_else(|e| LockInfo {
             id: format!("unreadable-{}", object.etag.trim_matches('"')),
             holder: format!(
@@ -259,6 +213,64 @@ impl S3Backend {
     }
 }
 
+/// Why an `s3://` URL names no state location.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BackendUrlError {
+    /// Not an `s3://` URL.
+    #[error("`{0}` is not an s3:// url")]
+    NotS3(String),
+    /// The bucket part is not a valid bucket name.
+    #[error("`{url}`: `{bucket}` is not a bucket name")]
+    BadBucket {
+        /// The URL.
+        url: String,
+        /// Its bucket part.
+        bucket: String,
+    },
+}
+
+/// The state of every environment of one estate under one bucket and prefix
+/// (`s3://bucket/prefix/`): environment `dev` at `prefix/dev/state.json`.
+pub struct S3Backends {
+    client: Arc<OnceCell<aws_sdk_s3::Client>>,
+    bucket: String,
+    prefix: String,
+}
+
+impl S3Backends {
+    /// The location `url` names (`s3://bucket` or `s3://bucket/prefix/`), through `client`, or
+    /// a client built from aws-config's default chain on first use (credentials, region and
+    /// the `AWS_ENDPOINT_URL` overrides, as for the provider).
+    pub fn from_url(url: &str, client: Option<aws_sdk_s3::Client>) -> Result<Self, BackendUrlError> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| BackendUrlError::NotS3(url.to_string()))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if !crate::s3_bucket::bucket_name_problems(bucket).is_empty() {
+            return Err(BackendUrlError::BadBucket { url: url.to_string(), bucket: bucket.to_string() });
+        }
+        let prefix = match prefix {
+            "" => String::new(),
+            p if p.ends_with('/') => p.to_string(),
+            p => format!("{p}/"),
+        };
+        Ok(Self { client: Arc::new(OnceCell::new_with(client)), bucket: bucket.to_string(), prefix })
+    }
+
+    /// The backend of `environment`.
+    pub fn backend(&self, environment: &str) -> S3Backend {
+        S3Backend::with_client(self.client.clone(), self.bucket.clone(), &self.prefix, environment)
+    }
+}
+
+impl Backends for S3Backends {
+    fn describe(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    fn open(&self, environment: &str) -> Result<Arc<dyn StateBackend>, StateError> {
+        Ok(Arc::new(self.backend(environment)))
+    }
+}
+
 fn precondition_failed<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> bool {
     match err {
         SdkError::ServiceError(e) => e.raw().status().as_u16() == 412 || e.err().code() == Some("PreconditionFailed"),
@@ -279,62 +291,17 @@ impl StateBackend for S3Backend {
         format!("s3 object {}", self.url(&self.state_key).display())
     }
 
-    async fn read(&self) -> Result<Option<State>, StateError> {
-        let Some(object) = self.get(&self.state_key).await? else {
-            *self.known() = None;
-            return Ok(None);
-        };
-        let state = self.decode_state(&object.bytes)?;
-        *self.known() = Some(Known { etag: object.etag, version: state.version.clone() });
-        Ok(Some(state))
+    fn location(&self) -> PathBuf {
+        self.url(&self.state_key)
     }
 
-    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
-        if state.environment != self.environment {
-            return Err(StateError::WrongEnvironment {
-                path: self.url(&self.state_key),
-                expected: self.environment.clone(),
-                found: state.environment.clone(),
-            });
-        }
-        let cached = self.known().clone();
-        // The ETag to write over: the one this instance saw for `expected`, else the stored one.
-        let etag = match (expected, cached) {
-            (None, _) => None,
-            (Some(want), Some(k)) if &k.version == want => Some(k.etag),
-            (Some(want), _) => {
-                let stored = match self.get(&self.state_key).await? {
-                    Some(object) => Some((object.etag.clone(), self.decode_state(&object.bytes)?.version)),
-                    None => None,
-                };
-                match stored {
-                    Some((etag, version)) if &version == want => Some(etag),
-                    other => {
-                        return Err(StateError::Conflict {
-                            expected: describe_version(expected),
-                            found: describe_version(other.as_ref().map(|(_, v)| v)),
-                        });
-                    }
-                }
-            }
-        };
-        match self.put_if(&self.state_key, to_json(state).into_bytes(), etag.as_deref()).await? {
-            Some(new_etag) => {
-                *self.known() = Some(Known { etag: new_etag, version: state.version.clone() });
-                Ok(())
-            }
-            None => {
-                *self.known() = None;
-                let found = match self.get(&self.state_key).await? {
-                    Some(object) => self.decode_state(&object.bytes).ok().map(|s| s.version),
-                    None => None,
-                };
-                Err(StateError::Conflict {
-                    expected: describe_version(expected),
-                    found: describe_version(found.as_ref()),
-                })
-            }
-        }
+    async fn get(&self) -> Result<Option<Stored>, StateError> {
+        Ok(self.get_object(&self.state_key).await?.map(|o| Stored { bytes: o.bytes, token: Token(o.etag) }))
+    }
+
+    async fn put(&self, bytes: &[u8], expected: Option<&Token>) -> Result<Option<Token>, StateError> {
+        let etag = expected.map(|t| t.0.as_str());
+        Ok(self.put_if(&self.state_key, bytes.to_vec(), etag).await?.map(Token))
     }
 
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {

@@ -30,7 +30,7 @@ pub mod shield_protection;
 mod testing;
 pub mod waf_web_acl;
 
-pub use backend::S3Backend;
+pub use backend::{S3Backend, S3Backends};
 pub use cloudfront_distribution::{AllowedMethods, CloudFrontDistribution, PriceClass, ViewerProtocolPolicy};
 pub use kms_key::KmsKey;
 pub use provider::AwsProvider;

@@ -17,8 +17,7 @@ use quikinfra_core::apply::{self, ApplyOptions, ApplyReport, SilentProgress};
 use quikinfra_core::environment::Environment;
 use quikinfra_core::plan::{self, Action, Plan, PlanOptions, Reason};
 use quikinfra_core::provider::Providers;
-use quikinfra_core::state::StateBackend;
-use quikinfra_core::state::local::LocalBackend;
+use quikinfra_core::state::StateStore;
 use quikinfra_core::value::{Secret, Value};
 use serde_json::json;
 
@@ -49,8 +48,8 @@ impl World {
         Self { emu, dir: tempfile::tempdir().unwrap(), provider, providers }
     }
 
-    fn backend(&self, env: &Environment) -> LocalBackend {
-        LocalBackend::new(self.dir.path(), env.name())
+    fn backend(&self, env: &Environment) -> StateStore {
+        StateStore::local(self.dir.path(), env.name())
     }
 
     async fn plan(&self, env: &Environment) -> Plan {

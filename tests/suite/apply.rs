@@ -7,7 +7,6 @@ use quikinfra::engine::apply::{self, ApplyError, ApplyOptions, Event, ops::OpKin
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::render;
 use quikinfra::engine::sim::{Faults, Simulator};
-use quikinfra::engine::state::StateBackend;
 use quikinfra::engine::value::Secret;
 
 use crate::support::{Thing, World, actions};

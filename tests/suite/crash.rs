@@ -11,8 +11,7 @@ use std::time::Duration;
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::sim::Simulator;
-use quikinfra::engine::state::StateBackend;
-use quikinfra::engine::state::local::LocalBackend;
+use quikinfra::engine::state::StateStore;
 
 use crate::support::{Buf, Thing};
 
@@ -81,7 +80,7 @@ fn apply_killed_at_any_point_recovers_without_duplicates_or_orphans() {
 
         // State is never torn: whatever is there reads back.
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let backend = LocalBackend::new(dir.path(), "crash");
+        let backend = StateStore::local(dir.path(), "crash");
         let state = rt.block_on(backend.read()).expect("state readable after a kill");
         recovered_some |= state.as_ref().is_some_and(|s| !s.pending.is_empty());
 
@@ -136,7 +135,7 @@ fn an_interrupted_apply_saves_state_releases_the_lock_and_exits_non_zero() {
     assert!(text.contains("apply interrupted; state was saved"), "{text}");
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let backend = LocalBackend::new(dir.path(), "crash");
+    let backend = StateStore::local(dir.path(), "crash");
     assert_eq!(rt.block_on(backend.current_lock()).unwrap(), None, "the lock was released");
     let state = rt.block_on(backend.read()).unwrap().expect("state was saved");
     assert!(state.pending.is_empty(), "in-flight operations finished before exiting");
@@ -171,7 +170,7 @@ fn the_heartbeat_keeps_a_long_applys_lock_alive() {
     // Well past the 2 s TTL, while the apply (eight waves of 500 ms operations, 4 at a time) runs.
     std::thread::sleep(Duration::from_millis(3000));
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let backend = LocalBackend::new(dir.path(), "crash");
+    let backend = StateStore::local(dir.path(), "crash");
     let request = quikinfra::engine::state::LockRequest { operation: "plan".into(), ttl: Duration::from_secs(1) };
     let taken = rt.block_on(backend.lock(&request));
     let still_running = child.try_wait().unwrap().is_none();

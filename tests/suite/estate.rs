@@ -9,7 +9,6 @@ use quikinfra::engine::local::{LocalFile, LocalFiles};
 use quikinfra::engine::plan::{Action, PlanError, PlanMode, PlanOptions, Reason};
 use quikinfra::engine::policy::Rule;
 use quikinfra::engine::provider::Providers;
-use quikinfra::engine::state::StateBackend;
 use quikinfra::engine::value::Value;
 
 use crate::support::{Thing, World, actions};

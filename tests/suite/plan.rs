@@ -5,7 +5,6 @@ use quikinfra::engine::environment::Environment;
 use quikinfra::engine::plan::{Action, PlanError, PlanMode, PlanOptions, Reason};
 use quikinfra::engine::render::{self, TextOptions};
 use quikinfra::engine::resource::ResourceExt;
-use quikinfra::engine::state::StateBackend;
 use quikinfra::engine::value::Value;
 
 use crate::support::{Thing, World, actions};

@@ -11,8 +11,9 @@ use quikinfra::engine::addr::Address;
 use quikinfra::engine::apply::{self, ApplyOptions, Event, ops::OpKind};
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::sim::{Faults, Simulator};
+use quikinfra::engine::state::file;
 use quikinfra::engine::state::local::LocalBackend;
-use quikinfra::engine::state::{LockInfo, LockRequest, State, StateBackend, StateError, StateVersion};
+use quikinfra::engine::state::{LockInfo, LockRequest, State, StateBackend, StateError, StateStore, Stored, Token};
 
 use crate::support::{Thing, World};
 
@@ -79,8 +80,9 @@ proptest! {
             let log = Arc::new(Mutex::new(Vec::new()));
             let sink = log.clone();
             let progress = move |e: Event| sink.lock().unwrap().push(e);
-            let backend = Checked::new(world.backend(&env));
-            let report = apply::apply(&plan, &env.schemas(), &world.providers, &backend, &progress, &ApplyOptions { parallelism: 4, ..Default::default() }).await.unwrap();
+            let backend = Arc::new(Checked::new(LocalBackend::new(world.dir.path(), env.name())));
+            let store = StateStore::new(backend.clone(), env.name(), None);
+            let report = apply::apply(&plan, &env.schemas(), &world.providers, &store, &progress, &ApplyOptions { parallelism: 4, ..Default::default() }).await.unwrap();
             let events = log.lock().unwrap().clone();
             let mut finished = BTreeSet::new();
             for e in &events {
@@ -109,12 +111,13 @@ proptest! {
 /// serial must grow by one, and every recorded dependency must itself be in state.
 struct Checked {
     inner: LocalBackend,
+    last_serial: Mutex<Option<u64>>,
     problems: Mutex<Vec<String>>,
 }
 
 impl Checked {
     fn new(inner: LocalBackend) -> Self {
-        Self { inner, problems: Mutex::new(Vec::new()) }
+        Self { inner, last_serial: Mutex::new(None), problems: Mutex::new(Vec::new()) }
     }
     fn problems(&self) -> Vec<String> {
         self.problems.lock().unwrap().clone()
@@ -126,19 +129,24 @@ impl StateBackend for Checked {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    async fn read(&self) -> Result<Option<State>, StateError> {
-        self.inner.read().await
+    fn location(&self) -> std::path::PathBuf {
+        self.inner.location()
     }
-    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
-        self.inner.write(state, expected).await?;
-        let back = self.inner.read().await;
+    async fn get(&self) -> Result<Option<Stored>, StateError> {
+        self.inner.get().await
+    }
+    async fn put(&self, bytes: &[u8], expected: Option<&Token>) -> Result<Option<Token>, StateError> {
+        let Some(token) = self.inner.put(bytes, expected).await? else { return Ok(None) };
+        let back = self.inner.get().await?;
+        let state = file::from_json(std::str::from_utf8(bytes).unwrap(), &self.location()).unwrap();
         let mut problems = self.problems.lock().unwrap();
-        if state.version.serial != expected.map_or(1, |v| v.serial + 1) {
-            problems.push(format!("serial {} after {:?}", state.version.serial, expected));
+        let mut last = self.last_serial.lock().unwrap();
+        if state.version.serial != last.map_or(1, |s| s + 1) {
+            problems.push(format!("serial {} after {:?}", state.version.serial, *last));
         }
-        match back {
-            Ok(Some(back)) if &back == state => {}
-            other => problems.push(format!("checkpoint did not read back whole: {other:?}")),
+        *last = Some(state.version.serial);
+        if back.as_ref().map(|b| b.bytes.as_slice()) != Some(bytes) {
+            problems.push("checkpoint did not read back whole".to_string());
         }
         let present: BTreeMap<&Address, ()> = state.resources.keys().map(|a| (a, ())).collect();
         for (a, rs) in &state.resources {
@@ -148,7 +156,7 @@ impl StateBackend for Checked {
                 }
             }
         }
-        Ok(())
+        Ok(Some(token))
     }
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
         self.inner.lock(request).await

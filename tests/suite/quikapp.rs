@@ -14,7 +14,7 @@ use quikinfra::engine::plan::{self, Plan, PlanError, PlanOptions};
 use quikinfra::engine::provider::Providers;
 use quikinfra::engine::render::{self, TextOptions};
 use quikinfra::engine::sim::Simulator;
-use quikinfra::engine::state::{State, StateBackend};
+use quikinfra::engine::state::State;
 use quikinfra::engine::value::Value;
 
 use crate::blueprint::{self, Colour, ESTATE, Row, SHARED, SharedStore, matrix};

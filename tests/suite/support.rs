@@ -11,8 +11,7 @@ use quikinfra::engine::provider::{Providers, RetryPolicy};
 use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
 use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
 use quikinfra::engine::sim::Simulator;
-use quikinfra::engine::state::StateBackend;
-use quikinfra::engine::state::local::LocalBackend;
+use quikinfra::engine::state::StateStore;
 use quikinfra::engine::value::{Ref, Secret, Val};
 use serde::Serialize;
 
@@ -115,8 +114,8 @@ impl World {
         Self { dir, sim, providers }
     }
 
-    pub fn backend(&self, env: &Environment) -> LocalBackend {
-        LocalBackend::new(self.dir.path(), env.name())
+    pub fn backend(&self, env: &Environment) -> StateStore {
+        StateStore::local(self.dir.path(), env.name())
     }
 
     pub async fn plan_with(&self, env: &Environment, opts: &PlanOptions) -> Result<Plan, plan::PlanError> {

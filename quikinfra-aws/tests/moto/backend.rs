@@ -1,13 +1,14 @@
 //! The S3 state backend against moto: conditional lock creation, takeover of expired locks,
 //! ETag-guarded state writes, force-unlock, and two applies racing for one environment.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use quikinfra_aws::{S3Backend, S3Bucket};
 use quikinfra_core::apply::{self, ApplyOptions, SilentProgress};
 use quikinfra_core::environment::Environment;
 use quikinfra_core::plan::{self, PlanOptions};
-use quikinfra_core::state::{LockRequest, State, StateBackend, StateError};
+use quikinfra_core::state::{LockRequest, State, StateError, StateStore};
 
 use crate::support::{Moto, World, unique};
 
@@ -22,8 +23,9 @@ async fn state_bucket() -> (Moto, String) {
     (moto, bucket)
 }
 
-fn backend(moto: &Moto, bucket: &str, env: &str) -> S3Backend {
-    S3Backend::new(moto.s3(), bucket, PREFIX, env)
+/// The state store of `env` over the S3 backend: what every command uses.
+fn backend(moto: &Moto, bucket: &str, env: &str) -> StateStore {
+    StateStore::new(Arc::new(S3Backend::new(moto.s3(), bucket, PREFIX, env)), env, None)
 }
 
 fn request(operation: &str, ttl: Duration) -> LockRequest {
@@ -141,7 +143,7 @@ async fn two_applies_race_and_exactly_one_proceeds() {
     let attempted = tokio::sync::Barrier::new(2);
 
     let run = async || {
-        let backend = S3Backend::new(world.moto.s3(), &bucket, PREFIX, "live");
+        let backend = backend(&world.moto, &bucket, "live");
         barrier.wait().await;
         let attempt = backend.lock(&request("apply", Duration::from_secs(300))).await;
         attempted.wait().await;
@@ -172,6 +174,6 @@ async fn two_applies_race_and_exactly_one_proceeds() {
     assert!(report.succeeded(), "{:?}", report.failures);
     assert_eq!(refused[0].holder, lock.holder);
     assert_eq!(refused[0].id, lock.id);
-    let stored = S3Backend::new(world.moto.s3(), &bucket, PREFIX, "live").read().await.unwrap().unwrap();
+    let stored = backend(&world.moto, &bucket, "live").read().await.unwrap().unwrap();
     assert_eq!(stored.resources.len(), 1);
 }

@@ -72,7 +72,7 @@ async fn the_media_edge_is_created_changed_in_place_and_destroyed() {
     assert_eq!(live.distribution_config().unwrap().price_class().unwrap().as_str(), "PriceClass_200");
 
     let opts = quikinfra_core::plan::PlanOptions { mode: PlanMode::Destroy, ..Default::default() };
-    let state = quikinfra_core::state::StateBackend::read(&world.backend(&changed)).await.unwrap();
+    let state = world.backend(&changed).read().await.unwrap();
     let destroy = quikinfra_core::plan::plan(&changed, state.as_ref(), &world.providers, &opts).await.unwrap();
     let report = world.apply(&changed, &destroy).await;
     assert!(report.succeeded(), "{:?}", report.failures);

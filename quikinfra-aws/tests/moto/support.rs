@@ -22,8 +22,7 @@ use quikinfra_core::environment::Environment;
 use quikinfra_core::plan::{self, Plan, PlanOptions};
 use quikinfra_core::provider::{Providers, RetryPolicy};
 use quikinfra_core::render::{self, TextOptions};
-use quikinfra_core::state::StateBackend;
-use quikinfra_core::state::local::LocalBackend;
+use quikinfra_core::state::StateStore;
 
 /// moto's URL, from `QUIKINFRA_MOTO_ENDPOINT`. Panics when unset: these tests never skip.
 pub fn endpoint() -> String {
@@ -181,8 +180,8 @@ impl World {
         Self { moto, dir: tempfile::tempdir().expect("temp dir"), aws, providers }
     }
 
-    pub fn backend(&self, env: &Environment) -> LocalBackend {
-        LocalBackend::new(self.dir.path(), env.name())
+    pub fn backend(&self, env: &Environment) -> StateStore {
+        StateStore::local(self.dir.path(), env.name())
     }
 
     pub async fn plan(&self, env: &Environment) -> Plan {

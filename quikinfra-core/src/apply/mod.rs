@@ -24,7 +24,7 @@ use crate::plan::{Action, Plan, PlanMode, Reason, ResourceChange};
 use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
 use crate::schema::Schema;
 use crate::state::backend::describe_version;
-use crate::state::{DeposedObject, PendingOp, ResourceState, State, StateBackend, StateError};
+use crate::state::{DeposedObject, PendingOp, ResourceState, State, StateError, StateStore};
 use crate::value::{Attrs, Value, fingerprint, read_secret};
 
 use ops::{Op, OpKind, Operations};
@@ -117,18 +117,18 @@ impl ApplyReport {
     }
 }
 
-/// Applies `plan` to the state in `backend`, calling `providers`.
+/// Applies `plan` to the state in `store`, calling `providers`.
 ///
 /// `schemas` maps type names to schemas for every type the plan creates or updates.
 pub async fn apply(
     plan: &Plan,
     schemas: &BTreeMap<&'static str, &'static Schema>,
     providers: &Providers,
-    backend: &dyn StateBackend,
+    store: &StateStore,
     progress: &dyn Progress,
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
-    let current = backend.read().await?;
+    let current = store.read().await?;
     if current.as_ref().map(|s| &s.version) != plan.prior_state.as_ref() {
         return Err(ApplyError::Stale {
             planned: describe_version(plan.prior_state.as_ref()),
@@ -151,7 +151,7 @@ pub async fn apply(
         plan,
         schemas,
         providers,
-        backend,
+        store,
         written: current.as_ref().map(|s| s.version.clone()),
         placeholder_secrets: opts.placeholder_secrets,
         state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
@@ -341,7 +341,7 @@ struct Run<'a> {
     plan: &'a Plan,
     schemas: &'a BTreeMap<&'static str, &'static Schema>,
     providers: &'a Providers,
-    backend: &'a dyn StateBackend,
+    store: &'a StateStore,
     state: State,
     written: Option<crate::state::StateVersion>,
     placeholder_secrets: bool,
@@ -636,7 +636,7 @@ impl<'a> Run<'a> {
     async fn checkpoint(&mut self) -> Result<(), StateError> {
         self.state.version.serial = self.written.as_ref().map_or(1, |v| v.serial + 1);
         self.state.writer = crate::VERSION.to_string();
-        self.backend.write(&self.state, self.written.as_ref()).await?;
+        self.store.write(&self.state, self.written.as_ref()).await?;
         self.written = Some(self.state.version.clone());
         Ok(())
     }

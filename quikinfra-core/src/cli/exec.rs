@@ -25,7 +25,7 @@ use crate::render::{self, TextOptions};
 use crate::sim::{Faults, Simulator};
 use crate::state::crypt::Cipher;
 use crate::state::local::LocalBackend;
-use crate::state::{LockInfo, LockRequest, ResourceState, State, StateBackend};
+use crate::state::{LockInfo, LockRequest, ResourceState, State, StateBackend, StateStore};
 use crate::value::{Attrs, Value};
 
 /// A command's result: its exit code, or an error to print (exit code 1).
@@ -169,30 +169,25 @@ impl Session {
         TextOptions { color: self.shell.color }
     }
 
-    /// The state backend of environment `name`: local files under --state-dir, or what
-    /// --backend names.
-    fn backend_for(&self, name: &str) -> Result<Arc<dyn StateBackend>, Box<dyn Error + Send + Sync>> {
-        match &self.cli.backend {
-            None => Ok(Arc::new(LocalBackend::new(&self.cli.state_dir, name).with_cipher(self.cipher.clone()))),
+    /// The state store of environment `name`: local files under --state-dir, or what
+    /// --backend names, sealed when a key is configured.
+    fn backend_for(&self, name: &str) -> Result<Arc<StateStore>, Box<dyn Error + Send + Sync>> {
+        let backend: Arc<dyn StateBackend> = match &self.cli.backend {
+            None => Arc::new(LocalBackend::new(&self.cli.state_dir, name)),
             Some(url) => {
-                if self.cipher.is_some() {
-                    return Err(err(format!(
-                        "state encryption ({}) works with local state only for now; unset it or leave --backend out",
-                        crate::state::crypt::KEY_ENV
-                    )));
-                }
                 let open = self
                     .extensions
                     .state_backends
                     .as_ref()
                     .ok_or_else(|| err(format!("this program cannot open state backend `{url}`")))?;
-                open(url, name).map_err(err)
+                open(url, name).map_err(err)?
             }
-        }
+        };
+        Ok(Arc::new(StateStore::new(backend, name, self.cipher.clone())))
     }
 
-    /// This environment's state backend.
-    fn backend(&self) -> Result<Arc<dyn StateBackend>, Box<dyn Error + Send + Sync>> {
+    /// This environment's state store.
+    fn backend(&self) -> Result<Arc<StateStore>, Box<dyn Error + Send + Sync>> {
         self.backend_for(self.env.name())
     }
 
@@ -236,7 +231,7 @@ impl Session {
     /// Takes the state lock for `operation`, runs `body`, and releases the lock whatever happens.
     async fn locked<T>(
         &self,
-        backend: &Arc<dyn StateBackend>,
+        backend: &Arc<StateStore>,
         operation: &str,
         body: impl AsyncFnOnce() -> Result<T, Box<dyn Error + Send + Sync>>,
     ) -> Result<T, Box<dyn Error + Send + Sync>> {
@@ -268,7 +263,7 @@ impl Session {
     /// created) and saving the result; must run under the lock.
     async fn read_recovered(
         &self,
-        backend: &dyn StateBackend,
+        backend: &StateStore,
         providers: &Providers,
     ) -> Result<Option<State>, Box<dyn Error + Send + Sync>> {
         let Some(mut state) = backend.read().await? else { return Ok(None) };
@@ -312,9 +307,7 @@ impl Session {
     async fn shared_states(&self) -> Result<BTreeMap<String, State>, Box<dyn Error + Send + Sync>> {
         let mut out = BTreeMap::new();
         for owner in self.env.owners() {
-            if let Some(state) =
-                LocalBackend::new(&self.cli.state_dir, owner).with_cipher(self.cipher.clone()).read().await?
-            {
+            if let Some(state) = self.backend_for(owner)?.read().await? {
                 out.insert(owner.to_string(), state);
             }
         }
@@ -454,7 +447,7 @@ impl Session {
         &self,
         plan: &Plan,
         providers: &Providers,
-        backend: &dyn StateBackend,
+        backend: &StateStore,
     ) -> Result<ApplyReport, Box<dyn Error + Send + Sync>> {
         let printer = Printer::new(&self.shell);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -616,7 +609,7 @@ impl Session {
     /// Reads state under the lock, edits it, writes it guarded by the version read.
     async fn edit_state(
         &self,
-        backend: &Arc<dyn StateBackend>,
+        backend: &Arc<StateStore>,
         operation: &str,
         edit: impl FnOnce(&mut State) -> Result<Vec<String>, String>,
     ) -> CmdResult {

@@ -1,8 +1,14 @@
-//! The state backend interface: storage, locking and guarded writes, whatever the medium.
+//! The state backend interface: bytes, conditional writes and locks, whatever the medium.
 //!
-//! A [`StateBackend`] keeps one environment's state. Writes are compare-and-swap on the state's
-//! version, so two writers can never silently overwrite each other; locks record who holds them,
-//! for what, since when and until when, and an expired lock can be taken over.
+//! A [`StateBackend`] keeps one environment's state document as opaque bytes: it knows
+//! nothing of the format, of encryption or of versions. Every stored document has a [`Token`]
+//! (the local backend's file identity, S3's ETag), and a write names the token it expects to
+//! replace, so two writers can never silently overwrite each other. Locks record who holds
+//! them, for what, since when and until when, and an expired lock can be taken over.
+//!
+//! The format, upgrades, encryption and the compare-and-swap on lineage and serial are done
+//! once, for every backend, by [`StateStore`](super::store::StateStore). [`Backends`] opens the
+//! backend of any environment: how a reader finds its owners' state where its own is kept.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -10,7 +16,21 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{State, StateVersion};
+use super::StateVersion;
+
+/// What a conditional write compares: the identity of one stored document, opaque to
+/// everything but the backend that issued it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token(pub String);
+
+/// A stored document and its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// The document's bytes, as written.
+    pub bytes: Vec<u8>,
+    /// Its identity, for the next conditional write.
+    pub token: Token,
+}
 
 /// Who wants a lock, and for what.
 #[derive(Clone, Debug)]
@@ -150,18 +170,22 @@ pub fn describe_version(v: Option<&StateVersion>) -> String {
     }
 }
 
-/// Where one environment's state lives.
+/// Where one environment's state document lives, as bytes.
 #[async_trait]
 pub trait StateBackend: Send + Sync {
     /// A short description for messages (`local file .quikinfra/staging/state.json`).
     fn describe(&self) -> String;
 
-    /// Reads the state; `None` when there is none yet.
-    async fn read(&self) -> Result<Option<State>, StateError>;
+    /// Where the document lives, as errors name it (a path, or `s3://bucket/key`).
+    fn location(&self) -> PathBuf;
 
-    /// Writes `state` if the stored version is still `expected` (`None`: no state stored yet);
-    /// otherwise fails with [`StateError::Conflict`] and writes nothing.
-    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError>;
+    /// The stored document; `None` when there is none yet.
+    async fn get(&self) -> Result<Option<Stored>, StateError>;
+
+    /// Stores `bytes` if the stored document is still the one `expected` names (`None`: if
+    /// there is none). `Ok(Some(token))` names the new document; `Ok(None)` means the condition
+    /// failed and nothing was written.
+    async fn put(&self, bytes: &[u8], expected: Option<&Token>) -> Result<Option<Token>, StateError>;
 
     /// Takes the lock, taking over an expired one; fails with [`StateError::Locked`] when live.
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError>;
@@ -177,4 +201,14 @@ pub trait StateBackend: Send + Sync {
 
     /// The current lock, if any.
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError>;
+}
+
+/// Opens the state backend of any environment of one estate, all kept alike (the same
+/// directory, the same bucket and prefix).
+pub trait Backends: Send + Sync {
+    /// What they are, for messages (`local files under .quikinfra`, `s3://bucket/prefix/`).
+    fn describe(&self) -> String;
+
+    /// The backend of `environment`.
+    fn open(&self, environment: &str) -> Result<std::sync::Arc<dyn StateBackend>, StateError>;
 }

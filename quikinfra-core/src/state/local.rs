@@ -1,35 +1,31 @@
 //! [`LocalBackend`]: state kept on the local file system, the default [`StateBackend`].
 //!
-//! Under the state directory (`.quikinfra` unless the CLI says otherwise), environment `staging`
-//! has:
+//! Under the state directory (`.quikinfra` unless the command line says otherwise),
+//! environment `staging` has:
 //!
-//! - `staging/state.json`: the state, in the form [`file`](mod@file) defines;
-//! - `staging/state.json.backup`: the state as it was before the last write;
+//! - `staging/state.json`: the state document, as [`StateStore`](super::store::StateStore)
+//!   encodes it (this backend only stores its bytes);
+//! - `staging/state.json.backup`: the document as it was before the last write;
 //! - `staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON.
 //!
 //! # Writes
 //!
-//! A write is a compare-and-swap on the stored [`StateVersion`], then an atomic replace: the new
-//! state goes to a uniquely named temporary file in the same directory, is synced, the current
-//! file is hard-linked to become the backup (no copy), the temporary file is renamed over
-//! `state.json` and the directory is synced. A reader therefore sees the old or the new state,
-//! never a mix, and a crash leaves at worst a stray temporary file. Writes run after every apply
-//! operation, so finding the stored version is cheap: when the file's identity (device, inode,
-//! size, modification and change times) is what this instance last wrote or read, the version
-//! it recorded then is used; otherwise the file is scanned as JSON but only its header fields
-//! (`format_version`, `environment`, `lineage`, `serial`) are decoded. A stored file that is not
-//! JSON (truncated), lacks a valid header, belongs to another environment or has a newer format
-//! makes the write fail and stays untouched; an older format is read in full and upgraded.
-//! Problems deeper in a well-formed file (say, a duplicate address) are for [`read`] to report.
-//!
-//! [`read`]: StateBackend::read
+//! A write is conditional on the stored document's [`Token`], then an atomic replace. The
+//! token is the file's identity: device, inode, size, modification and change times. Every
+//! write replaces the file by rename (a new inode) and an edit in place changes the change
+//! time, which no program can set, so a token names one content. The new document goes to a
+//! uniquely named temporary file in the same directory and is synced; the current file is
+//! hard-linked to become the backup (no copy); the temporary file is renamed over `state.json`
+//! and the directory is synced. A reader therefore sees the old or the new document, never a
+//! mix, and a crash leaves at worst a stray temporary file. Comparing the token costs one
+//! `stat`, so checkpointing after every apply operation never rereads the file.
 //!
 //! The compare and the replace are one step within a process (a mutex covers both), not across
 //! processes: the state lock is what serializes writers of different processes; the
-//! compare-and-swap catches a writer whose view is stale (one that lost its lock to expiry, or
-//! skipped locking). Another writer's replace always changes the inode; an edit in place changes
-//! the file times, except on file systems with coarse timestamps when it keeps the size and
-//! lands within the same clock tick as this instance's write, which no quikinfra does.
+//! conditional write catches a writer whose view is stale (one that lost its lock to expiry,
+//! or skipped locking). Another writer's replace always changes the inode; an edit in place
+//! changes the file times, except on file systems with coarse timestamps when it keeps the size
+//! and lands within the same clock tick as this instance's write, which no quikinfra does.
 //!
 //! # Locks
 //!
@@ -57,17 +53,13 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::backend::{LockInfo, LockRequest, StateBackend, StateError, describe_version};
-use super::crypt::Cipher;
-use super::file::{self, STATE_FORMAT_VERSION};
-use super::{State, StateVersion};
+use super::backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
 
 const STATE_FILE: &str = "state.json";
 const BACKUP_FILE: &str = "state.json.backup";
@@ -83,18 +75,8 @@ const GUARD_STALE: Duration = Duration::from_secs(30);
 /// State in `<root>/<environment>/state.json`, with its backup and lock file beside it.
 pub struct LocalBackend {
     dir: PathBuf,
-    environment: String,
-    /// What this instance last wrote or read: the state file's identity then, and its version.
-    known: Mutex<Option<Known>>,
-    /// Seals what is written and opens what is read, when state is encrypted.
-    cipher: Option<Cipher>,
-}
-
-/// A state file version as last seen by this instance.
-#[derive(Clone, Debug)]
-struct Known {
-    stamp: Stamp,
-    version: StateVersion,
+    /// Held while comparing and replacing, so the two are one step within this instance.
+    writing: Mutex<()>,
 }
 
 /// The identity of a file's content: equal stamps mean the file was not replaced or modified.
@@ -132,15 +114,10 @@ impl Stamp {
             created: meta.created().ok(),
         }
     }
-}
 
-/// The few fields a write needs from the stored file; the rest is skipped unparsed.
-#[derive(Deserialize)]
-struct Header {
-    format_version: Option<serde_json::Value>,
-    environment: Option<serde_json::Value>,
-    lineage: Option<serde_json::Value>,
-    serial: Option<serde_json::Value>,
+    fn token(&self) -> Token {
+        Token(format!("{self:?}"))
+    }
 }
 
 /// An exclusive right to change the lock with one id; released (file removed) on drop.
@@ -158,18 +135,7 @@ impl Drop for Guard {
 impl LocalBackend {
     /// The backend for `environment` under the state directory `root`.
     pub fn new(root: impl Into<PathBuf>, environment: &str) -> Self {
-        Self {
-            dir: root.into().join(environment),
-            environment: environment.to_string(),
-            known: Mutex::new(None),
-            cipher: None,
-        }
-    }
-
-    /// Encrypts what it writes with `cipher` and opens encrypted state with it.
-    pub fn with_cipher(mut self, cipher: Option<Cipher>) -> Self {
-        self.cipher = cipher;
-        self
+        Self { dir: root.into().join(environment), writing: Mutex::new(()) }
     }
 
     /// `<root>/<environment>/state.json`.
@@ -187,82 +153,18 @@ impl LocalBackend {
         self.dir.join(LOCK_FILE)
     }
 
-    fn known(&self) -> MutexGuard<'_, Option<Known>> {
-        self.known.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn create_dir(&self) -> Result<(), StateError> {
         fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))
     }
 
-    /// Decodes a whole state file and checks it belongs to this environment.
-    fn decode(&self, path: &Path, bytes: Vec<u8>) -> Result<State, StateError> {
-        let text = String::from_utf8(bytes).map_err(|e| StateError::Corrupt {
-            path: path.to_path_buf(),
-            message: format!("the file is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
-        })?;
-        let state = file::from_json_with(&text, path, self.cipher.as_ref())?;
-        self.check_environment(path, &state.environment)?;
-        Ok(state)
-    }
-
-    fn check_environment(&self, path: &Path, found: &str) -> Result<(), StateError> {
-        if found == self.environment {
-            Ok(())
-        } else {
-            Err(StateError::WrongEnvironment {
-                path: path.to_path_buf(),
-                expected: self.environment.clone(),
-                found: found.to_string(),
-            })
-        }
-    }
-
-    /// The version of the stored state (`None`: no file), from `known` when the file is still
-    /// the one recorded there, else from the file's header; updates `known`.
-    fn stored_version(&self, known: &mut Option<Known>) -> Result<Option<StateVersion>, StateError> {
+    /// The stored document's identity, `None` when there is none.
+    fn stored_stamp(&self) -> Result<Option<Stamp>, StateError> {
         let path = self.state_path();
-        let meta = match fs::metadata(&path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                *known = None;
-                return Ok(None);
-            }
-            Err(e) => return Err(io_error(&path)(e)),
-        };
-        if let Some(k) = known.as_ref()
-            && k.stamp == Stamp::of(&meta)
-        {
-            return Ok(Some(k.version.clone()));
+        match fs::metadata(&path) {
+            Ok(meta) => Ok(Some(Stamp::of(&meta))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&path)(e)),
         }
-        *known = None;
-        let Some((stamp, bytes)) = read_file(&path)? else { return Ok(None) };
-        let version = match self.header_version(&path, &bytes)? {
-            Some(version) => version,
-            None => self.decode(&path, bytes)?.version,
-        };
-        *known = Some(Known { stamp, version: version.clone() });
-        Ok(Some(version))
-    }
-
-    /// The version from the header fields alone, without decoding resources; `None` when the
-    /// full reader must decide (malformed document, older format), so errors read the same.
-    fn header_version(&self, path: &Path, bytes: &[u8]) -> Result<Option<StateVersion>, StateError> {
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Ok(None);
-        }
-        let Ok(header) = serde_json::from_slice::<Header>(bytes) else { return Ok(None) };
-        if file::check_format_version(header.format_version.as_ref(), path)? < STATE_FORMAT_VERSION {
-            return Ok(None);
-        }
-        let field = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str()).map(str::to_string);
-        let (Some(environment), Some(lineage), Some(serial)) =
-            (field(&header.environment), field(&header.lineage), header.serial.as_ref().and_then(|v| v.as_u64()))
-        else {
-            return Ok(None);
-        };
-        self.check_environment(path, &environment)?;
-        Ok(Some(StateVersion { lineage, serial }))
     }
 
     /// Keeps the current state file as the backup (a hard link, no copy), then renames `temp`
@@ -360,40 +262,31 @@ impl StateBackend for LocalBackend {
         format!("local file {}", self.state_path().display())
     }
 
-    async fn read(&self) -> Result<Option<State>, StateError> {
-        let path = self.state_path();
-        let Some((stamp, bytes)) = read_file(&path)? else {
-            *self.known() = None;
-            return Ok(None);
-        };
-        let state = self.decode(&path, bytes)?;
-        *self.known() = Some(Known { stamp, version: state.version.clone() });
-        Ok(Some(state))
+    fn location(&self) -> PathBuf {
+        self.state_path()
     }
 
-    async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
-        self.check_environment(&self.state_path(), &state.environment)?;
+    async fn get(&self) -> Result<Option<Stored>, StateError> {
+        Ok(read_file(&self.state_path())?.map(|(stamp, bytes)| Stored { bytes, token: stamp.token() }))
+    }
+
+    async fn put(&self, bytes: &[u8], expected: Option<&Token>) -> Result<Option<Token>, StateError> {
         // Held to the end: within this instance, compare and replace are one step.
-        let mut known = self.known();
-        let stored = self.stored_version(&mut known)?;
-        if stored.as_ref() != expected {
-            return Err(StateError::Conflict {
-                expected: describe_version(expected),
-                found: describe_version(stored.as_ref()),
-            });
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = self.stored_stamp()?;
+        if stored.map(|s| s.token()).as_ref() != expected {
+            return Ok(None);
         }
         self.create_dir()?;
-        let (temp, temp_file) =
-            write_temp(&self.dir, STATE_FILE, file::to_json_sealed(state, self.cipher.as_ref()).as_bytes())?;
+        let (temp, temp_file) = write_temp(&self.dir, STATE_FILE, bytes)?;
         if let Err(e) = self.replace(&temp, stored.is_some()) {
             let _ = fs::remove_file(&temp);
-            *known = None;
             return Err(e);
         }
-        // The open handle is the file now named state.json, whatever happens to that name.
-        *known =
-            temp_file.metadata().ok().map(|meta| Known { stamp: Stamp::of(&meta), version: state.version.clone() });
-        Ok(())
+        // The open handle is the file now named state.json, whatever happens to that name;
+        // its times are read after the rename, which changes them.
+        let meta = temp_file.metadata().map_err(io_error(&self.state_path()))?;
+        Ok(Some(Stamp::of(&meta).token()))
     }
 
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
@@ -449,6 +342,29 @@ impl StateBackend for LocalBackend {
 
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
         self.read_lock()
+    }
+}
+
+/// The local backends of every environment under one state directory.
+#[derive(Clone, Debug)]
+pub struct LocalBackends {
+    root: PathBuf,
+}
+
+impl LocalBackends {
+    /// Environments' state under `root` (`<root>/<environment>/state.json`).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+impl Backends for LocalBackends {
+    fn describe(&self) -> String {
+        format!("local files under {}", self.root.display())
+    }
+
+    fn open(&self, environment: &str) -> Result<Arc<dyn StateBackend>, StateError> {
+        Ok(Arc::new(LocalBackend::new(&self.root, environment)))
     }
 }
 
@@ -562,12 +478,20 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
-    use std::sync::Arc;
 
     use super::*;
     use crate::addr::Address;
-    use crate::state::ResourceState;
+    use crate::state::file::{self, STATE_FORMAT_VERSION};
+    use crate::state::store::StateStore;
+    use crate::state::{ResourceState, State, StateVersion};
     use crate::value::Value;
+
+    /// The files of environment `staging` under `root`, and a state store over them.
+    fn pair(root: &Path) -> (Arc<LocalBackend>, StateStore) {
+        let backend = Arc::new(LocalBackend::new(root, ENV));
+        let store = StateStore::new(backend.clone(), ENV, None);
+        (backend, store)
+    }
 
     const ENV: &str = "staging";
 
@@ -636,59 +560,59 @@ mod tests {
     #[tokio::test]
     async fn read_of_missing_state_is_none() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
-        assert_eq!(backend.read().await.expect("read"), None);
+        let (backend, store) = pair(dir.path());
+        assert_eq!(store.read().await.expect("read"), None);
         assert!(!backend.state_path().exists());
     }
 
     #[tokio::test]
     async fn write_then_read_round_trips() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let state = sample(1, "media-1");
-        backend.write(&state, None).await.expect("first write");
-        assert_eq!(backend.read().await.expect("read"), Some(state.clone()));
+        store.write(&state, None).await.expect("first write");
+        assert_eq!(store.read().await.expect("read"), Some(state.clone()));
         assert_eq!(bytes(&backend.state_path()), file::to_json(&state).into_bytes());
         assert_eq!(listing(&backend), names(&["state.json"]), "no backup of nothing, no temporary files left");
-        let fresh = LocalBackend::new(dir.path(), ENV);
+        let (_, fresh) = pair(dir.path());
         assert_eq!(fresh.read().await.expect("read"), Some(state));
     }
 
     #[tokio::test]
     async fn second_write_keeps_the_first_as_backup() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let first = sample(1, "media-1");
         let second = sample(2, "media-2");
-        backend.write(&first, None).await.expect("first write");
-        backend.write(&second, Some(&first.version)).await.expect("second write");
-        assert_eq!(backend.read().await.expect("read"), Some(second.clone()));
+        store.write(&first, None).await.expect("first write");
+        store.write(&second, Some(&first.version)).await.expect("second write");
+        assert_eq!(store.read().await.expect("read"), Some(second.clone()));
         assert_eq!(bytes(&backend.backup_path()), file::to_json(&first).into_bytes());
         assert_eq!(listing(&backend), names(&["state.json", "state.json.backup"]));
         // A third write, expected version from the cache, moves the backup along.
         let third = sample(3, "media-3");
-        backend.write(&third, Some(&second.version)).await.expect("third write");
+        store.write(&third, Some(&second.version)).await.expect("third write");
         assert_eq!(bytes(&backend.backup_path()), file::to_json(&second).into_bytes());
     }
 
     #[tokio::test]
     async fn stale_expected_version_conflicts_and_writes_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let first = sample(1, "media-1");
         let second = sample(2, "media-2");
-        backend.write(&first, None).await.expect("first write");
-        backend.write(&second, Some(&first.version)).await.expect("second write");
+        store.write(&first, None).await.expect("first write");
+        store.write(&second, Some(&first.version)).await.expect("second write");
         let before = bytes(&backend.state_path());
         let backup_before = bytes(&backend.backup_path());
-        match backend.write(&sample(2, "stale"), Some(&first.version)).await {
+        match store.write(&sample(2, "stale"), Some(&first.version)).await {
             Err(StateError::Conflict { expected, found }) => {
                 assert_eq!(expected, "lineage lineage-1 serial 1");
                 assert_eq!(found, "lineage lineage-1 serial 2");
             }
             other => panic!("expected Conflict, got {other:?}"),
         }
-        let err = backend.write(&sample(1, "fresh"), None).await.expect_err("state exists");
+        let err = store.write(&sample(1, "fresh"), None).await.expect_err("state exists");
         assert!(matches!(&err, StateError::Conflict { expected, .. } if expected == "no state"), "{err:?}");
         assert_eq!(bytes(&backend.state_path()), before);
         assert_eq!(bytes(&backend.backup_path()), backup_before);
@@ -698,8 +622,8 @@ mod tests {
     #[tokio::test]
     async fn write_by_another_instance_invalidates_the_cache() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let ours = LocalBackend::new(dir.path(), ENV);
-        let theirs = LocalBackend::new(dir.path(), ENV);
+        let (ours_files, ours) = pair(dir.path());
+        let (_, theirs) = pair(dir.path());
         let first = sample(1, "media-1");
         ours.write(&first, None).await.expect("our write");
         let read = theirs.read().await.expect("their read").expect("state");
@@ -708,7 +632,7 @@ mod tests {
         // Our cache still says serial 1; the file's identity says otherwise.
         let err = ours.write(&sample(2, "ours"), Some(&first.version)).await.expect_err("stale");
         assert!(matches!(&err, StateError::Conflict { found, .. } if found == "lineage lineage-1 serial 2"), "{err}");
-        assert_eq!(bytes(&ours.state_path()), file::to_json(&second).into_bytes());
+        assert_eq!(bytes(&ours_files.state_path()), file::to_json(&second).into_bytes());
         // Once we read their version, our write goes through.
         let now = ours.read().await.expect("read").expect("state");
         ours.write(&sample(3, "ours"), Some(&now.version)).await.expect("write after read");
@@ -717,9 +641,9 @@ mod tests {
     #[tokio::test]
     async fn edit_in_place_invalidates_the_cache() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let first = sample(1, "media-1");
-        backend.write(&first, None).await.expect("write");
+        store.write(&first, None).await.expect("write");
         // Same length, same inode, another serial: only the file times tell. Wait out the
         // clock tick of coarse file timestamps (older kernels) first.
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -729,44 +653,44 @@ mod tests {
             .open(backend.state_path())
             .and_then(|mut f| f.write_all(edited.as_bytes()))
             .expect("edit in place");
-        let err = backend.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("edited");
+        let err = store.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("edited");
         assert!(matches!(&err, StateError::Conflict { found, .. } if found.ends_with("serial 7")), "{err}");
     }
 
     #[tokio::test]
     async fn corrupt_state_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let first = sample(1, "media-1");
-        backend.write(&first, None).await.expect("write");
+        store.write(&first, None).await.expect("write");
         let text = file::to_json(&first);
         let truncated = &text.as_bytes()[..text.len() / 2];
         fs::write(backend.state_path(), truncated).expect("truncate");
-        for backend in [&backend, &LocalBackend::new(dir.path(), ENV)] {
-            let err = backend.read().await.expect_err("truncated");
+        for store in [&store, &pair(dir.path()).1] {
+            let err = store.read().await.expect_err("truncated");
             assert!(matches!(&err, StateError::Corrupt { message, .. } if message.contains("EOF")), "{err}");
             assert_eq!(bytes(&backend.state_path()), truncated);
-            let err = backend.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("truncated");
+            let err = store.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("truncated");
             assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
             assert_eq!(bytes(&backend.state_path()), truncated);
         }
         assert_eq!(listing(&backend), names(&["state.json"]));
         fs::write(backend.state_path(), [b'{', 0xff, b'}']).expect("binary");
-        let err = backend.read().await.expect_err("not UTF-8");
+        let err = store.read().await.expect_err("not UTF-8");
         assert!(matches!(&err, StateError::Corrupt { message, .. } if message.contains("UTF-8")), "{err}");
     }
 
     #[tokio::test]
     async fn newer_format_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 1,", "\"format_version\": 99,");
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.state_path(), &newer).expect("newer state");
-        let err = backend.read().await.expect_err("newer");
+        let err = store.read().await.expect_err("newer");
         assert!(matches!(err, StateError::NewerFormat { found: 99, supported: STATE_FORMAT_VERSION, .. }), "{err}");
         let version = StateVersion { lineage: "lineage-1".into(), serial: 1 };
-        let err = backend.write(&sample(2, "media-2"), Some(&version)).await.expect_err("newer");
+        let err = store.write(&sample(2, "media-2"), Some(&version)).await.expect_err("newer");
         assert!(matches!(err, StateError::NewerFormat { found: 99, .. }), "{err}");
         assert_eq!(bytes(&backend.state_path()), newer.into_bytes());
         assert_eq!(listing(&backend), names(&["state.json"]));
@@ -775,19 +699,19 @@ mod tests {
     #[tokio::test]
     async fn other_environment_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let backend = LocalBackend::new(dir.path(), ENV);
+        let (backend, store) = pair(dir.path());
         let mut prod = sample(1, "media-1");
         prod.environment = "prod".into();
-        let err = backend.write(&prod, None).await.expect_err("prod state into staging");
+        let err = store.write(&prod, None).await.expect_err("prod state into staging");
         assert!(matches!(&err, StateError::WrongEnvironment { found, .. } if found == "prod"), "{err}");
         assert!(!backend.state_path().exists());
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.state_path(), file::to_json(&prod)).expect("copied by hand");
-        let err = backend.read().await.expect_err("prod file");
+        let err = store.read().await.expect_err("prod file");
         assert!(
             matches!(&err, StateError::WrongEnvironment { expected, found, .. } if expected == ENV && found == "prod")
         );
-        let err = backend.write(&sample(2, "media-2"), Some(&prod.version)).await.expect_err("prod file");
+        let err = store.write(&sample(2, "media-2"), Some(&prod.version)).await.expect_err("prod file");
         assert!(matches!(err, StateError::WrongEnvironment { .. }), "{err}");
         assert_eq!(bytes(&backend.state_path()), file::to_json(&prod).into_bytes());
     }

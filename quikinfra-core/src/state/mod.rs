@@ -1,8 +1,11 @@
 //! State: what quikinfra last applied for one environment, and where that record is kept.
 //!
 //! The model ([`State`], [`ResourceState`]) is here; [`file`] reads and writes its versioned
-//! JSON form; [`backend`] defines [`StateBackend`](backend::StateBackend) (storage, locking and
-//! compare-and-swap writes) and [`local`] implements it on the local file system.
+//! JSON form and [`crypt`] seals it; [`backend`] defines [`StateBackend`](backend::StateBackend),
+//! which stores a document's bytes with conditional writes and locks, and [`local`] and
+//! [`memory`] implement it (S3 lives in `quikinfra-aws`). [`store`] is the one place that
+//! turns bytes into state for every backend: format, upgrades, encryption, environment and the
+//! compare-and-swap on lineage and serial.
 //!
 //! Architecture invariant: state holds no secret. Sensitive attributes are stored as
 //! fingerprints ([`Value::Sensitive`](crate::value::Value::Sensitive)).
@@ -11,6 +14,8 @@ pub mod backend;
 pub mod crypt;
 pub mod file;
 pub mod local;
+pub mod memory;
+pub mod store;
 
 use std::collections::BTreeMap;
 
@@ -20,7 +25,8 @@ use crate::addr::Address;
 use crate::resource::Lifecycle;
 use crate::value::{Attrs, Value};
 
-pub use backend::{LockInfo, LockRequest, StateBackend, StateError};
+pub use backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
+pub use store::{StateStore, StateStores};
 
 /// The version of one state document: which history (lineage) and how far along it (serial).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
