@@ -139,7 +139,7 @@ impl Shape {
     /// The environment: every thing added as a typed spec, dependencies first (so the
     /// order of `env.resources()` is a topological order).
     pub fn environment(&self) -> Environment {
-        let mut env = Environment::new(ENV).tier("bench");
+        let mut env = Environment::new(ENV).fact("tier", "bench");
         for g in 0..self.groups {
             let root = Thing::new(&format!("g{g}-root")).size(1 + (g % 100) as u32);
             let root_arn = root.arn();

@@ -36,12 +36,14 @@ pub fn build(row: &Row) -> Environment {
 /// The environment of `row`, with `active` taking the traffic of a blue/green environment
 /// (the row's initial colour when `None`; ignored for other environments).
 pub fn build_with(row: &Row, active: Option<Colour>) -> Environment {
+    // QuikApp's vocabulary, recorded as facts: standard tags on every resource, read back by
+    // the policies and the matrix.
     let mut env = Environment::new(row.name)
-        .tier(row.tier.tag())
+        .fact("tier", row.tier.tag())
         .domain(row.domain)
-        .data_class(row.data.tag())
-        .deployment(row.trigger.tag())
-        .access(row.access.tag())
+        .fact("data-class", row.data.tag())
+        .fact("deployment", row.trigger.tag())
+        .fact("access", row.access.tag())
         .tag("purpose", row.purpose);
     match row.kubernetes {
         Kubernetes::DockerCompose => {

@@ -9,7 +9,7 @@
 //! Database "Multi-AZ MySQL"): …".
 
 use quikinfra::engine::environment::Environment;
-use quikinfra::engine::policy::{Rule, Violations};
+use quikinfra::engine::policy::{DefinitionView, Rule, Violations};
 use quikinfra::engine::resource::ResourceNode;
 use quikinfra::engine::value::Value;
 
@@ -62,7 +62,7 @@ pub fn attach(env: &mut Environment, row: &Row) {
     }
 }
 
-fn of_type<'a>(env: &'a Environment, type_name: &'a str) -> impl Iterator<Item = &'a ResourceNode> + 'a {
+fn of_type<'a>(env: &DefinitionView<'a>, type_name: &'a str) -> impl Iterator<Item = &'a ResourceNode> + 'a {
     env.resources().iter().filter(move |r| r.address.type_name() == type_name)
 }
 
@@ -78,7 +78,7 @@ fn attr<'a>(node: &'a ResourceNode, path: &[&str]) -> Option<&'a Value> {
 /// Below Staging: the `data-class` fact is never `real-data`.
 pub fn no_real_data(source: String) -> Rule {
     Rule::new("no-real-data-below-staging", source, |env, v| {
-        if env.get_fact("data-class") == Some(DataClass::RealData.tag()) {
+        if env.fact("data-class") == Some(DataClass::RealData.tag()) {
             v.environment("is marked as holding real data, which only the Production tier may");
         }
     })

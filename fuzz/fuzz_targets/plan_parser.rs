@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use quikinfra_core::plan::file::from_json;
+use quikinfra_core::jsonplan::from_json;
 use quikinfra_core::render::{TextOptions, plan_json, plan_text};
 
 fuzz_target!(|data: &[u8]| {

@@ -115,7 +115,7 @@ fn estate(shape: &Shape) -> Environment {
         .high_availability(HighAvailability::Disabled)
         .backup_retention_days(14)
         .administrator("quikapp_admin", Secret::from_env("QUIKINFRA_SCENARIO_MYSQL_PASSWORD"));
-    let mut env = Environment::new("staging").tier("pre-production").with(group.clone()).with(aks).with(mysql);
+    let mut env = Environment::new("staging").fact("tier", "pre-production").with(group.clone()).with(aks).with(mysql);
     if shape.redis {
         env.add(ManagedRedis::new("main", "redis-quikapp-staging", &group).preset(RedisPreset::Cluster));
     }

@@ -315,7 +315,7 @@ mod tests {
     }
 
     fn env(name: &str, tier: &str, nodes: Vec<ResourceNode>) -> Environment {
-        let mut env = Environment::new(name).tier(tier);
+        let mut env = Environment::new(name).fact("tier", tier);
         for mut n in nodes {
             // Standard tags, as `Environment::add` merges them.
             let tags: BTreeMap<String, Value> =

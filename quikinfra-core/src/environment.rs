@@ -1,14 +1,16 @@
 //! Environments: one deployable estate (staging, production…) with its identity and resources.
 //!
-//! An [`Environment`] names itself, carries the facts that become standard tags (tier, domain,
-//! data class, deployment trigger, access group) and owns the resources added to it. Adding a
-//! typed spec erases it into a [`ResourceNode`] and merges the standard tags into its `tags`.
+//! An [`Environment`] names itself, carries facts that become standard tags (its domain, and
+//! whatever the definition records with [`Environment::fact`]: a blueprint's tier, data class
+//! or owner team) and owns the resources added to it. Adding a typed spec erases it into a
+//! [`ResourceNode`] and merges the standard tags into its `tags`. Policy rules see the
+//! definition through [`Environment::view`], a read-only [`DefinitionView`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::addr::Address;
 use crate::diag::Problems;
-use crate::policy::Rule;
+use crate::policy::{DefinitionView, Rule};
 use crate::resource::{Resource, ResourceNode};
 use crate::schema::Schema;
 use crate::value::{Reference, Value};
@@ -17,7 +19,7 @@ use crate::value::{Reference, Value};
 #[derive(Clone, Debug)]
 pub struct Environment {
     name: String,
-    facts: BTreeMap<&'static str, String>,
+    facts: BTreeMap<String, String>,
     extra_tags: BTreeMap<String, String>,
     resources: Vec<ResourceNode>,
     /// Address → position of its first declaration in `resources`.
@@ -42,34 +44,16 @@ impl Environment {
         }
     }
 
-    fn fact(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.facts.insert(key, value.into());
+    /// Records a fact about the environment (`fact("tier", "pre-production")`): a standard tag
+    /// on every taggable resource, readable by policy rules and reports.
+    pub fn fact(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.facts.insert(key.into(), value.into());
         self
     }
 
-    /// The tier it belongs to (`pre-production`).
-    pub fn tier(self, tier: impl Into<String>) -> Self {
-        self.fact("tier", tier)
-    }
-
-    /// Its public domain (`staging.quikapp.com`).
+    /// Its public domain (`staging.quikapp.com`), the `domain` fact.
     pub fn domain(self, domain: impl Into<String>) -> Self {
         self.fact("domain", domain)
-    }
-
-    /// What kind of data it holds (`prod-clone`).
-    pub fn data_class(self, class: impl Into<String>) -> Self {
-        self.fact("data-class", class)
-    }
-
-    /// What deploys to it (`on-release`).
-    pub fn deployment(self, trigger: impl Into<String>) -> Self {
-        self.fact("deployment", trigger)
-    }
-
-    /// Who may use it (`all-teams`).
-    pub fn access(self, group: impl Into<String>) -> Self {
-        self.fact("access", group)
     }
 
     /// An extra tag put on every taggable resource.
@@ -83,7 +67,7 @@ impl Environment {
         &self.name
     }
 
-    /// A fact set with the builders above (`tier`, `domain`, `data-class`, `deployment`, `access`).
+    /// A fact recorded with [`Environment::fact`] (or [`Environment::domain`]).
     pub fn get_fact(&self, key: &str) -> Option<&str> {
         self.facts.get(key).map(String::as_str)
     }
@@ -94,7 +78,7 @@ impl Environment {
         tags.insert("environment".to_string(), self.name.clone());
         tags.insert("managed-by".to_string(), "quikinfra".to_string());
         for (k, v) in &self.facts {
-            tags.insert((*k).to_string(), v.clone());
+            tags.insert(k.clone(), v.clone());
         }
         tags.extend(self.extra_tags.clone());
         tags
@@ -173,6 +157,11 @@ impl Environment {
     /// The rules attached.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The read-only view policy rules check.
+    pub fn view(&self) -> DefinitionView<'_> {
+        DefinitionView::new(&self.name, &self.facts, &self.resources, &self.index)
     }
 
     /// The resources, in the order they were added.

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod diag;
 pub mod environment;
 pub mod graph;
+pub mod jsonplan;
 pub mod local;
 pub mod plan;
 pub mod policy;

@@ -1,18 +1,62 @@
 //! Policies: rules an environment's definition must keep, checked before any API call.
 //!
 //! A [`Rule`] has a name, the source it comes from (the requirement or document row that asks
-//! for it) and a check over the erased definition. Rules are attached to an environment
+//! for it) and a check over a [`DefinitionView`]: the erased definition, read-only. (Rules
+//! know nothing of `Environment`, which holds them: the view is all they get.) Rules are attached to an environment
 //! (typically by a blueprint, per tier) and run by validation; each violation becomes a problem
 //! naming the environment, the resource and field, the rule and its source.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::addr::Address;
 use crate::diag::Problems;
-use crate::environment::Environment;
+use crate::resource::ResourceNode;
 
-type Check = dyn Fn(&Environment, &mut Violations<'_>) + Send + Sync;
+type Check = dyn Fn(&DefinitionView<'_>, &mut Violations<'_>) + Send + Sync;
+
+/// What a rule sees of a definition: its name, facts and resources, read-only.
+#[derive(Clone, Copy)]
+pub struct DefinitionView<'a> {
+    name: &'a str,
+    facts: &'a BTreeMap<String, String>,
+    resources: &'a [ResourceNode],
+    index: &'a HashMap<Address, usize>,
+}
+
+impl<'a> DefinitionView<'a> {
+    /// A view of the definition called `name`; `index` maps each address to its position in
+    /// `resources`.
+    pub fn new(
+        name: &'a str,
+        facts: &'a BTreeMap<String, String>,
+        resources: &'a [ResourceNode],
+        index: &'a HashMap<Address, usize>,
+    ) -> Self {
+        Self { name, facts, resources, index }
+    }
+
+    /// The environment's name.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// A fact the definition records (`tier`, `domain`…).
+    pub fn fact(&self, key: &str) -> Option<&'a str> {
+        self.facts.get(key).map(String::as_str)
+    }
+
+    /// The resources, in the order they were declared.
+    pub fn resources(&self) -> &'a [ResourceNode] {
+        self.resources
+    }
+
+    /// The resource at `address`.
+    pub fn resource(&self, address: &Address) -> Option<&'a ResourceNode> {
+        self.index.get(address).map(|&i| &self.resources[i])
+    }
+}
 
 /// A rule the definition must keep.
 #[derive(Clone)]
@@ -35,15 +79,15 @@ impl Rule {
     pub fn new(
         name: impl Into<String>,
         source: impl Into<String>,
-        check: impl Fn(&Environment, &mut Violations<'_>) + Send + Sync + 'static,
+        check: impl Fn(&DefinitionView<'_>, &mut Violations<'_>) + Send + Sync + 'static,
     ) -> Self {
         Self { name: name.into(), source: source.into(), check: Arc::new(check) }
     }
 
-    /// Runs the rule over `env`, recording each violation in `problems`.
-    pub fn check(&self, env: &Environment, problems: &mut Problems) {
-        let mut v = Violations { env: env.name(), rule: self, problems };
-        (self.check)(env, &mut v);
+    /// Runs the rule over `definition`, recording each violation in `problems`.
+    pub fn check(&self, definition: &DefinitionView<'_>, problems: &mut Problems) {
+        let mut v = Violations { env: definition.name(), rule: self, problems };
+        (self.check)(definition, &mut v);
     }
 }
 

@@ -64,8 +64,9 @@ pub fn validate(env: &Environment) -> Result<Graph, Problems> {
             problems.push(None, Some(&format!("output.{name}")), "outputs cannot hold secrets");
         }
     }
+    let view = env.view();
     for rule in env.rules() {
-        rule.check(env, &mut problems);
+        rule.check(&view, &mut problems);
     }
     let graph = Graph::new(env.resources().iter().map(|n| (&n.address, n.dependencies())));
     if let Err(cycles) = graph.topo_order() {

@@ -14,7 +14,7 @@ fn env() -> Environment {
     let redis = ManagedRedis::new("main", "redis-quikapp-qa", &group).preset(RedisPreset::Dedicated);
     let kafka =
         KafkaNamespace::new("main", "evh-quikapp-qa", &group).preset(KafkaPreset::Shared).topic("media-events", 4, 24);
-    Environment::new("qa").tier("test").with(group).with(aks).with(redis).with(kafka)
+    Environment::new("qa").fact("tier", "test").with(group).with(aks).with(redis).with(kafka)
 }
 
 /// Runs the CLI with `--cloud real`, the Azure provider reading `vars` as its environment.

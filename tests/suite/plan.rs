@@ -12,7 +12,7 @@ use crate::support::{Thing, World, actions};
 fn two_things(size: u32, zone: &str) -> Environment {
     let key = Thing::new("key");
     let bucket = Thing::new("bucket").size(size).zone(zone).link(key.arn());
-    Environment::new("staging").tier("pre-production").with(key).with(bucket)
+    Environment::new("staging").fact("tier", "pre-production").with(key).with(bucket)
 }
 
 fn text(plan: &quikinfra::engine::plan::Plan) -> String {
@@ -67,7 +67,7 @@ async fn replacing_a_referenced_resource_makes_its_dependents_unknown() {
     world.converge(&two_things(2, "a")).await;
     let key = Thing::new("key").zone("b");
     let env =
-        Environment::new("staging").tier("pre-production").with(Thing::new("bucket").size(2).link(key.arn())).with(key);
+        Environment::new("staging").fact("tier", "pre-production").with(Thing::new("bucket").size(2).link(key.arn())).with(key);
     let plan = world.plan(&env).await;
     assert_eq!(actions(&plan), ["Update test_thing.bucket", "Replace test_thing.key"]);
     assert_eq!(

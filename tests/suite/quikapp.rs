@@ -427,7 +427,7 @@ fn environments_below_staging_never_hold_real_data_and_live_keeps_its_shield_and
 
     // Live without Shield and with an unprotected data store, as someone might write it by hand.
     let live = blueprint::build(blueprint::row("live").unwrap());
-    let mut edited = Environment::new("live").data_class("real-data");
+    let mut edited = Environment::new("live").fact("data-class", "real-data");
     for node in live.resources() {
         let mut node = node.clone();
         if node.address.to_string() == "azure_managed_redis.main" {

@@ -54,3 +54,54 @@ fn library_code_has_no_stubs() {
         .collect();
     assert!(stubs.is_empty(), "stubs left in: {stubs:#?}");
 }
+
+/// The top-level modules of `quikinfra-core` each file names through `crate::…` (test modules
+/// left out), keyed by the module the file belongs to.
+fn core_module_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("quikinfra-core/src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut imports: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for path in files {
+        let relative = path.strip_prefix(&root).unwrap();
+        let module = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        if module == "lib" || relative.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let entry = imports.entry(module.clone()).or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let name: String = code[i + 7..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if name != module && name.chars().next().is_some_and(|c| c.is_lowercase()) {
+                entry.insert(name);
+            }
+        }
+    }
+    imports
+}
+
+#[test]
+fn core_modules_import_no_circle() {
+    let imports = core_module_imports();
+    assert!(imports.len() > 10 && imports.contains_key("plan"), "found too few modules: {imports:?}");
+    // Depth-first search for a path from each module back to itself.
+    let mut circles = Vec::new();
+    for start in imports.keys() {
+        let mut stack = vec![vec![start.clone()]];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(path) = stack.pop() {
+            let last = path.last().unwrap();
+            for next in imports.get(last).into_iter().flatten() {
+                if next == start {
+                    circles.push(format!("{} -> {start}", path.join(" -> ")));
+                } else if seen.insert(next.clone()) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push(longer);
+                }
+            }
+        }
+    }
+    assert!(circles.is_empty(), "import circles between quikinfra-core modules: {circles:#?}");
+}

@@ -16,7 +16,7 @@ fn edge(bucket: &str, acl: &str, class: PriceClass, limit: u64, team: &str) -> E
         .rate_limit(limit);
     let cdn = CloudFrontDistribution::new("media", media.regional_domain_name()).price_class(class).web_acl(waf.arn());
     let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn()).tag("team", team);
-    Environment::new("live").tier("production").with(media).with(waf).with(cdn).with(shield)
+    Environment::new("live").fact("tier", "production").with(media).with(waf).with(cdn).with(shield)
 }
 
 #[tokio::test]

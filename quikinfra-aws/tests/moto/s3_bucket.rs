@@ -24,7 +24,7 @@ fn media(bucket: &str) -> (KmsKey, S3Bucket) {
 }
 
 fn env_with(key: KmsKey, bucket: S3Bucket) -> Environment {
-    Environment::new("staging").tier("pre-production").with(key).with(bucket)
+    Environment::new("staging").fact("tier", "pre-production").with(key).with(bucket)
 }
 
 async fn exists(world: &World, bucket: &str) -> bool {

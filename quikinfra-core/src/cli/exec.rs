@@ -737,7 +737,7 @@ impl Session {
 
 /// Saves a plan for `apply FILE`, encrypted when a key is configured.
 fn save_plan(plan: &Plan, path: &Path, cipher: Option<&Cipher>) -> Result<(), Box<dyn Error + Send + Sync>> {
-    let text = crate::plan::file::to_saved(plan, cipher);
+    let text = crate::jsonplan::to_saved(plan, cipher);
     std::fs::write(path, text).map_err(|e| err(format!("{}: {e}", path.display())))?;
     Ok(())
 }
@@ -745,5 +745,5 @@ fn save_plan(plan: &Plan, path: &Path, cipher: Option<&Cipher>) -> Result<(), Bo
 /// Reads a saved plan; the file is never modified.
 fn load_plan(path: &Path, cipher: Option<&Cipher>) -> Result<Plan, Box<dyn Error + Send + Sync>> {
     let bytes = std::fs::read(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-    crate::plan::file::from_saved(&bytes, cipher).map_err(|e| err(format!("{}: {e}", path.display())))
+    crate::jsonplan::from_saved(&bytes, cipher).map_err(|e| err(format!("{}: {e}", path.display())))
 }

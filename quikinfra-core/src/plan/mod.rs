@@ -3,10 +3,10 @@
 //! A [`Plan`] lists one [`ResourceChange`] per resource (no-op, create, update, replace,
 //! delete, read) with attribute-level differences, reports [`Drift`] (what changed outside
 //! quikinfra) apart from the user's own changes, and is bound to the state version it was made
-//! from so a stale plan is refused. Building plans is [`build`]; rendering is `render`'s job.
+//! from so a stale plan is refused. Building plans is [`build`]; rendering is `render`'s job and the JSON document,
+//! written and read back, is `jsonplan`'s.
 
 pub mod build;
-pub mod file;
 
 use std::collections::BTreeMap;
 

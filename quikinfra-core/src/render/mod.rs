@@ -10,7 +10,6 @@
 //! ANSI styles only when [`TextOptions::color`] is set, never shows a secret, and rendering
 //! never changes the plan or state.
 
-mod json;
 mod style;
 mod text;
 mod value;
@@ -18,7 +17,7 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-pub use json::plan_json;
+pub use crate::jsonplan::to_json as plan_json;
 pub use text::{plan_text, resource_text, state_text};
 pub use value::value_text;
 

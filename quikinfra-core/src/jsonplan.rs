@@ -1,13 +1,47 @@
-//! Saved plans: the JSON plan document (`docs/plan-json.md`) read back for `apply FILE`.
+//! The JSON plan document (`docs/plan-json.md`), like Terraform's `jsonplan`: one type that
+//! both writes `--json` and saved plans and reads saved plans back.
 //!
-//! A saved plan is the JSON plan (`render::plan_json`), sealed when state encryption is on
-//! (`state::crypt`). Reading checks the major format version before anything else, so a plan
-//! from an incompatible quikinfra is refused with a clear error, and never modifies the file.
+//! The document is the [`Plan`] as it serializes (`format_version` first, fields in declaration
+//! order, maps sorted by key) followed by `summary` and `has_changes`, pretty-printed with two
+//! spaces and a trailing newline, so equal plans give byte-equal documents. Secrets never
+//! appear: only where they come from and their fingerprints. Writing only reads the plan.
+//!
+//! A saved plan is this document, sealed when state encryption is on (`state::crypt`).
+//! Reading checks the major format version before anything else, so a plan from an
+//! incompatible quikinfra is refused with a clear error, and never modifies the file.
 
 use serde::{Deserialize, Serialize};
 
-use super::{PLAN_FORMAT_VERSION, Plan};
+use crate::plan::{PLAN_FORMAT_VERSION, Plan, Summary};
 use crate::state::crypt::{self, Cipher, CryptError, Sealed};
+
+/// The document: the plan, then what people read first in the text form.
+#[derive(Serialize)]
+pub struct Document<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    summary: Summary,
+    has_changes: bool,
+}
+
+impl<'a> Document<'a> {
+    /// The document of `plan`.
+    pub fn of(plan: &'a Plan) -> Self {
+        Self { plan, summary: plan.summary(), has_changes: plan.has_changes() }
+    }
+
+    /// Pretty, deterministic JSON ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string_pretty(self).expect("a plan always serializes to JSON");
+        out.push('\n');
+        out
+    }
+}
+
+/// Renders a plan as its versioned JSON document: pretty, deterministic, ending in a newline.
+pub fn to_json(plan: &Plan) -> String {
+    Document::of(plan).to_json()
+}
 
 /// Why a saved plan cannot be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,7 +75,7 @@ struct SealedPlan {
 
 /// The saved form of `plan`: its JSON, sealed with `cipher` when there is one.
 pub fn to_saved(plan: &Plan, cipher: Option<&Cipher>) -> String {
-    let json = crate::render::plan_json(plan);
+    let json = to_json(plan);
     let Some(cipher) = cipher else { return json };
     let doc = SealedPlan {
         format_version: plan.format_version.clone(),
