@@ -333,7 +333,7 @@ vocabulary! {
 }
 
 /// A blue/green colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Colour {
     /// The blue cluster.
     Blue,
@@ -660,6 +660,15 @@ pub fn owner_of(store: SharedStore, reader: &str) -> Option<&'static Row> {
     SHARED.iter().find(|o| o.store == store && o.readers.contains(&reader)).and_then(|o| row(o.owner))
 }
 
+/// Runs `row`'s command line with `args` and `ctx` (tests), returning the exit code: a
+/// blue/green environment gets its `switch` command.
+pub fn run_with(row: &'static Row, args: Vec<String>, ctx: quikinfra::cli::Context) -> i32 {
+    match traffic::BlueGreen::new(row) {
+        Some(program) => quikinfra::cli::run_with(program, args, ctx),
+        None => quikinfra::cli::run_with(build(row), args, ctx),
+    }
+}
+
 /// Runs the command line for the environment called `name` and exits: what each example's
 /// `main` calls.
 pub fn run(name: &str) -> ! {
@@ -667,9 +676,8 @@ pub fn run(name: &str) -> ! {
         eprintln!("Error: no environment called `{name}` in the blueprint");
         std::process::exit(1)
     };
-    if let Traffic::BlueGreen { .. } = row.traffic {
-        let args: Vec<String> = std::env::args().collect();
-        std::process::exit(traffic::blue_green_main(row, args, quikinfra::cli::Context::process(None)))
+    match traffic::BlueGreen::new(row) {
+        Some(program) => quikinfra::cli::run_program(program),
+        None => quikinfra::cli::run(build(row)),
     }
-    quikinfra::cli::run(build(row))
 }

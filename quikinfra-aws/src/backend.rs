@@ -98,15 +98,12 @@ impl S3Backend {
     async fn client(&self) -> &aws_sdk_s3::Client {
         self.client
             .get_or_init(|| async {
-                // Every write here is conditional, so the SDK's standard retries are safe.
+                // The SDK's standard retries stay on here: every write is conditional.
                 let config = aws_config::defaults(BehaviorVersion::latest())
                     .http_client(crate::provider::https_client())
                     .load()
                     .await;
-                let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
-                aws_sdk_s3::Client::from_conf(
-                    aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build(),
-                )
+                s3_client(&config)
             })
             .await
     }
@@ -211,6 +208,14 @@ impl S3Backend {
             source: std::io::Error::other(format!("the lock kept changing; gave up after {LOCK_ATTEMPTS} attempts")),
         }
     }
+}
+
+/// An S3 client for state over `config`: path-style addressing when an endpoint override is
+/// set (emulators do not resolve virtual-hosted names). Every write here is conditional, so
+/// the SDK's standard retries are safe.
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let path_style = config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(path_style).build())
 }
 
 /// Why an `s3://` URL names no state location.

@@ -26,6 +26,7 @@ mod check;
 pub mod kafka_namespace;
 pub mod managed_redis;
 pub mod mysql_flexible_server;
+pub mod plugin;
 pub mod provider;
 pub mod resource_group;
 #[cfg(test)]
@@ -36,6 +37,7 @@ pub use aks_cluster::{AksCluster, AksSize, AksTier, NetworkPlugin, NetworkPlugin
 pub use kafka_namespace::{EventHubsTier, KafkaNamespace, KafkaPreset, KafkaTopic};
 pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisPreset, RedisSku};
 pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};
+pub use plugin::AzurePlugin;
 pub use provider::AzureProvider;
 pub use resource_group::ResourceGroup;
 pub use traffic_manager_profile::{Endpoint, Monitor, TrafficManagerProfile};

@@ -13,14 +13,15 @@
 
 pub mod addr;
 pub mod apply;
-pub mod cli;
 pub mod compare;
 pub mod diag;
 pub mod environment;
 pub mod graph;
 pub mod jsonplan;
 pub mod local;
+pub mod ops;
 pub mod plan;
+pub mod plugin;
 pub mod policy;
 pub mod provider;
 pub mod render;

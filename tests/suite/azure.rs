@@ -32,11 +32,10 @@ fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, St
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: Some(Box::new(move || {
-            quikinfra::cli::azure_from(&|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()))
-        })),
+        plugins: vec![std::sync::Arc::new(quikinfra::azure::AzurePlugin::from_vars(move |name| {
+            vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+        }))],
         state_key: None,
-        extensions: Default::default(),
     };
     let head = ["qa", "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();

@@ -40,9 +40,8 @@ fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: None,
+        plugins: vec![],
         state_key: None,
-        extensions: Default::default(),
     };
     let mut argv = vec!["crash".to_string(), "--state-dir".into(), dir.to_str().unwrap().into()];
     argv.extend(args.iter().map(|s| s.to_string()));

@@ -40,22 +40,18 @@ fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: Some(Box::new(move || {
-            let config = moto_config(&moto);
-            let aws = quikinfra::aws::AwsProvider::new(&config).wait_for_cloudfront(false).shared();
-            let mut clouds = vec![(quikinfra::aws::provider::FAMILY.to_string(), aws)];
-            let vars = [
-                ("AZURE_RESOURCE_MANAGER_ENDPOINT", arm.clone()),
-                ("AZURE_ACCESS_TOKEN", "e2e-token".to_string()),
-                ("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-0000000000e2".to_string()),
-            ];
-            clouds.extend(quikinfra::cli::azure_from(&|name| {
+        plugins: vec![
+            std::sync::Arc::new(quikinfra::aws::AwsPlugin::with_config(moto_config(&moto)).wait_for_cloudfront(false)),
+            std::sync::Arc::new(quikinfra::azure::AzurePlugin::from_vars(move |name| {
+                let vars = [
+                    ("AZURE_RESOURCE_MANAGER_ENDPOINT", arm.clone()),
+                    ("AZURE_ACCESS_TOKEN", "e2e-token".to_string()),
+                    ("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-0000000000e2".to_string()),
+                ];
                 vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
-            })?);
-            Ok(clouds)
-        })),
+            })),
+        ],
         state_key: None,
-        extensions: Default::default(),
     };
     let head = [environment, "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();

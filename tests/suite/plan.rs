@@ -66,8 +66,10 @@ async fn replacing_a_referenced_resource_makes_its_dependents_unknown() {
     let world = World::new();
     world.converge(&two_things(2, "a")).await;
     let key = Thing::new("key").zone("b");
-    let env =
-        Environment::new("staging").fact("tier", "pre-production").with(Thing::new("bucket").size(2).link(key.arn())).with(key);
+    let env = Environment::new("staging")
+        .fact("tier", "pre-production")
+        .with(Thing::new("bucket").size(2).link(key.arn()))
+        .with(key);
     let plan = world.plan(&env).await;
     assert_eq!(actions(&plan), ["Update test_thing.bucket", "Replace test_thing.key"]);
     assert_eq!(
@@ -273,7 +275,8 @@ async fn excluded_resources_need_no_provider_nor_secret() {
     let whole = quikinfra::engine::plan::plan(&env, None, &providers, &PlanOptions::default()).await.unwrap_err();
     let text = whole.to_string();
     assert!(
-        text.contains("no provider serves `other` resources") && text.contains("QUIKINFRA_TEST_UNSET_SECRET"),
+        text.contains("no provider of this run serves `other` resources such as `other_thing`")
+            && text.contains("QUIKINFRA_TEST_UNSET_SECRET"),
         "{text}"
     );
     let opts = PlanOptions { excludes: vec![Address::new("other_thing", "x")], ..PlanOptions::default() };

@@ -111,17 +111,13 @@ fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: None,
+        plugins: vec![],
         state_key: None,
-        extensions: Default::default(),
     };
     let row = blueprint::row(name).unwrap();
     let mut argv: Vec<String> = vec![name.to_string(), "--state-dir".into(), dir.display().to_string()];
     argv.extend(args.iter().map(|a| a.to_string()));
-    let code = match row.traffic {
-        blueprint::Traffic::BlueGreen { .. } => blueprint::traffic::blue_green_main(row, argv, ctx),
-        _ => quikinfra::cli::run_with(blueprint::build(row), argv, ctx),
-    };
+    let code = blueprint::run_with(row, argv, ctx);
     Run { code, out: out.text(), err: err.text() }
 }
 
@@ -512,7 +508,8 @@ fn destroying_live_never_deletes_productions_bucket() {
 // Blue/green.
 
 fn live_state(dir: &Path) -> State {
-    blueprint::traffic::read_state(dir, "live").unwrap().unwrap()
+    let store = quikinfra::engine::state::StateStore::local(dir, "live");
+    tokio::runtime::Runtime::new().unwrap().block_on(store.read()).unwrap().unwrap()
 }
 
 #[test]
@@ -559,7 +556,11 @@ fn switching_to_a_missing_or_unhealthy_colour_is_refused() {
 
     let bad = cli(dir.path(), "live", &["switch", "purple"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.err.contains("usage: live switch <blue|green>"), "{}", bad.err);
+    assert!(
+        bad.err.contains("invalid value 'purple' for '<COLOUR>'") && bad.err.contains("[possible values: blue, green]"),
+        "{}",
+        bad.err
+    );
 
     ok(&cli(dir.path(), "live", &["sim", "set", "azure_aks_cluster.green", "provisioning_state", "\"Updating\""]));
     let unhealthy = cli(dir.path(), "live", &["switch", "green"]);

@@ -1,5 +1,5 @@
-//! [`CloudFormationStacks`]: the CLI's `stack plan|apply|destroy` over [`synth`] and
-//! [`StackEngine`].
+//! [`CloudFormationStacks`]: the `stack plan|apply|destroy` subcommand's work over [`synth`]
+//! and [`StackEngine`], with typed errors.
 //!
 //! Environment `staging` is deployed as stack `quikinfra-staging`. `stack plan` computes the
 //! change set, shows it and deletes it (with the empty stack a first plan leaves); `stack
@@ -9,16 +9,15 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_config::SdkConfig;
-use quikinfra_core::cli::StackDeployer;
 use quikinfra_core::environment::Environment;
+use quikinfra_core::plugin::PluginError;
 use tokio::sync::OnceCell;
 
 use super::engine::StackEngine;
 use super::synth::synth;
 
-/// Deploys environments as CloudFormation stacks, for the CLI.
+/// Deploys environments as CloudFormation stacks.
 pub struct CloudFormationStacks {
     config: Option<SdkConfig>,
     poll: Option<Duration>,
@@ -66,25 +65,35 @@ impl CloudFormationStacks {
     }
 }
 
-#[async_trait]
-impl StackDeployer for CloudFormationStacks {
-    async fn plan(&self, env: &Environment) -> Result<String, String> {
-        let template = synth(env).map_err(|e| e.to_string())?;
+fn synth_failed(e: super::synth::SynthError) -> PluginError {
+    PluginError::failed("synth", e)
+}
+
+fn stack_failed(e: super::engine::StackError) -> PluginError {
+    PluginError::failed("stack", e)
+}
+
+impl CloudFormationStacks {
+    /// The change set that would bring the stack to `env`, rendered as a plan; it is deleted.
+    pub async fn plan(&self, env: &Environment) -> Result<String, PluginError> {
+        let template = synth(env).map_err(synth_failed)?;
         let engine = self.engine().await;
-        let plan = engine.plan(&Self::stack_name(env), &template).await.map_err(|e| e.to_string())?;
-        engine.discard(&plan).await.map_err(|e| e.to_string())?;
+        let plan = engine.plan(&Self::stack_name(env), &template).await.map_err(stack_failed)?;
+        engine.discard(&plan).await.map_err(stack_failed)?;
         Ok(plan.render())
     }
 
-    async fn apply(
+    /// Computes the change set, shows it to `confirm` (rendered; `false` cancels), executes it
+    /// and waits, calling `progress` with each status. `Ok(false)` when there was nothing to do.
+    pub async fn apply(
         &self,
         env: &Environment,
-        confirm: &mut (dyn for<'a> FnMut(&'a str) -> Result<bool, String> + Send),
+        confirm: &mut (dyn for<'a> FnMut(&'a str) -> Result<bool, PluginError> + Send),
         progress: &mut (dyn for<'a> FnMut(&'a str) + Send),
-    ) -> Result<bool, String> {
-        let template = synth(env).map_err(|e| e.to_string())?;
+    ) -> Result<bool, PluginError> {
+        let template = synth(env).map_err(synth_failed)?;
         let engine = self.engine().await;
-        let plan = engine.plan(&Self::stack_name(env), &template).await.map_err(|e| e.to_string())?;
+        let plan = engine.plan(&Self::stack_name(env), &template).await.map_err(stack_failed)?;
         if !plan.has_changes() {
             progress(plan.render().trim_end());
             return Ok(false);
@@ -94,19 +103,22 @@ impl StackDeployer for CloudFormationStacks {
         match confirm(&plan.render()) {
             Ok(true) => {}
             answer => {
-                engine.discard(&plan).await.map_err(|e| e.to_string())?;
-                return Err(answer.err().unwrap_or_else(|| "stack apply cancelled; nothing was changed".to_string()));
+                engine.discard(&plan).await.map_err(stack_failed)?;
+                return Err(answer
+                    .err()
+                    .unwrap_or_else(|| PluginError::Cancelled("stack apply cancelled".to_string())));
             }
         }
-        engine.execute(&plan, progress).await.map_err(|e| e.to_string())?;
+        engine.execute(&plan, progress).await.map_err(stack_failed)?;
         Ok(true)
     }
 
-    async fn destroy(
+    /// Deletes the stack and waits, calling `progress` with each status.
+    pub async fn destroy(
         &self,
         env: &Environment,
         progress: &mut (dyn for<'a> FnMut(&'a str) + Send),
-    ) -> Result<(), String> {
-        self.engine().await.delete(&Self::stack_name(env), progress).await.map_err(|e| e.to_string())
+    ) -> Result<(), PluginError> {
+        self.engine().await.delete(&Self::stack_name(env), progress).await.map_err(stack_failed)
     }
 }

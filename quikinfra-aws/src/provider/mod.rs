@@ -73,6 +73,9 @@ use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 /// The family this provider serves, as resource schemas name it.
 pub const FAMILY: &str = "aws";
 
+/// Every resource type this provider serves: what the `aws` plugin declares.
+pub const SERVED: &[&str] = &[s3::TYPE, kms::TYPE, cloudfront::TYPE, waf::TYPE, shield::TYPE];
+
 /// Where the global services (CloudFront, WAFv2 for CloudFront, Shield Advanced) are served.
 const GLOBAL_REGION: &str = "us-east-1";
 

@@ -6,9 +6,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use quikinfra_aws::cloudformation::CloudFormationStacks;
-use quikinfra_aws::{AwsProvider, S3Backend, S3Bucket};
-use quikinfra_core::cli::{Context, Extensions, run_with};
+use quikinfra_aws::{AwsPlugin, S3Backend, S3Bucket};
+use quikinfra_cli::{Context, run_with};
 use quikinfra_core::environment::Environment;
 use quikinfra_core::state::{LockRequest, StateBackend};
 
@@ -40,34 +39,12 @@ fn cli(moto: &Moto, dir: &std::path::Path, url: &str, env: Environment, args: &[
     run(moto, dir, env, &head)
 }
 
-/// Runs the CLI with `--cloud real` served by the AWS provider on moto, and `s3://` backends
-/// opened on moto; returns (exit code, stdout, stderr).
+/// Runs the CLI with the AWS plugin on moto: `--cloud real` served by the AWS provider,
+/// `s3://` backends and the stack engine; returns (exit code, stdout, stderr).
 fn run(moto: &Moto, dir: &std::path::Path, env: Environment, args: &[&str]) -> (i32, String, String) {
-    let s3 = moto.s3();
-    let config = moto.config.clone();
-    let real_clouds: quikinfra_core::cli::RealClouds =
-        Box::new(move || Ok(vec![("aws".to_string(), AwsProvider::new(&config).shared())]));
-    let extensions = Extensions {
-        state_backends: Some(Box::new(move |url, environment| {
-            let rest = url.strip_prefix("s3://").ok_or("not s3")?;
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            Ok(Arc::new(S3Backend::new(s3.clone(), bucket, prefix, environment)) as Arc<dyn StateBackend>)
-        })),
-        synth: None,
-        stack: Some(Arc::new(CloudFormationStacks::new(&moto.config).poll_every(Duration::from_millis(50)))),
-    };
+    let plugin = AwsPlugin::with_config(moto.config.clone()).stack_poll_every(Duration::from_millis(50));
     let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        real_clouds: Some(real_clouds),
-        state_key: None,
-        extensions,
-    };
+    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![Arc::new(plugin)]);
     let head = ["live", "--state-dir", dir.to_str().unwrap()];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = run_with(env, argv, ctx);

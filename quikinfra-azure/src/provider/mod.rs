@@ -268,6 +268,15 @@ impl Provider for AzureProvider {
     }
 }
 
+/// Every resource type this provider serves: what the `azure` plugin declares.
+pub const SERVED: &[&str] = &[
+    "azure_resource_group",
+    "azure_aks_cluster",
+    "azure_mysql_flexible_server",
+    "azure_managed_redis",
+    "azure_eventhub_namespace",
+];
+
 fn unknown(type_name: &str) -> ProviderError {
     ProviderError::permanent(format!("the azure provider does not serve `{type_name}`"))
 }

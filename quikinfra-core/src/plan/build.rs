@@ -117,15 +117,8 @@ pub fn resolve_desired_in(
             out.push(node.attrs.clone());
             continue;
         }
-        if !providers.serves(node.schema.provider) {
-            problems.push(
-                Some(&node.address),
-                None,
-                format!(
-                    "no provider serves `{}` resources in this run (link one, or leave the resource out with --exclude)",
-                    node.schema.provider
-                ),
-            );
+        if let Err(why) = providers.check_serves(node.schema.provider, node.schema.type_name) {
+            problems.push(Some(&node.address), None, why);
         }
         let mut attrs = node.attrs.clone();
         for (name, value) in attrs.iter_mut() {

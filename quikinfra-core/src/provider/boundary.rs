@@ -63,6 +63,8 @@ struct Counters {
 
 struct Route {
     provider: Arc<dyn Provider>,
+    /// The resource types it serves, when it declares them (plugins do); `None`: its family's.
+    types: Option<&'static [&'static str]>,
     limit: Arc<Semaphore>,
     counters: Arc<Counters>,
 }
@@ -99,13 +101,34 @@ impl Providers {
     }
 
     fn route(provider: Arc<dyn Provider>, concurrency: usize) -> Route {
-        Route { provider, limit: Arc::new(Semaphore::new(concurrency.max(1))), counters: Arc::new(Counters::default()) }
+        Route {
+            provider,
+            types: None,
+            limit: Arc::new(Semaphore::new(concurrency.max(1))),
+            counters: Arc::new(Counters::default()),
+        }
     }
 
     /// Serves the resource family `family` (`aws`, `azure`, `local`) with `provider`,
     /// at most `concurrency` calls at once.
     pub fn register(mut self, family: &str, provider: Arc<dyn Provider>, concurrency: usize) -> Self {
         self.routes.insert(family.to_string(), Self::route(provider, concurrency));
+        self
+    }
+
+    /// Like [`Providers::register`], for a provider that serves exactly `types` of its family
+    /// (a plugin's declared list): a definition using another type of the family is refused
+    /// before any call ([`Providers::check_serves`]).
+    pub fn register_serving(
+        mut self,
+        family: &str,
+        provider: Arc<dyn Provider>,
+        types: &'static [&'static str],
+        concurrency: usize,
+    ) -> Self {
+        let mut route = Self::route(provider, concurrency);
+        route.types = Some(types);
+        self.routes.insert(family.to_string(), route);
         self
     }
 
@@ -124,6 +147,22 @@ impl Providers {
     /// Whether some provider serves `family`.
     pub fn serves(&self, family: &str) -> bool {
         self.routes.contains_key(family) || self.fallback.is_some()
+    }
+
+    /// Whether some provider of this run serves resources of type `type_name` in `family`;
+    /// `Err` says why not, naming the type and the family.
+    pub fn check_serves(&self, family: &str, type_name: &str) -> Result<(), String> {
+        match (self.routes.get(family), &self.fallback) {
+            (Some(Route { types: Some(types), .. }), _) if !types.contains(&type_name) => Err(format!(
+                "the `{family}` provider of this run does not serve `{type_name}` resources (it serves {}); \
+                 leave the resource out with --exclude, or target the simulator",
+                list(types)
+            )),
+            (Some(_), _) | (None, Some(_)) => Ok(()),
+            (None, None) => Err(format!(
+                "no provider of this run serves `{family}` resources such as `{type_name}` (link one, or leave the resource out with --exclude)"
+            )),
+        }
     }
 
     /// The name of the provider serving `family`.
@@ -211,6 +250,16 @@ impl Providers {
     /// Deletes an object.
     pub async fn delete(&self, family: &str, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         self.call(family, Op::Delete, |p| async move { p.delete(req).await }).await
+    }
+}
+
+/// `a`, `b` and `c`, each in backticks.
+pub fn list(types: &[&str]) -> String {
+    let quoted: Vec<String> = types.iter().map(|t| format!("`{t}`")).collect();
+    match quoted.split_last() {
+        None => "no type".to_string(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
 

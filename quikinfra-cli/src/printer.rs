@@ -1,21 +1,31 @@
 //! Apply progress as the user sees it: Terraform-style lines, with a live status line on a
-//! terminal showing what is in flight.
+//! terminal showing what is in flight; and [`CliReporter`], what an operation shows and asks
+//! through the command line (recovery notes, the plan before approval, the confirmation).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Shell;
-use crate::addr::Address;
-use crate::apply::ops::OpKind;
-use crate::apply::{Event, Progress};
+use quikinfra_core::addr::Address;
+use quikinfra_core::apply::ops::OpKind;
+use quikinfra_core::apply::{Event, Progress};
+
+use quikinfra_core::apply::recover::Recovery;
+use quikinfra_core::ops::{OpsError, Reporter};
+use quikinfra_core::plan::Plan;
+use quikinfra_core::render;
+use quikinfra_core::state::StateError;
+
+use crate::session::Session;
+use crate::shell::Shell;
 
 /// Prints apply events through the shell.
 pub struct Printer<'a> {
     shell: &'a Shell,
-    bar: Option<ProgressBar>,
+    /// Drawn from the first event on, on a terminal (not while planning or asking).
+    bar: OnceLock<Option<ProgressBar>>,
     in_flight: Mutex<BTreeMap<Address, OpKind>>,
 }
 
@@ -34,24 +44,31 @@ fn seconds(d: Duration) -> String {
 impl<'a> Printer<'a> {
     /// A printer; on a terminal it also draws a status line of operations in flight.
     pub fn new(shell: &'a Shell) -> Self {
-        let bar = shell.terminal.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
-        Self { shell, bar, in_flight: Mutex::new(BTreeMap::new()) }
+        Self { shell, bar: OnceLock::new(), in_flight: Mutex::new(BTreeMap::new()) }
+    }
+
+    fn bar(&self) -> Option<&ProgressBar> {
+        self.bar
+            .get_or_init(|| {
+                self.shell.terminal.then(|| {
+                    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
+                    bar.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"));
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bar
+                })
+            })
+            .as_ref()
     }
 
     fn print(&self, line: String) {
-        match &self.bar {
+        match self.bar() {
             Some(bar) => bar.println(line),
             None => self.shell.line(&line),
         }
     }
 
     fn update_status(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = self.bar() {
             let in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
             let names: Vec<String> = in_flight.keys().take(3).map(ToString::to_string).collect();
             let more = in_flight.len().saturating_sub(3);
@@ -62,7 +79,7 @@ impl<'a> Printer<'a> {
 
     /// Clears the status line.
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(Some(bar)) = self.bar.get() {
             bar.finish_and_clear();
         }
     }
@@ -98,5 +115,61 @@ impl Progress for Printer<'_> {
             }
         }
         self.update_status();
+    }
+}
+
+/// What an operation shows and asks through the command line.
+pub struct CliReporter<'a> {
+    session: &'a Session,
+    printer: Printer<'a>,
+    /// Print a fresh plan before approving it.
+    pub show_plan: bool,
+    /// Approve without asking (`--auto-approve`).
+    pub auto_approve: bool,
+}
+
+impl<'a> CliReporter<'a> {
+    /// A reporter printing through `session`'s shell; shows plans, asks before applying.
+    pub fn new(session: &'a Session) -> Self {
+        Self { session, printer: Printer::new(&session.shell), show_plan: true, auto_approve: false }
+    }
+
+    /// Clears the status line.
+    pub fn finish(&self) {
+        self.printer.finish();
+    }
+}
+
+impl Progress for CliReporter<'_> {
+    fn event(&self, event: Event) {
+        self.printer.event(event);
+    }
+}
+
+impl Reporter for CliReporter<'_> {
+    fn recovered(&self, recovered: &[Recovery]) {
+        let shell = &self.session.shell;
+        shell.err_line(&format!("Recovering {} operation(s) an interrupted apply left unfinished:", recovered.len()));
+        for r in recovered {
+            shell.err_line(&format!("  - {r}"));
+        }
+    }
+
+    fn unlock_failed(&self, error: &StateError) {
+        self.session.shell.error(&format!("releasing the state lock: {error}"));
+    }
+
+    fn planned(&self, plan: &Plan) {
+        if self.show_plan {
+            self.session.shell.out(&render::plan_text(plan, &self.session.text()));
+        }
+    }
+
+    fn approve(&self, plan: &Plan) -> Result<bool, OpsError> {
+        let yes = self.auto_approve || self.session.confirm(plan)?;
+        if yes {
+            self.session.interrupts().arm();
+        }
+        Ok(yes)
     }
 }

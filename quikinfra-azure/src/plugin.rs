@@ -1,0 +1,48 @@
+//! [`AzurePlugin`]: what linking quikinfra-azure adds to a program: the `azure` provider for
+//! `--cloud real`, configured from `AZURE_*` variables and the credential chain.
+
+use std::sync::Arc;
+
+use quikinfra_core::plugin::{Plugin, PluginError};
+use quikinfra_core::provider::Provider;
+
+use crate::provider::{AzureProvider, FAMILY, SERVED};
+
+/// Reads a setting by name (the process environment, or a test's table).
+type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The Azure plugin.
+#[derive(Clone)]
+pub struct AzurePlugin {
+    vars: Lookup,
+}
+
+impl AzurePlugin {
+    /// Configured from the process environment when the provider is first needed.
+    pub fn from_env() -> Self {
+        Self { vars: Arc::new(|name| std::env::var(name).ok()) }
+    }
+
+    /// Configured from the variables `vars` answers (`AZURE_RESOURCE_MANAGER_ENDPOINT`,
+    /// `AZURE_SUBSCRIPTION_ID`, `AZURE_ACCESS_TOKEN` and the credential chain's).
+    pub fn from_vars(vars: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self { vars: Arc::new(vars) }
+    }
+}
+
+impl Plugin for AzurePlugin {
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+
+    fn serves(&self) -> &'static [&'static str] {
+        SERVED
+    }
+
+    fn provider(&self) -> Result<Arc<dyn Provider>, PluginError> {
+        let vars = self.vars.clone();
+        let provider = AzureProvider::from_env(&move |name| vars(name))
+            .map_err(|e| PluginError::Setup { family: FAMILY, message: e.to_string() })?;
+        Ok(Arc::new(provider))
+    }
+}

@@ -1,0 +1,65 @@
+//! `plan`: show what apply would change; `--out` saves it for `apply FILE`, `--json` prints the
+//! documented JSON plan, `--detailed-exitcode` exits 2 when something would change.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use quikinfra_core::jsonplan;
+use quikinfra_core::ops;
+use quikinfra_core::render;
+
+use crate::args::PlanFlags;
+use crate::error::{CliError, CliResult};
+use crate::printer::CliReporter;
+use crate::session::{Definition, Session, Target};
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What to plan.
+    #[command(flatten)]
+    pub flags: PlanFlags,
+    /// Save the plan to FILE; `apply FILE` applies exactly it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as JSON (see docs/plan-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when nothing changes, 2 when something does, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+/// Plans `definition` and prints (and saves) the plan.
+pub async fn exec(session: &Session, definition: Definition<'_>, args: &PlanArgs) -> CliResult {
+    let target = session.target(definition.env, args.json)?;
+    run(session, definition, &target, args).await
+}
+
+/// Like [`exec`], on a target already set up (a program's own command that read live objects
+/// first).
+pub async fn run(session: &Session, definition: Definition<'_>, target: &Target, args: &PlanArgs) -> CliResult {
+    let options = session.options(definition);
+    let ws = session.workspace(definition.env, target, &options);
+    let opts = args.flags.options(options.parallelism, options.placeholder_secrets);
+    let reporter = CliReporter::new(session);
+    let plan = ops::plan(&ws, opts, &reporter).await?;
+    session.report_calls(target);
+    if args.json {
+        session.shell.out(&render::plan_json(&plan));
+    } else {
+        session.shell.out(&render::plan_text(&plan, &session.text()));
+    }
+    if let Some(path) = &args.out {
+        let text = jsonplan::to_saved(&plan, session.cipher());
+        std::fs::write(path, text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+        if !args.json {
+            session.shell.line(&format!(
+                "\nSaved the plan to {}. To apply exactly this plan, run: apply {}",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(if args.detailed_exitcode && (plan.has_changes() || !plan.drift.is_empty()) { 2 } else { 0 })
+}

@@ -1,0 +1,292 @@
+//! [`Session`]: what one invocation works with, and the services every command (built-in, a
+//! program's own, a plugin's) uses: the definition, the state stores, the target's providers,
+//! confirmations and the shell.
+
+use std::collections::BTreeSet;
+use std::io::BufRead;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quikinfra_core::addr::Address;
+use quikinfra_core::environment::Environment;
+use quikinfra_core::local::LocalFiles;
+use quikinfra_core::ops::{OpsError, RunOptions, Workspace};
+use quikinfra_core::plan::{Plan, PlanMode};
+use quikinfra_core::plugin::Plugin;
+use quikinfra_core::provider::{Providers, ReadRequest};
+use quikinfra_core::render::TextOptions;
+use quikinfra_core::sim::{Faults, Simulator};
+use quikinfra_core::state::crypt::Cipher;
+use quikinfra_core::state::{State, StateStore, StateStores, StateVersion};
+use quikinfra_core::value::{Attrs, Value};
+
+use crate::args::{Cloud, GlobalArgs};
+use crate::error::CliError;
+use crate::shell::Shell;
+use crate::signals::Interrupts;
+
+/// One invocation of an environment program.
+pub struct Session {
+    /// The global flags.
+    pub global: GlobalArgs,
+    /// Where output goes.
+    pub shell: Shell,
+    input: Mutex<Box<dyn BufRead + Send>>,
+    input_is_terminal: bool,
+    plugins: Vec<Arc<dyn Plugin>>,
+    states: StateStores,
+    cipher: Option<Cipher>,
+    env: Environment,
+    defined_from: Option<Option<StateVersion>>,
+    interrupts: Interrupts,
+}
+
+/// A definition and the state version it was built from, when it was built from state.
+#[derive(Clone, Copy)]
+pub struct Definition<'a> {
+    /// The environment.
+    pub env: &'a Environment,
+    /// `Some(v)`: built from state at version `v` (`None`: no state yet); operations refuse to
+    /// go on when the state moved since.
+    pub from: Option<&'a Option<StateVersion>>,
+}
+
+/// Why no answer could be had: no terminal to ask on, or the input failed.
+#[derive(Debug)]
+pub struct NoAnswer(pub String);
+
+impl std::fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+impl From<NoAnswer> for OpsError {
+    fn from(e: NoAnswer) -> Self {
+        OpsError::Interaction(e.0)
+    }
+}
+
+/// The providers of a run's target.
+pub struct Target {
+    /// Every call goes through here.
+    pub providers: Providers,
+}
+
+/// What [`Session::new`] needs besides the definition.
+pub(crate) struct Parts {
+    pub global: GlobalArgs,
+    pub shell: Shell,
+    pub input: Box<dyn BufRead + Send>,
+    pub input_is_terminal: bool,
+    pub plugins: Vec<Arc<dyn Plugin>>,
+    pub states: StateStores,
+    pub cipher: Option<Cipher>,
+}
+
+impl Session {
+    pub(crate) fn new(parts: Parts, env: Environment, defined_from: Option<Option<StateVersion>>) -> Self {
+        let Parts { global, shell, input, input_is_terminal, plugins, states, cipher } = parts;
+        Self {
+            global,
+            shell,
+            input: Mutex::new(input),
+            input_is_terminal,
+            plugins,
+            states,
+            cipher,
+            env,
+            defined_from,
+            interrupts: Interrupts::new(),
+        }
+    }
+
+    /// The program's definition.
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    /// The program's definition, with the state version it was built from.
+    pub fn definition(&self) -> Definition<'_> {
+        Definition { env: &self.env, from: self.defined_from.as_ref() }
+    }
+
+    /// The plugins linked into the program.
+    pub fn plugins(&self) -> &[Arc<dyn Plugin>] {
+        &self.plugins
+    }
+
+    /// Where every environment's state is kept in this run (local files, or `--backend`).
+    pub fn states(&self) -> &StateStores {
+        &self.states
+    }
+
+    /// This environment's state store.
+    pub fn store(&self) -> Result<StateStore, CliError> {
+        Ok(self.states.open(self.env.name())?)
+    }
+
+    /// This environment's state as stored now (no lock: a snapshot).
+    pub async fn state(&self) -> Result<Option<State>, CliError> {
+        Ok(self.store()?.read().await?)
+    }
+
+    /// The key sealing state and saved plans, when one is configured.
+    pub fn cipher(&self) -> Option<&Cipher> {
+        self.cipher.as_ref()
+    }
+
+    /// Catches Ctrl-C once an apply is under way.
+    pub fn interrupts(&self) -> &Interrupts {
+        &self.interrupts
+    }
+
+    /// How text is rendered.
+    pub fn text(&self) -> TextOptions {
+        TextOptions { color: self.shell.color }
+    }
+
+    /// The simulator needs no real secrets: unset ones get a stand-in, and the user is told.
+    pub fn placeholder_secrets(&self) -> bool {
+        self.global.cloud == Cloud::Sim
+    }
+
+    /// Where the simulator keeps its world.
+    pub fn sim_dir(&self) -> std::path::PathBuf {
+        self.global.state_dir.join("sim")
+    }
+
+    /// The options of an operation on `definition`.
+    pub fn options(&self, definition: Definition<'_>) -> RunOptions {
+        RunOptions {
+            lock_ttl: Duration::from_secs(self.global.lock_ttl),
+            parallelism: usize::from(self.global.parallelism),
+            placeholder_secrets: self.placeholder_secrets(),
+            defined_from: definition.from.cloned(),
+        }
+    }
+
+    /// A workspace over `env` with this run's state stores and `target`'s providers.
+    pub fn workspace<'a>(&'a self, env: &'a Environment, target: &'a Target, options: &'a RunOptions) -> Workspace<'a> {
+        Workspace { env, states: &self.states, providers: &target.providers, options }
+    }
+
+    /// The target's providers for `env`, saying which target it is (on standard error when
+    /// `to_stderr`, so `--json` output stays a document): the embedded simulator, or the real
+    /// clouds through the plugins serving the families `env` uses.
+    pub fn target(&self, env: &Environment, to_stderr: bool) -> Result<Target, CliError> {
+        let concurrency = usize::from(self.global.parallelism);
+        let say = |line: String| if to_stderr { self.shell.err_line(&line) } else { self.shell.line(&line) };
+        let local = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
+        match self.global.cloud {
+            Cloud::Sim => {
+                let faults = Faults::from_env().map_err(CliError::msg)?;
+                let sim = Arc::new(Simulator::open(self.sim_dir())?.with_faults(faults));
+                say(format!(
+                    "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
+                    self.sim_dir().display(),
+                    env.name()
+                ));
+                self.note_placeholder_secrets(env);
+                Ok(Target { providers: local.fallback(sim, concurrency.max(64)) })
+            }
+            Cloud::Real => {
+                if self.plugins.is_empty() {
+                    return Err(CliError::msg("this program links no real-cloud provider"));
+                }
+                let used: BTreeSet<&str> = env.resources().iter().map(|r| r.schema.provider).collect();
+                let mut providers = local;
+                let mut names = Vec::new();
+                for plugin in self.plugins.iter().filter(|p| used.contains(p.family())) {
+                    names.push(plugin.family());
+                    providers =
+                        providers.register_serving(plugin.family(), plugin.provider()?, plugin.serves(), concurrency);
+                }
+                let names = if names.is_empty() { "none needed".to_string() } else { names.join(", ") };
+                say(format!("Target: real clouds ({names}) for environment `{}`", env.name()));
+                Ok(Target { providers })
+            }
+        }
+    }
+
+    fn note_placeholder_secrets(&self, env: &Environment) {
+        let mut unset = BTreeSet::new();
+        for node in env.resources() {
+            for value in node.attrs.values() {
+                if let Value::Secret(spec) = value
+                    && std::env::var_os(&spec.env).is_none()
+                {
+                    unset.insert(spec.env.clone());
+                }
+            }
+        }
+        for name in unset {
+            self.shell.err_line(&format!("Note: secret `{name}` is not set; the simulator uses a placeholder for it"));
+        }
+    }
+
+    /// The live object of `address` whose provider id is `id`, read through `target`
+    /// (`None`: it no longer exists).
+    pub async fn read_live(
+        &self,
+        target: &Target,
+        address: &Address,
+        family: &str,
+        id: &str,
+    ) -> Result<Option<Attrs>, CliError> {
+        let empty = Attrs::new();
+        let read = target.providers.read(family, ReadRequest { address, id, prior: &empty }).await;
+        read.map_err(|e| CliError::msg(format!("{address}: {e}")))
+    }
+
+    /// Prints provider call counts and retries when `-v` is given.
+    pub fn report_calls(&self, target: &Target) {
+        if !self.global.verbose {
+            return;
+        }
+        let stats = target.providers.stats();
+        for (provider, ops) in &stats.calls {
+            let list: Vec<String> = ops.iter().map(|(op, n)| format!("{op}={n}")).collect();
+            let retries = stats.retries.get(provider).copied().unwrap_or(0);
+            self.shell.err_line(&format!("Provider calls ({provider}): {} retries={retries}", list.join(" ")));
+        }
+        for (provider, calls) in &stats.api_calls {
+            let total: u64 = calls.values().sum();
+            let list: Vec<String> = calls.iter().map(|(call, n)| format!("{call}={n}")).collect();
+            self.shell.err_line(&format!("API calls ({provider}): {total}: {}", list.join(" ")));
+        }
+    }
+
+    /// Asks whether to apply `plan`; refuses when there is no terminal to ask on.
+    pub fn confirm(&self, plan: &Plan) -> Result<bool, NoAnswer> {
+        if !self.input_is_terminal {
+            return Err(NoAnswer(
+                "apply needs confirmation but there is no terminal to ask on; review the plan and pass --auto-approve, or save it with `plan --out FILE` and run `apply FILE`".to_string(),
+            ));
+        }
+        let verb = if plan.mode == PlanMode::Destroy { "destroy all resources above" } else { "perform these actions" };
+        self.ask(verb)
+    }
+
+    /// Asks "Do you want to {verb}?" on the terminal; only `yes` approves.
+    pub fn ask(&self, verb: &str) -> Result<bool, NoAnswer> {
+        if !self.input_is_terminal {
+            return Err(NoAnswer(format!(
+                "this needs confirmation (to {verb}) but there is no terminal to ask on; pass --auto-approve"
+            )));
+        }
+        self.shell.out(&format!(
+            "\nDo you want to {verb} in `{}`?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+            self.env.name()
+        ));
+        let mut answer = String::new();
+        self.input
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .read_line(&mut answer)
+            .map_err(|e| NoAnswer(format!("reading the answer: {e}")))?;
+        Ok(answer.trim() == "yes")
+    }
+}

@@ -1,0 +1,54 @@
+//! `import ADDRESS ID`: start managing an existing object under a declared address.
+//!
+//! The object is read through the provider and recorded as it is live; the next plan shows
+//! how it differs from the definition. A resource this environment reads from its owner
+//! (`Environment::add_shared`) is refused: owning it here would let this environment's
+//! destroy delete the owner's object.
+
+use super::lock::locked;
+use super::{OpsError, Reporter, Workspace};
+use crate::addr::Address;
+use crate::provider::ReadRequest;
+use crate::state::{ResourceState, State};
+use crate::value::Attrs;
+
+/// Imports the object with provider id `id` as `address`.
+pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &dyn Reporter) -> Result<(), OpsError> {
+    crate::validate::validate(ws.env)?;
+    let node = ws.env.resource(address).ok_or_else(|| OpsError::NotDeclared(address.clone()))?;
+    if let Some(owner) = &node.owner {
+        return Err(OpsError::Shared { address: address.clone(), owner: owner.clone() });
+    }
+    let store = ws.store()?;
+    locked(&store, "import", ws.options.lock_ttl, reporter, async || {
+        let prior = store.read().await?;
+        if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
+            return Err(OpsError::AlreadyManaged(address.clone()));
+        }
+        let family = node.schema.provider;
+        let empty = Attrs::new();
+        let live = ws
+            .providers
+            .read(family, ReadRequest { address, id, prior: &empty })
+            .await
+            .map_err(|source| OpsError::Provider { address: address.clone(), source })?
+            .ok_or_else(|| OpsError::NoSuchObject { address: address.clone(), id: id.to_string() })?;
+        let expected = prior.as_ref().map(|s| s.version.clone());
+        let mut state = prior.unwrap_or_else(|| State::new(ws.env.name(), State::new_lineage()));
+        state.resources.insert(
+            address.clone(),
+            ResourceState {
+                provider: family.to_string(),
+                id: id.to_string(),
+                attributes: live,
+                dependencies: node.dependencies(),
+                lifecycle: node.lifecycle.clone(),
+                deposed: vec![],
+            },
+        );
+        state.version.serial = expected.as_ref().map_or(1, |v| v.serial + 1);
+        store.write(&state, expected.as_ref()).await?;
+        Ok(())
+    })
+    .await
+}

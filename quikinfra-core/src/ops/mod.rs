@@ -1,0 +1,209 @@
+//! Operations: what every front end (the command line, a test, a benchmark) runs against one
+//! environment, the same way.
+//!
+//! A [`Workspace`] is one environment's definition with the state stores and providers a run
+//! uses. Each operation takes the environment's state lock for as long as it needs it
+//! (renewed by a heartbeat, [`lock`]), settles what an interrupted apply left pending
+//! ([`read`]), calls the engine, and returns values: a [`Plan`](crate::plan::Plan), an
+//! [`ApplyReport`](crate::apply::ApplyReport), or an [`OpsError`]. Nothing here prints or reads
+//! a terminal; what a person should see or decide goes through the [`Reporter`].
+//!
+//! | operation | module |
+//! |---|---|
+//! | plan (normal, destroy, refresh-only) | [`plan`](mod@plan) |
+//! | apply a fresh or a saved plan, destroy | [`apply`](mod@apply) |
+//! | refresh state from live objects | [`refresh`](mod@refresh) |
+//! | import an existing object | [`import`](mod@import) |
+//! | state rm / mv | [`edit`] |
+//!
+//! Readers of shared resources get their owners' state through the same [`StateStores`] as
+//! their own, whatever backend and key the run uses.
+
+pub mod apply;
+pub mod edit;
+pub mod import;
+pub mod lock;
+pub mod plan;
+pub mod read;
+pub mod refresh;
+
+use std::time::Duration;
+
+use crate::addr::Address;
+use crate::apply::recover::Recovery;
+use crate::apply::{ApplyError, Progress, SilentProgress};
+use crate::diag::Problems;
+use crate::environment::Environment;
+use crate::plan::{Plan, PlanError};
+use crate::provider::{ProviderError, Providers};
+use crate::state::{StateError, StateStore, StateStores, StateVersion};
+
+pub use apply::{ApplyRequest, apply};
+pub use edit::{state_mv, state_rm};
+pub use import::import;
+pub use plan::plan;
+pub use refresh::refresh;
+
+/// One environment's definition, with the state stores and providers a run works with.
+#[derive(Clone, Copy)]
+pub struct Workspace<'a> {
+    /// The definition.
+    pub env: &'a Environment,
+    /// Where this environment's state, and its owners', are kept.
+    pub states: &'a StateStores,
+    /// The providers of the run's target.
+    pub providers: &'a Providers,
+    /// How the run behaves.
+    pub options: &'a RunOptions,
+}
+
+impl Workspace<'_> {
+    /// This environment's state store.
+    pub fn store(&self) -> Result<StateStore, OpsError> {
+        Ok(self.states.open(self.env.name())?)
+    }
+}
+
+/// How a run behaves, whatever the operation.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// How long the state lock lives without renewal (a heartbeat renews it every third).
+    pub lock_ttl: Duration,
+    /// Provider calls in flight at once.
+    pub parallelism: usize,
+    /// Stand in for unset secrets (the simulator only; real clouds need real secrets).
+    pub placeholder_secrets: bool,
+    /// The version of the environment's own state its definition was built from, for
+    /// definitions that depend on it (`Some(None)`: built before any state existed). An
+    /// operation that finds another version under the lock refuses to go on.
+    pub defined_from: Option<Option<StateVersion>>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { lock_ttl: Duration::from_secs(300), parallelism: 10, placeholder_secrets: false, defined_from: None }
+    }
+}
+
+/// What a person should see or decide while an operation runs.
+///
+/// Every method has a default that says nothing and approves, for tests and benchmarks.
+pub trait Reporter: Progress {
+    /// Recovery settled operations an interrupted apply left unfinished.
+    fn recovered(&self, _recovered: &[Recovery]) {}
+
+    /// The state lock could not be released at the end (it expires on its own).
+    fn unlock_failed(&self, _error: &StateError) {}
+
+    /// A fresh plan that an apply is about to act on, shown before [`Reporter::approve`].
+    fn planned(&self, _plan: &Plan) {}
+
+    /// Whether to apply `plan`; `Ok(false)` cancels with nothing changed.
+    fn approve(&self, _plan: &Plan) -> Result<bool, OpsError> {
+        Ok(true)
+    }
+}
+
+impl Reporter for SilentProgress {}
+
+/// Why an operation failed. Nothing is half-written: state is either as it was, or holds every
+/// operation that completed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    /// Reading, writing or locking state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// No plan could be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The apply could not start or could not save its work.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    /// The definition is invalid; nothing was called.
+    #[error("{0}")]
+    Invalid(Problems),
+    /// There is no state to work on.
+    #[error("no state: apply first")]
+    NoState,
+    /// The resource is not in state.
+    #[error("{0} is not in state")]
+    NotInState(Address),
+    /// Resources asked for twice.
+    #[error("{0} is named more than once")]
+    Repeated(Address),
+    /// The resource is not declared.
+    #[error("{0} is not declared; declare it before importing")]
+    NotDeclared(Address),
+    /// The resource is already managed.
+    #[error("{0} is already managed; use `state rm` first to re-import")]
+    AlreadyManaged(Address),
+    /// Another environment manages this resource; this one only reads it.
+    #[error(
+        "{address} is read from environment `{owner}`, which manages it; this environment cannot import or own it (import it in `{owner}`)"
+    )]
+    Shared {
+        /// The resource.
+        address: Address,
+        /// Its owner.
+        owner: String,
+    },
+    /// No live object has that id.
+    #[error("{address}: no object with id `{id}` exists")]
+    NoSuchObject {
+        /// The resource.
+        address: Address,
+        /// The id given.
+        id: String,
+    },
+    /// A provider call failed.
+    #[error("{address}: {source}")]
+    Provider {
+        /// The resource.
+        address: Address,
+        /// What the provider said.
+        #[source]
+        source: ProviderError,
+    },
+    /// `state mv` between types.
+    #[error("cannot move {from} to {to}: the types differ")]
+    TypesDiffer {
+        /// From.
+        from: Address,
+        /// To.
+        to: Address,
+    },
+    /// `state mv` onto an address in use.
+    #[error("{0} is already in state")]
+    AlreadyInState(Address),
+    /// A saved plan made for another environment.
+    #[error("the plan is for environment `{plan}`, not `{env}`")]
+    WrongEnvironment {
+        /// The plan's environment.
+        plan: String,
+        /// This environment.
+        env: String,
+    },
+    /// The environment's state moved after its definition was built from it.
+    #[error(
+        "the state of `{0}` changed while its definition was being built from it (another run wrote it); nothing was changed, run the command again"
+    )]
+    DefinitionStale(String),
+    /// The state's serial cannot grow any further.
+    #[error("the state's serial is at its maximum and cannot be incremented; nothing was written")]
+    SerialExhausted,
+    /// Refresh could not write what it read.
+    #[error("refresh could not update state")]
+    RefreshFailed,
+    /// The person declined.
+    #[error("{0} cancelled; nothing was changed")]
+    Cancelled(&'static str),
+    /// A front end could not ask or answer (no terminal, a closed input).
+    #[error("{0}")]
+    Interaction(String),
+}
+
+impl From<Problems> for OpsError {
+    fn from(problems: Problems) -> Self {
+        OpsError::Invalid(problems)
+    }
+}

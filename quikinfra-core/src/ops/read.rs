@@ -1,0 +1,45 @@
+//! Reading state for an operation: the environment's own, with what an interrupted apply left
+//! pending settled first, and the states of the environments owning resources it reads.
+
+use std::collections::BTreeMap;
+
+use super::{OpsError, Reporter, Workspace};
+use crate::state::{State, StateStore};
+
+/// Reads `store`'s state, first settling what an interrupted apply left pending (adopting
+/// objects it created) and saving the result; must run under the lock. Refuses to go on when
+/// the definition was built from another version of this state.
+pub async fn recovered(
+    ws: &Workspace<'_>,
+    store: &StateStore,
+    reporter: &dyn Reporter,
+) -> Result<Option<State>, OpsError> {
+    let state = store.read().await?;
+    if let Some(built_from) = &ws.options.defined_from
+        && built_from.as_ref() != state.as_ref().map(|s| &s.version)
+    {
+        return Err(OpsError::DefinitionStale(ws.env.name().to_string()));
+    }
+    let Some(mut state) = state else { return Ok(None) };
+    if state.pending.is_empty() {
+        return Ok(Some(state));
+    }
+    let read = state.version.clone();
+    let recovered = crate::apply::recover::recover(&mut state, &ws.env.schemas(), ws.providers).await;
+    reporter.recovered(&recovered);
+    state.version.serial += 1;
+    store.write(&state, Some(&read)).await?;
+    Ok(Some(state))
+}
+
+/// The states of the environments owning resources this one reads, through the run's state
+/// stores (read without their locks: a snapshot is all a plan needs of them).
+pub async fn owners(ws: &Workspace<'_>) -> Result<BTreeMap<String, State>, OpsError> {
+    let mut out = BTreeMap::new();
+    for owner in ws.env.owners() {
+        if let Some(state) = ws.states.open(owner)?.read().await? {
+            out.insert(owner.to_string(), state);
+        }
+    }
+    Ok(out)
+}
