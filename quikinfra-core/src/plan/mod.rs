@@ -17,7 +17,7 @@ use crate::resource::Lifecycle;
 use crate::state::StateVersion;
 use crate::value::{Attrs, Value};
 
-pub use build::{PlanError, PlanOptions, plan};
+pub use build::{PlanError, PlanOptions, UnknownAddress, plan};
 
 /// The version of the plan format (saved plans and `--json`); bumped on any incompatible change.
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
