@@ -1,7 +1,8 @@
 //! What `--target`, `--exclude` and `--replace` select, through the command line: a destroy
 //! takes a target with everything depending on it (from the definition and from state) and
 //! keeps an excluded resource with everything it depends on; addresses naming nothing and
-//! flags leaving nothing in scope are errors of their own.
+//! flags leaving nothing in scope are errors of their own; objects already deleted outside
+//! quikinfra are only removed from state by a destroy.
 
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
@@ -166,4 +167,31 @@ fn flags_leaving_nothing_in_scope_are_an_error() {
     assert_eq!(destroy.code, 1, "{}{}", destroy.out, destroy.err);
     assert!(destroy.err.contains("leave nothing in scope"), "{}", destroy.err);
     assert_eq!(state_list(dir.path()), "test_thing.bucket\ntest_thing.cdn\ntest_thing.key\ntest_thing.other\n");
+}
+
+#[test]
+fn destroy_after_a_deletion_outside_only_removes_the_gone_object_from_state() {
+    let dir = applied(env());
+    assert_eq!(run(dir.path(), env(), &["sim", "delete", "test_thing.other"]).code, 0);
+    let plan = run(dir.path(), env(), &["plan", "--destroy"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.out, plan.err);
+    assert_eq!(plan.out.matches("test_thing.other").count(), 1, "said once: {}", plan.out);
+    assert!(plan.out.contains("# test_thing.other has been deleted"), "{}", plan.out);
+    assert!(plan.out.contains("Plan: 0 to add, 0 to change, 3 to destroy."), "{}", plan.out);
+
+    let destroy = run(dir.path(), env(), &["--verbose", "destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.out, destroy.err);
+    assert!(destroy.out.contains("Destroy complete! Resources: 3 destroyed."), "{}", destroy.out);
+    assert!(destroy.err.contains("delete=3 "), "no delete call for the gone object: {}", destroy.err);
+    assert_eq!(state_list(dir.path()), "");
+}
+
+#[test]
+fn destroy_of_only_gone_objects_still_clears_them_from_state() {
+    let dir = applied(env());
+    assert_eq!(run(dir.path(), env(), &["sim", "delete", "test_thing.other"]).code, 0);
+    let destroy = run(dir.path(), env(), &["--verbose", "destroy", "--target", "test_thing.other", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.out, destroy.err);
+    assert!(!destroy.err.contains("delete="), "no provider delete: {}", destroy.err);
+    assert_eq!(state_list(dir.path()), "test_thing.bucket\ntest_thing.cdn\ntest_thing.key\n");
 }

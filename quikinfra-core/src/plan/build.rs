@@ -15,7 +15,9 @@
 //! (nothing may outlive what it needs) and keeps an excluded resource with what it depends on;
 //! its edges come from the definition and from the dependencies state recorded, since it covers
 //! resources no longer declared. An address naming nothing, and flags leaving nothing in scope,
-//! are errors of their own.
+//! are errors of their own. In a destroy, a resource whose object is already gone is planned as
+//! a read finding nothing: the apply only removes it from state, calling no provider, and it
+//! counts nowhere.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -312,10 +314,17 @@ pub async fn plan(
             }
         }
         PlanMode::Destroy => {
-            // Objects already gone are still deleted, which only removes them from state.
             for (address, rs) in &to_read {
-                let now = live_of(&live, address, rs).unwrap_or_else(|| rs.attributes.clone());
-                changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
+                let change = match live_of(&live, address, rs) {
+                    None if opts.refresh => gone_change(address, rs),
+                    now => delete_change(
+                        address,
+                        rs,
+                        now.unwrap_or_else(|| rs.attributes.clone()),
+                        Reason::DestroyRequested,
+                    ),
+                };
+                changes.push(change);
             }
         }
         PlanMode::Normal => {
@@ -772,6 +781,25 @@ fn with_unknown_computed(mut desired: Attrs, schema: &Schema) -> Attrs {
     desired
 }
 
+/// A resource to destroy whose object is already gone: a read finding nothing, which the apply
+/// records by removing it from state. No provider is called and it counts nowhere; drift
+/// reports the deletion.
+fn gone_change(address: &Address, rs: &ResourceState) -> ResourceChange {
+    ResourceChange {
+        address: address.clone(),
+        provider: rs.provider.clone(),
+        action: Action::Read,
+        reason: Some(Reason::DeletedOutside),
+        id: Some(rs.id.clone()),
+        deposed: false,
+        before: Some(rs.attributes.clone()),
+        after: None,
+        changes: vec![],
+        dependencies: rs.dependencies.clone(),
+        lifecycle: rs.lifecycle.clone(),
+    }
+}
+
 fn delete_change(address: &Address, rs: &ResourceState, live: Attrs, reason: Reason) -> ResourceChange {
     ResourceChange {
         address: address.clone(),
@@ -827,9 +855,12 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::apply::{self, ApplyOptions, SilentProgress};
     use crate::resource::Lifecycle;
     use crate::schema::{AttrSchema, AttrType};
     use crate::sim::Simulator;
+    use crate::state::StateBackend;
+    use crate::state::local::LocalBackend;
 
     static THING: Schema = Schema {
         type_name: "test_thing",
@@ -973,6 +1004,40 @@ mod tests {
         );
         let err = plan_of(&env(), &state(), &destroy(&["bucket"], &["old"])).unwrap_err();
         assert!(matches!(err, PlanError::EmptyScope { mode: PlanMode::Destroy, .. }), "{err}");
+    }
+
+    #[test]
+    fn destroying_an_object_already_gone_only_removes_it_from_state() {
+        let sim = Arc::new(Simulator::in_memory());
+        let providers = Providers::new().fallback(sim.clone(), 4);
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "staging");
+        let env = env();
+        let schemas = env.schemas();
+        let apply = |plan: Plan| {
+            let report =
+                run(apply::apply(&plan, &schemas, &providers, &backend, &SilentProgress, &ApplyOptions::default()))
+                    .unwrap();
+            assert!(report.succeeded(), "{:?}", report.failures);
+            report
+        };
+        apply(run(plan(&env, None, &providers, &PlanOptions::default())).unwrap());
+        let state = run(backend.read()).unwrap().unwrap();
+        sim.delete_object("test_thing", &state.resources[&a("other")].id).unwrap();
+
+        let opts = PlanOptions { mode: PlanMode::Destroy, ..PlanOptions::default() };
+        let plan = run(plan(&env, Some(&state), &providers, &opts)).unwrap();
+        let other = plan.resource_changes.iter().find(|c| c.address == a("other")).unwrap();
+        assert_eq!((other.action, &other.reason, &other.after), (Action::Read, &Some(Reason::DeletedOutside), &None));
+        assert_eq!(plan.summary().destroy, 2, "the gone object is not counted");
+        assert_eq!(plan.drift.len(), 1);
+
+        let deletes = |p: &Providers| p.stats().calls.values().filter_map(|ops| ops.get("delete")).sum::<u64>();
+        let before = deletes(&providers);
+        let report = apply(plan);
+        assert_eq!(deletes(&providers) - before, 2, "no delete call for the gone object");
+        assert_eq!(report.destroyed, 2);
+        assert!(run(backend.read()).unwrap().unwrap().resources.is_empty());
     }
 
     #[test]
