@@ -15,5 +15,6 @@ mod estate;
 mod plan;
 mod props;
 mod quikapp;
+mod scope;
 mod tidy;
 mod validate;

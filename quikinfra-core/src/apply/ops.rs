@@ -8,7 +8,9 @@
 //! - a `Destroy` waits for the `Destroy` of everything that depended on it (reverse order);
 //! - deleting an object no longer declared waits for the updates of what used to depend on it;
 //! - the deposed object of a create-before-destroy replacement waits for the new object and
-//!   for the updates of what depends on it.
+//!   for the updates of what depends on it;
+//! - removing from state a resource whose object is already gone waits for the destroys of its
+//!   deposed objects, so state keeps track of one whose destroy fails.
 
 use std::collections::HashMap;
 
@@ -55,6 +57,7 @@ impl Operations {
         let mut ops: Vec<Op> = Vec::new();
         let mut apply_of: HashMap<&Address, usize> = HashMap::new();
         let mut destroy_of: HashMap<&Address, usize> = HashMap::new();
+        let mut deposed_of: HashMap<&Address, Vec<usize>> = HashMap::new();
         let push = |ops: &mut Vec<Op>, change, kind, deposed_id| {
             ops.push(Op { change, kind, deposed_id, after: Vec::new() });
             ops.len() - 1
@@ -78,7 +81,8 @@ impl Operations {
                     }
                 }
                 Action::Delete if c.deposed => {
-                    push(&mut ops, ci, OpKind::Destroy, c.id.clone());
+                    let op = push(&mut ops, ci, OpKind::Destroy, c.id.clone());
+                    deposed_of.entry(&c.address).or_default().push(op);
                 }
                 Action::Delete => {
                     destroy_of.insert(&c.address, push(&mut ops, ci, OpKind::Destroy, None));
@@ -96,7 +100,11 @@ impl Operations {
         for (i, op) in ops.iter().enumerate() {
             let c = &plan.resource_changes[op.change];
             match op.kind {
-                OpKind::Refresh => {}
+                OpKind::Refresh => {
+                    if c.after.is_none() {
+                        after[i].extend(deposed_of.get(&c.address).into_iter().flatten().copied());
+                    }
+                }
                 OpKind::Apply => {
                     after[i].extend(c.dependencies.iter().filter_map(|d| apply_of.get(d).copied()));
                     if c.action == Action::Replace && !c.lifecycle.create_before_destroy {
@@ -132,5 +140,45 @@ impl Operations {
             ops[i].after = list.clone();
         }
         Self { ops, dependents }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PLAN_FORMAT_VERSION, PlanMode, Reason, ResourceChange};
+
+    fn change(action: Action, deposed: bool) -> ResourceChange {
+        ResourceChange {
+            address: Address::new("test_thing", "t"),
+            provider: "test".into(),
+            action,
+            reason: Some(if deposed { Reason::Deposed } else { Reason::DeletedOutside }),
+            id: Some(if deposed { "t-1" } else { "t-2" }.into()),
+            deposed,
+            before: None,
+            after: None,
+            changes: vec![],
+            dependencies: vec![],
+            lifecycle: Default::default(),
+        }
+    }
+
+    #[test]
+    fn removing_a_gone_object_from_state_waits_for_its_deposed_objects() {
+        let plan = Plan {
+            format_version: PLAN_FORMAT_VERSION.into(),
+            quikinfra_version: crate::VERSION.into(),
+            environment: "staging".into(),
+            mode: PlanMode::Destroy,
+            prior_state: None,
+            resource_changes: vec![change(Action::Read, false), change(Action::Delete, true)],
+            drift: vec![],
+            outputs: Default::default(),
+            refreshed: true,
+        };
+        let ops = Operations::from_plan(&plan, &State::new("staging", "l"));
+        let kinds: Vec<(OpKind, Vec<usize>)> = ops.ops.iter().map(|o| (o.kind, o.after.clone())).collect();
+        assert_eq!(kinds, [(OpKind::Refresh, vec![1]), (OpKind::Destroy, vec![])]);
     }
 }

@@ -8,6 +8,16 @@
 //! 4. walk resources in dependency order deciding no-op / create / update / replace, resolving
 //!    references to values already known and leaving the rest as `(known after apply)`;
 //! 5. delete what is in state but no longer declared; honour `prevent_destroy`.
+//!
+//! The scope (`--target`, `--exclude`) follows the direction of the plan. A normal plan takes a
+//! target with what it depends on (it cannot be created without them) and leaves an excluded
+//! resource out with what depends on it. A destroy plan takes a target with what depends on it
+//! (nothing may outlive what it needs) and keeps an excluded resource with what it depends on;
+//! its edges come from the definition and from the dependencies state recorded, since it covers
+//! resources no longer declared. An address naming nothing, and flags leaving nothing in scope,
+//! are errors of their own. In a destroy, a resource whose object is already gone is planned as
+//! a read finding nothing: the apply only removes it from state, calling no provider, and it
+//! counts nowhere.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -18,6 +28,7 @@ use super::{Action, AttrChange, Drift, DriftKind, ForcedBy, Plan, PlanMode, Reas
 use crate::addr::Address;
 use crate::diag::Problems;
 use crate::environment::Environment;
+use crate::graph::Graph;
 use crate::provider::{ProviderError, Providers, ReadRequest};
 use crate::resource::ResourceNode;
 use crate::schema::Schema;
@@ -72,6 +83,63 @@ pub enum PlanError {
     /// Reading live objects failed.
     #[error("{}", refresh_message(.0))]
     Refresh(Vec<(Address, ProviderError)>),
+    /// `--target`, `--exclude` or `--replace` names a resource neither the definition nor the
+    /// state has; nothing was called.
+    #[error("{}", unknown_addresses_message(.0))]
+    UnknownAddress(Vec<UnknownAddress>),
+    /// `--target` and `--exclude` leave no resource in scope; nothing was called.
+    #[error("{}", empty_scope_message(*.mode, .targets, .excludes))]
+    EmptyScope {
+        /// What the plan was for (the flags' closures depend on it).
+        mode: PlanMode,
+        /// The `--target` addresses.
+        targets: Vec<Address>,
+        /// The `--exclude` addresses.
+        excludes: Vec<Address>,
+    },
+}
+
+/// A scope flag's address that names no resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownAddress {
+    /// The flag: `--target`, `--exclude` or `--replace`.
+    pub flag: &'static str,
+    /// The address given.
+    pub address: Address,
+    /// The closest address the definition or the state has, when one is close.
+    pub closest: Option<Address>,
+}
+
+fn unknown_addresses_message(list: &[UnknownAddress]) -> String {
+    let lines: Vec<String> = list
+        .iter()
+        .map(|u| {
+            let mut line = format!("{}: {}: no such resource in the definition or the state", u.address, u.flag);
+            if let Some(closest) = &u.closest {
+                line.push_str(&format!("; did you mean {closest}?"));
+            }
+            line
+        })
+        .collect();
+    lines.join("\n")
+}
+
+fn empty_scope_message(mode: PlanMode, targets: &[Address], excludes: &[Address]) -> String {
+    let flags: Vec<String> = targets
+        .iter()
+        .map(|a| format!("--target {a}"))
+        .chain(excludes.iter().map(|a| format!("--exclude {a}")))
+        .collect();
+    let verb = if flags.len() == 1 { "leaves" } else { "leave" };
+    let how = match mode {
+        PlanMode::Destroy => {
+            "in a destroy, --target takes each resource with what depends on it and --exclude keeps each resource with what it depends on"
+        }
+        PlanMode::Normal | PlanMode::RefreshOnly => {
+            "--target takes each resource with what it depends on and --exclude leaves out each resource with what depends on it"
+        }
+    };
+    format!("{} {verb} nothing in scope ({how}); nothing was planned", flags.join(" "))
 }
 
 fn prevent_destroy_message(list: &[(Address, String)]) -> String {
@@ -158,7 +226,7 @@ pub async fn plan(
     let declared: HashMap<&Address, usize> = env.resources().iter().enumerate().map(|(i, n)| (&n.address, i)).collect();
 
     // Which resources this plan touches.
-    let scope = Scope::new(env, &graph, state_resources, opts).map_err(PlanError::Invalid)?;
+    let scope = Scope::new(env, &graph, state_resources, opts)?;
     let desired = resolve_desired_in(env, providers, opts.placeholder_secrets, &|a| scope.includes(a))
         .map_err(PlanError::Invalid)?;
 
@@ -239,10 +307,17 @@ pub async fn plan(
             }
         }
         PlanMode::Destroy => {
-            // Objects already gone are still deleted, which only removes them from state.
             for (address, rs) in &to_read {
-                let now = live_of(&live, address, rs).unwrap_or_else(|| rs.attributes.clone());
-                changes.push(delete_change(address, rs, now, Reason::DestroyRequested));
+                let change = match live_of(&live, address, rs) {
+                    None if opts.refresh => gone_change(address, rs),
+                    now => delete_change(
+                        address,
+                        rs,
+                        now.unwrap_or_else(|| rs.attributes.clone()),
+                        Reason::DestroyRequested,
+                    ),
+                };
+                changes.push(change);
             }
         }
         PlanMode::Normal => {
@@ -318,12 +393,13 @@ pub async fn plan(
         .iter()
         .filter(|c| !c.deposed && matches!(c.action, Action::Delete | Action::Replace) && c.lifecycle.prevent_destroy)
         .map(|c| {
-            let why = match (&c.action, &c.reason) {
-                (Action::Replace, _) => "the change requires replacement",
-                (_, Some(Reason::NotInDefinition)) => "it is no longer in the definition",
-                _ => "destroy was requested",
+            let why = match (&c.action, &c.reason, scope.pulled_in_by.get(&c.address)) {
+                (Action::Replace, _, _) => "the change requires replacement".to_string(),
+                (_, Some(Reason::NotInDefinition), _) => "it is no longer in the definition".to_string(),
+                (_, _, Some(target)) => format!("it depends on {target}, which --target destroys"),
+                _ => "destroy was requested".to_string(),
             };
-            (c.address.clone(), why.to_string())
+            (c.address.clone(), why)
         })
         .collect();
     if !protected.is_empty() {
@@ -409,25 +485,47 @@ struct Planned {
 struct Scope {
     only: Option<BTreeSet<Address>>,
     excluded: BTreeSet<Address>,
+    /// In a destroy: each resource a target brought in because it depends on it, with that
+    /// target (the first in address order).
+    pulled_in_by: BTreeMap<Address, Address>,
 }
 
 impl Scope {
     fn new(
         env: &Environment,
-        graph: &crate::graph::Graph,
+        graph: &Graph,
         state: &BTreeMap<Address, ResourceState>,
         opts: &PlanOptions,
-    ) -> Result<Self, Problems> {
-        let mut problems = Problems::default();
-        let known = |a: &Address| env.resource(a).is_some() || state.contains_key(a);
+    ) -> Result<Self, PlanError> {
+        let known: BTreeSet<&Address> = env.resources().iter().map(|n| &n.address).chain(state.keys()).collect();
+        let mut unknown = Vec::new();
         for (flag, list) in [("--target", &opts.targets), ("--exclude", &opts.excludes), ("--replace", &opts.replace)] {
-            for a in list.iter().filter(|a| !known(a)) {
-                problems.push(Some(a), None, format!("{flag}: no such resource in the definition or the state"));
+            for a in list.iter().filter(|a| !known.contains(a)) {
+                let closest = closest(a, known.iter().copied()).cloned();
+                unknown.push(UnknownAddress { flag, address: a.clone(), closest });
             }
         }
-        if !problems.is_empty() {
-            return Err(problems);
+        if !unknown.is_empty() {
+            return Err(PlanError::UnknownAddress(unknown));
         }
+        let scope = match opts.mode {
+            PlanMode::Destroy => Self::destroying(&destroy_graph(graph, state), opts),
+            PlanMode::Normal | PlanMode::RefreshOnly => Self::converging(graph, opts),
+        };
+        let flagged = !opts.targets.is_empty() || !opts.excludes.is_empty();
+        if flagged && !known.iter().any(|a| scope.includes(a)) {
+            return Err(PlanError::EmptyScope {
+                mode: opts.mode,
+                targets: opts.targets.clone(),
+                excludes: opts.excludes.clone(),
+            });
+        }
+        Ok(scope)
+    }
+
+    /// A normal or refresh-only plan: each target with what it depends on, without each
+    /// excluded resource and what depends on it.
+    fn converging(graph: &Graph, opts: &PlanOptions) -> Self {
         let to_addresses = |set: BTreeSet<usize>| set.into_iter().map(|i| graph.address(i).clone()).collect();
         let only = (!opts.targets.is_empty()).then(|| {
             let mut set: BTreeSet<Address> =
@@ -439,12 +537,78 @@ impl Scope {
         let mut excluded: BTreeSet<Address> =
             to_addresses(graph.with_dependents(opts.excludes.iter().filter_map(|a| graph.index_of(a))));
         excluded.extend(opts.excludes.iter().cloned());
-        Ok(Self { only, excluded })
+        Self { only, excluded, pulled_in_by: BTreeMap::new() }
+    }
+
+    /// A destroy plan over `graph` (every known resource, see [`destroy_graph`]): each target
+    /// with what depends on it, keeping each excluded resource and what it depends on.
+    fn destroying(graph: &Graph, opts: &PlanOptions) -> Self {
+        let to_addresses = |set: BTreeSet<usize>| set.into_iter().map(|i| graph.address(i).clone()).collect();
+        let seeds = |list: &[Address]| list.iter().filter_map(|a| graph.index_of(a)).collect::<BTreeSet<usize>>();
+        let targets = seeds(&opts.targets);
+        let only = (!targets.is_empty()).then(|| to_addresses(graph.with_dependents(targets.iter().copied())));
+        let mut pulled_in_by = BTreeMap::new();
+        for &t in &targets {
+            for i in graph.with_dependents([t]).into_iter().filter(|i| !targets.contains(i)) {
+                pulled_in_by.entry(graph.address(i).clone()).or_insert_with(|| graph.address(t).clone());
+            }
+        }
+        let excluded = to_addresses(graph.with_dependencies(seeds(&opts.excludes)));
+        Self { only, excluded, pulled_in_by }
     }
 
     fn includes(&self, address: &Address) -> bool {
         self.only.as_ref().is_none_or(|s| s.contains(address)) && !self.excluded.contains(address)
     }
+}
+
+/// The graph a destroy is scoped on: every declared resource and every resource in state, each
+/// depending on what the definition says and on what state recorded when it was last applied.
+fn destroy_graph(graph: &Graph, state: &BTreeMap<Address, ResourceState>) -> Graph {
+    let mut edges: BTreeMap<&Address, BTreeSet<Address>> = BTreeMap::new();
+    for i in 0..graph.len() {
+        edges.entry(graph.address(i)).or_default().extend(graph.deps(i).iter().map(|&d| graph.address(d).clone()));
+    }
+    for (address, rs) in state {
+        edges.entry(address).or_default().extend(rs.dependencies.iter().cloned());
+    }
+    Graph::new(edges.into_iter().map(|(a, deps)| (a, deps.into_iter().collect())))
+}
+
+/// The candidate closest to `wanted` by edit distance, when it is close enough to be a typo: at
+/// most a third of the length of the address's name, between 1 and 3 edits. Ties go to the
+/// first in address order.
+fn closest<'a>(wanted: &Address, candidates: impl IntoIterator<Item = &'a Address>) -> Option<&'a Address> {
+    let limit = (wanted.name().chars().count() / 3).clamp(1, 3);
+    let wanted = wanted.to_string();
+    let mut scored: Vec<(usize, &Address)> =
+        candidates.into_iter().map(|c| (edit_distance(&wanted, &c.to_string()), c)).collect();
+    scored.sort();
+    scored.into_iter().find(|(d, _)| *d <= limit).map(|(_, c)| c)
+}
+
+/// Edit distance between two strings, by chars: insertions, deletions, substitutions and
+/// transpositions of adjacent characters each count one (optimal string alignment).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best =
+                    (d[(i - 1) * width + j] + 1).min(d[i * width + j - 1] + 1).min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
+        }
+    }
+    d[a.len() * width + b.len()]
 }
 
 async fn refresh(
@@ -491,7 +655,7 @@ fn keep_sensitive(mut live: Attrs, rs: &ResourceState) -> Attrs {
 
 /// The value a reference resolves to at plan time, when known.
 fn lookup_planned(
-    graph: &crate::graph::Graph,
+    graph: &Graph,
     planned: &[Option<Planned>],
     changes: &[ResourceChange],
     state: &BTreeMap<Address, ResourceState>,
@@ -610,6 +774,25 @@ fn with_unknown_computed(mut desired: Attrs, schema: &Schema) -> Attrs {
     desired
 }
 
+/// A resource to destroy whose object is already gone: a read finding nothing, which the apply
+/// records by removing it from state. No provider is called and it counts nowhere; drift
+/// reports the deletion.
+fn gone_change(address: &Address, rs: &ResourceState) -> ResourceChange {
+    ResourceChange {
+        address: address.clone(),
+        provider: rs.provider.clone(),
+        action: Action::Read,
+        reason: Some(Reason::DeletedOutside),
+        id: Some(rs.id.clone()),
+        deposed: false,
+        before: Some(rs.attributes.clone()),
+        after: None,
+        changes: vec![],
+        dependencies: rs.dependencies.clone(),
+        lifecycle: rs.lifecycle.clone(),
+    }
+}
+
 fn delete_change(address: &Address, rs: &ResourceState, live: Attrs, reason: Reason) -> ResourceChange {
     ResourceChange {
         address: address.clone(),
@@ -658,4 +841,206 @@ fn attr_changes(
 fn sort_in_schema_order(changes: &mut [AttrChange], schema: &Schema) {
     let position = |name: &str| schema.attributes.iter().position(|a| a.name == name).unwrap_or(usize::MAX);
     changes.sort_by(|a, b| (position(&a.name), &a.name).cmp(&(position(&b.name), &b.name)));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::apply::{self, ApplyOptions, SilentProgress};
+    use crate::resource::Lifecycle;
+    use crate::schema::{AttrSchema, AttrType};
+    use crate::sim::Simulator;
+    use crate::state::StateBackend;
+    use crate::state::local::LocalBackend;
+
+    static THING: Schema = Schema {
+        type_name: "test_thing",
+        provider: "test",
+        attributes: &[AttrSchema::computed("arn", AttrType::String), AttrSchema::input("size", AttrType::Number)],
+    };
+
+    fn a(name: &str) -> Address {
+        Address::new("test_thing", name)
+    }
+
+    fn node(name: &str, depends_on: &[&str]) -> ResourceNode {
+        ResourceNode {
+            address: a(name),
+            schema: &THING,
+            attrs: [("size".to_string(), Value::from(1i64))].into_iter().collect(),
+            depends_on: depends_on.iter().map(|d| a(d)).collect(),
+            lifecycle: Lifecycle::default(),
+            owner: None,
+        }
+    }
+
+    /// `key` ← `bucket` declared, and `other` on its own.
+    fn env() -> Environment {
+        let mut env = Environment::new("staging");
+        env.add_node(node("key", &[])).add_node(node("bucket", &["key"])).add_node(node("other", &[]));
+        env
+    }
+
+    fn recorded(depends_on: &[&str]) -> ResourceState {
+        ResourceState {
+            provider: "test".into(),
+            id: "some-id".into(),
+            attributes: Attrs::new(),
+            dependencies: depends_on.iter().map(|d| a(d)).collect(),
+            lifecycle: Lifecycle::default(),
+            deposed: vec![],
+        }
+    }
+
+    /// The declared resources applied, and `old` (no longer declared) recorded as depending on
+    /// `bucket`.
+    fn state() -> State {
+        let mut state = State::new("staging", "lineage");
+        state.resources.insert(a("key"), recorded(&[]));
+        state.resources.insert(a("bucket"), recorded(&["key"]));
+        state.resources.insert(a("other"), recorded(&[]));
+        state.resources.insert(a("old"), recorded(&["bucket"]));
+        state
+    }
+
+    fn providers() -> Providers {
+        Providers::new().fallback(Arc::new(Simulator::in_memory()), 4)
+    }
+
+    fn destroy(targets: &[&str], excludes: &[&str]) -> PlanOptions {
+        PlanOptions {
+            mode: PlanMode::Destroy,
+            refresh: false,
+            targets: targets.iter().map(|t| a(t)).collect(),
+            excludes: excludes.iter().map(|e| a(e)).collect(),
+            ..PlanOptions::default()
+        }
+    }
+
+    fn run<T>(future: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+    }
+
+    fn plan_of(env: &Environment, state: &State, opts: &PlanOptions) -> Result<Plan, PlanError> {
+        run(plan(env, Some(state), &providers(), opts))
+    }
+
+    fn deleted(plan: &Plan) -> Vec<String> {
+        plan.actions().map(|c| format!("{:?} {}", c.action, c.address.name())).collect()
+    }
+
+    #[test]
+    fn a_destroy_target_takes_its_dependents_from_the_definition_and_from_state() {
+        let plan = plan_of(&env(), &state(), &destroy(&["key"], &[])).unwrap();
+        assert_eq!(deleted(&plan), ["Delete bucket", "Delete key", "Delete old"]);
+        let plan = plan_of(&env(), &state(), &destroy(&["bucket"], &[])).unwrap();
+        assert_eq!(deleted(&plan), ["Delete bucket", "Delete old"], "what `bucket` depends on stays");
+    }
+
+    #[test]
+    fn a_destroy_target_trips_prevent_destroy_of_what_depends_on_it() {
+        let mut state = state();
+        state.resources.get_mut(&a("old")).unwrap().lifecycle.prevent_destroy = true;
+        let err = plan_of(&env(), &state, &destroy(&["key"], &[])).unwrap_err();
+        let PlanError::PreventDestroy(list) = &err else { panic!("expected prevent_destroy, got {err}") };
+        assert_eq!(list, &[(a("old"), "it depends on test_thing.key, which --target destroys".to_string())]);
+    }
+
+    #[test]
+    fn a_destroy_exclusion_keeps_what_the_excluded_resource_depends_on() {
+        let plan = plan_of(&env(), &state(), &destroy(&[], &["bucket"])).unwrap();
+        assert_eq!(deleted(&plan), ["Delete old", "Delete other"], "`bucket` keeps its key");
+    }
+
+    #[test]
+    fn a_normal_plan_keeps_target_with_dependencies_and_exclusion_with_dependents() {
+        let opts = |targets: &[&str], excludes: &[&str]| PlanOptions {
+            refresh: false,
+            targets: targets.iter().map(|t| a(t)).collect(),
+            excludes: excludes.iter().map(|e| a(e)).collect(),
+            ..PlanOptions::default()
+        };
+        let targeted = plan_of(&env(), &State::new("staging", "l"), &opts(&["bucket"], &[])).unwrap();
+        assert_eq!(deleted(&targeted), ["Create bucket", "Create key"]);
+        let excluded = plan_of(&env(), &State::new("staging", "l"), &opts(&[], &["key"])).unwrap();
+        assert_eq!(deleted(&excluded), ["Create other"]);
+    }
+
+    #[test]
+    fn an_address_naming_nothing_is_its_own_error_with_the_closest_address() {
+        let opts = PlanOptions { excludes: vec![a("buckte")], replace: vec![a("zzz")], ..destroy(&["olld"], &[]) };
+        let err = plan_of(&env(), &state(), &opts).unwrap_err();
+        let PlanError::UnknownAddress(list) = &err else { panic!("expected unknown addresses, got {err}") };
+        let found: Vec<(&str, String, Option<String>)> =
+            list.iter().map(|u| (u.flag, u.address.to_string(), u.closest.as_ref().map(ToString::to_string))).collect();
+        assert_eq!(
+            found,
+            [
+                ("--target", "test_thing.olld".into(), Some("test_thing.old".into())),
+                ("--exclude", "test_thing.buckte".into(), Some("test_thing.bucket".into())),
+                ("--replace", "test_thing.zzz".into(), None),
+            ]
+        );
+        assert!(!err.to_string().contains("in the definition:"), "{err}");
+    }
+
+    #[test]
+    fn flags_leaving_nothing_in_scope_are_an_error() {
+        let normal = PlanOptions { mode: PlanMode::Normal, ..destroy(&["bucket"], &["key"]) };
+        let err = plan_of(&env(), &state(), &normal).unwrap_err();
+        assert!(matches!(err, PlanError::EmptyScope { .. }), "{err}");
+        assert!(
+            err.to_string().starts_with("--target test_thing.bucket --exclude test_thing.key leave nothing in scope"),
+            "{err}"
+        );
+        let err = plan_of(&env(), &state(), &destroy(&["bucket"], &["old"])).unwrap_err();
+        assert!(matches!(err, PlanError::EmptyScope { mode: PlanMode::Destroy, .. }), "{err}");
+    }
+
+    #[test]
+    fn destroying_an_object_already_gone_only_removes_it_from_state() {
+        let sim = Arc::new(Simulator::in_memory());
+        let providers = Providers::new().fallback(sim.clone(), 4);
+        let dir = tempfile::tempdir().unwrap();
+        let backend = LocalBackend::new(dir.path(), "staging");
+        let env = env();
+        let schemas = env.schemas();
+        let apply = |plan: Plan| {
+            let report =
+                run(apply::apply(&plan, &schemas, &providers, &backend, &SilentProgress, &ApplyOptions::default()))
+                    .unwrap();
+            assert!(report.succeeded(), "{:?}", report.failures);
+            report
+        };
+        apply(run(plan(&env, None, &providers, &PlanOptions::default())).unwrap());
+        let state = run(backend.read()).unwrap().unwrap();
+        sim.delete_object("test_thing", &state.resources[&a("other")].id).unwrap();
+
+        let opts = PlanOptions { mode: PlanMode::Destroy, ..PlanOptions::default() };
+        let plan = run(plan(&env, Some(&state), &providers, &opts)).unwrap();
+        let other = plan.resource_changes.iter().find(|c| c.address == a("other")).unwrap();
+        assert_eq!((other.action, &other.reason, &other.after), (Action::Read, &Some(Reason::DeletedOutside), &None));
+        assert_eq!(plan.summary().destroy, 2, "the gone object is not counted");
+        assert_eq!(plan.drift.len(), 1);
+
+        let deletes = |p: &Providers| p.stats().calls.values().filter_map(|ops| ops.get("delete")).sum::<u64>();
+        let before = deletes(&providers);
+        let report = apply(plan);
+        assert_eq!(deletes(&providers) - before, 2, "no delete call for the gone object");
+        assert_eq!(report.destroyed, 2);
+        assert!(run(backend.read()).unwrap().unwrap().resources.is_empty());
+    }
+
+    #[test]
+    fn the_closest_address_must_look_like_a_typo() {
+        let known = [a("bucket"), a("key"), a("cdn")];
+        assert_eq!(closest(&a("bukcet"), &known), Some(&known[0]));
+        assert_eq!(closest(&a("kye"), &known), Some(&known[1]));
+        assert_eq!(closest(&a("zzz"), &known), None);
+        assert_eq!(closest(&Address::new("test_thng", "key"), &known), Some(&known[1]));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+    }
 }

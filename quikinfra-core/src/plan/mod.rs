@@ -17,7 +17,7 @@ use crate::resource::Lifecycle;
 use crate::state::StateVersion;
 use crate::value::{Attrs, Value};
 
-pub use build::{PlanError, PlanOptions, plan};
+pub use build::{PlanError, PlanOptions, UnknownAddress, plan};
 
 /// The version of the plan format (saved plans and `--json`); bumped on any incompatible change.
 pub const PLAN_FORMAT_VERSION: &str = "1.0";
@@ -49,7 +49,8 @@ pub enum Action {
     Replace,
     /// It is destroyed.
     Delete,
-    /// It is only read (refresh-only plans).
+    /// It is only read: refresh-only plans; in a destroy plan, an object already gone that the
+    /// apply only removes from state.
     Read,
 }
 
@@ -79,7 +80,8 @@ pub enum Reason {
     },
     /// `--replace` asked for it.
     ReplaceRequested,
-    /// It was deleted outside quikinfra and will be created again.
+    /// It was deleted outside quikinfra: it will be created again, or, in a destroy plan, only
+    /// removed from state.
     DeletedOutside,
     /// It is in state but no longer in the definition.
     NotInDefinition,
@@ -146,7 +148,8 @@ pub struct ResourceChange {
     /// Attributes before (live, refreshed), when the object exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Attrs>,
-    /// Attributes after, with unknowns and references for what is known only after apply.
+    /// Attributes after, with unknowns and references for what is known only after apply;
+    /// absent when the object is deleted or, for a read, found gone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Attrs>,
     /// The attributes that differ, in schema order.
@@ -238,9 +241,22 @@ impl Plan {
         s
     }
 
-    /// Whether applying would change anything (resources, outputs, or state after drift).
+    /// Whether applying would change anything (resources, outputs, or state after drift): any
+    /// action but a no-op, and, outside refresh-only plans, a read (in a destroy, an object
+    /// already gone, which the apply removes from state).
     pub fn has_changes(&self) -> bool {
-        self.resource_changes.iter().any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        self.resource_changes.iter().any(|c| match c.action {
+            Action::NoOp => false,
+            Action::Read => self.mode != PlanMode::RefreshOnly,
+            _ => true,
+        })
+    }
+
+    /// Resources whose object is already gone and which the apply only removes from state,
+    /// calling no provider: reads finding nothing, outside refresh-only plans (a destroy's).
+    pub fn removals_from_state(&self) -> impl Iterator<Item = &ResourceChange> {
+        let converging = self.mode != PlanMode::RefreshOnly;
+        self.resource_changes.iter().filter(move |c| converging && c.action == Action::Read && c.after.is_none())
     }
 
     /// The changes that do something.

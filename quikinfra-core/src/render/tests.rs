@@ -272,6 +272,24 @@ fn drift_then_actions() {
 }
 
 #[test]
+fn destroy_with_an_object_already_gone_says_so_once() {
+    let mut key = change("aws_kms_key.media", Action::Read);
+    key.reason = Some(Reason::DeletedOutside);
+    key.id = Some("media-1".into());
+    key.before = Some(attrs(&[("rotation", true.into())]));
+    let mut bucket = change("aws_s3_bucket.media", Action::Delete);
+    bucket.reason = Some(Reason::DestroyRequested);
+    bucket.id = Some("quikapp-media-staging".into());
+    bucket.before = Some(attrs(&[("bucket", s("quikapp-media-staging"))]));
+    let gone = vec![drift().remove(0)];
+    let plan = plan(PlanMode::Destroy, vec![key, bucket], gone);
+    let out = text(&plan);
+    assert_eq!(out.matches("aws_kms_key.media").count(), 1, "{out}");
+    assert!(out.contains("Plan: 0 to add, 0 to change, 1 to destroy."), "{out}");
+    insta::assert_snapshot!("destroy_with_gone", out);
+}
+
+#[test]
 fn no_changes() {
     let mut same = change("aws_s3_bucket.media", Action::NoOp);
     same.id = Some("quikapp-media-staging".into());

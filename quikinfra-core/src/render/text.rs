@@ -37,6 +37,12 @@ pub fn plan_text(plan: &Plan, opts: &TextOptions) -> String {
             lines.extend(drift_lines(drift, &p));
             lines.push(String::new());
         }
+        if plan.removals_from_state().next().is_some() {
+            lines.push(
+                "Objects already deleted are only removed from state: the apply makes no API call for them.".into(),
+            );
+            lines.push(String::new());
+        }
         if plan.mode == PlanMode::Normal && plan.has_changes() {
             lines.push(
                 "Unless the definition was changed to match, the actions below may undo or respond to these changes."
@@ -46,7 +52,9 @@ pub fn plan_text(plan: &Plan, opts: &TextOptions) -> String {
         }
     }
 
-    let mut actions = plan.actions().peekable();
+    // Objects only removed from state are said once, with the drift above.
+    let removed: BTreeSet<&Address> = plan.removals_from_state().map(|c| &c.address).collect();
+    let mut actions = plan.actions().filter(|c| !(c.action == Action::Read && removed.contains(&c.address))).peekable();
     if actions.peek().is_some() {
         lines.push("quikinfra will perform the following actions:".into());
         lines.push(String::new());
