@@ -39,9 +39,8 @@ fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
         out_is_terminal: false,
         input_is_terminal: false,
         color_allowed: false,
-        real_clouds: None,
+        plugins: vec![],
         state_key: None,
-        extensions: Default::default(),
     };
     let head = ["staging", "--state-dir", dir.to_str().unwrap()];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();

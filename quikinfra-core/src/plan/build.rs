@@ -852,8 +852,7 @@ mod tests {
     use crate::resource::Lifecycle;
     use crate::schema::{AttrSchema, AttrType};
     use crate::sim::Simulator;
-    use crate::state::StateBackend;
-    use crate::state::local::LocalBackend;
+    use crate::state::StateStore;
 
     static THING: Schema = Schema {
         type_name: "test_thing",
@@ -1004,7 +1003,7 @@ mod tests {
         let sim = Arc::new(Simulator::in_memory());
         let providers = Providers::new().fallback(sim.clone(), 4);
         let dir = tempfile::tempdir().unwrap();
-        let backend = LocalBackend::new(dir.path(), "staging");
+        let backend = StateStore::local(dir.path(), "staging");
         let env = env();
         let schemas = env.schemas();
         let apply = |plan: Plan| {
