@@ -3,32 +3,11 @@
 //! (Azure), then planned again: "No changes". Needs moto: `./scripts/test.sh` starts it and
 //! sets `QUIKINFRA_MOTO_ENDPOINT`; without it this test fails, never skips.
 
-use crate::support::Buf;
-use std::io::{Read, Write};
-
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_s3::config::Credentials;
+use crate::support::{Buf, moto};
 use quikinfra::cli::{Context, run_with};
 use quikinfra_arm_emulator::{Config, Emulator};
 
 use crate::blueprint;
-
-fn moto_endpoint() -> String {
-    std::env::var("QUIKINFRA_MOTO_ENDPOINT").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| {
-        panic!("QUIKINFRA_MOTO_ENDPOINT is not set: run ./scripts/test.sh, which installs and starts moto")
-    })
-}
-
-/// `POST /moto-api/reset`: this test owns the buckets and keys the blueprint names.
-fn reset_moto(endpoint: &str) {
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).expect("moto is reachable");
-    write!(stream, "POST /moto-api/reset HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 200"), "moto reset: {reply}");
-}
 
 fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[&str]) -> (i32, String) {
     let out = Buf::default();
@@ -41,7 +20,7 @@ fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[
         input_is_terminal: false,
         color_allowed: false,
         plugins: vec![
-            std::sync::Arc::new(quikinfra::aws::AwsPlugin::with_config(moto_config(&moto)).wait_for_cloudfront(false)),
+            std::sync::Arc::new(quikinfra::aws::AwsPlugin::with_config(moto::config(&moto)).wait_for_cloudfront(false)),
             std::sync::Arc::new(quikinfra::azure::AzurePlugin::from_vars(move |name| {
                 let vars = [
                     ("AZURE_RESOURCE_MANAGER_ENDPOINT", arm.clone()),
@@ -61,23 +40,6 @@ fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[
     (code, text)
 }
 
-/// An SDK configuration for moto: static credentials, us-east-1, its endpoint.
-fn moto_config(endpoint: &str) -> aws_config::SdkConfig {
-    let endpoint = endpoint.to_string();
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(
-            aws_config::defaults(BehaviorVersion::latest())
-                .endpoint_url(endpoint)
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
-                .http_client(quikinfra::aws::provider::https_client())
-                .load(),
-        )
-    })
-    .join()
-    .unwrap()
-}
-
 #[test]
 #[allow(unsafe_code)] // setting variables only this test reads
 fn dev_and_staging_apply_against_moto_and_the_arm_emulator_then_show_no_changes() {
@@ -92,8 +54,9 @@ fn dev_and_staging_apply_against_moto_and_the_arm_emulator_then_show_no_changes(
             }
         }
     }
-    let moto = moto_endpoint();
-    reset_moto(&moto);
+    let _moto = moto::exclusive();
+    let moto = moto::endpoint();
+    moto::reset(&moto);
     let arm = Emulator::start(Config { polls: 1, retry_after_ms: 1, ..Config::default() })
         .expect("the ARM emulator must start for this test");
     let dir = tempfile::tempdir().unwrap();

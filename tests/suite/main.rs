@@ -16,5 +16,6 @@ mod plan;
 mod props;
 mod quikapp;
 mod scope;
+mod shared_state;
 mod tidy;
 mod validate;

@@ -170,3 +170,58 @@ impl Buf {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
 }
+
+/// moto server, which `./scripts/test.sh` installs and starts: tests that use it fail, never
+/// skip, without it.
+pub mod moto {
+    use std::io::{Read, Write};
+    use std::sync::{Mutex, MutexGuard};
+
+    use aws_config::{BehaviorVersion, Region};
+    use aws_sdk_s3::config::Credentials;
+
+    static MOTO: Mutex<()> = Mutex::new(());
+
+    /// Held by each test that uses moto: one resets it, so they take turns.
+    pub fn exclusive() -> MutexGuard<'static, ()> {
+        MOTO.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// moto's endpoint, from `QUIKINFRA_MOTO_ENDPOINT`.
+    pub fn endpoint() -> String {
+        std::env::var("QUIKINFRA_MOTO_ENDPOINT").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| {
+            panic!("QUIKINFRA_MOTO_ENDPOINT is not set: run ./scripts/test.sh, which installs and starts moto")
+        })
+    }
+
+    /// `POST /moto-api/reset`: the test owns the buckets and keys the blueprint names.
+    pub fn reset(endpoint: &str) {
+        let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+        let mut stream = std::net::TcpStream::connect(host).expect("moto is reachable");
+        write!(
+            stream,
+            "POST /moto-api/reset HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "moto reset: {reply}");
+    }
+
+    /// An SDK configuration for `endpoint`: static credentials, us-east-1.
+    pub fn config(endpoint: &str) -> aws_config::SdkConfig {
+        let endpoint = endpoint.to_string();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(
+                aws_config::defaults(BehaviorVersion::latest())
+                    .endpoint_url(endpoint)
+                    .region(Region::new("us-east-1"))
+                    .credentials_provider(Credentials::new("testing", "testing", None, None, "suite"))
+                    .http_client(quikinfra::aws::provider::https_client())
+                    .load(),
+            )
+        })
+        .join()
+        .unwrap()
+    }
+}

@@ -20,6 +20,7 @@ fn sources() -> Vec<PathBuf> {
     for dir in [
         "src",
         "quikinfra-core/src",
+        "quikinfra-cli/src",
         "quikinfra-aws/src",
         "quikinfra-azure/src",
         "quikinfra-arm-emulator/src",
@@ -105,4 +106,97 @@ fn core_modules_import_no_circle() {
         }
     }
     assert!(circles.is_empty(), "import circles between quikinfra-core modules: {circles:#?}");
+}
+
+/// Each workspace package's normal (not dev, not build) dependencies, transitively, as
+/// `cargo metadata` resolves them with the lock file.
+fn normal_closure(package: &str) -> std::collections::BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let rustc = std::process::Command::new("rustc").arg("-vV").output().expect("rustc -vV runs");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc names its host");
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--filter-platform", &host, "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: std::collections::BTreeMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes = metadata["resolve"]["nodes"].as_array().unwrap();
+    let deps_of = |id: &str| -> Vec<String> {
+        let node = nodes.iter().find(|n| n["id"] == id).unwrap();
+        node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
+            .map(|d| d["pkg"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let start = names.iter().find(|(_, name)| **name == package).map(|(id, _)| id.to_string()).unwrap();
+    let (mut seen, mut stack) = (std::collections::BTreeSet::new(), vec![start]);
+    while let Some(id) = stack.pop() {
+        for dep in deps_of(&id) {
+            if seen.insert(dep.clone()) {
+                stack.push(dep);
+            }
+        }
+    }
+    seen.iter().map(|id| names[id.as_str()].to_string()).collect()
+}
+
+/// The crates in `closure` matching any of `forbidden` (`name` exactly, or a `prefix*`).
+fn matching(closure: &std::collections::BTreeSet<String>, forbidden: &[&str]) -> Vec<String> {
+    closure
+        .iter()
+        .filter(|name| {
+            forbidden.iter().any(|f| match f.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => *name == f,
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn crates_keep_to_their_roles() {
+    let core = normal_closure("quikinfra-core");
+    assert!(core.contains("serde"), "the closure was read: {core:?}");
+    let cloud_or_terminal = ["clap*", "indicatif", "console", "aws-*", "azure_*", "quikinfra-*"];
+    assert_eq!(matching(&core, &cloud_or_terminal), Vec::<String>::new(), "quikinfra-core depends on these");
+    let cli = normal_closure("quikinfra-cli");
+    assert_eq!(matching(&cli, &["aws-*", "azure_*", "quikinfra-aws", "quikinfra-azure"]), Vec::<String>::new());
+    let aws = normal_closure("quikinfra-aws");
+    let forbidden_aws = ["azure_*", "quikinfra-azure", "quikinfra-cli", "clap*", "indicatif"];
+    assert_eq!(matching(&aws, &forbidden_aws), Vec::<String>::new(), "quikinfra-aws depends on these");
+    let azure = normal_closure("quikinfra-azure");
+    let forbidden_azure =
+        ["aws-sdk-*", "aws-config", "aws-smithy-*", "quikinfra-aws", "quikinfra-cli", "clap*", "indicatif"];
+    assert_eq!(matching(&azure, &forbidden_azure), Vec::<String>::new(), "quikinfra-azure depends on these");
+    let emulator = normal_closure("quikinfra-arm-emulator");
+    assert_eq!(matching(&emulator, &["quikinfra-*"]), Vec::<String>::new(), "the emulator depends on these");
+}
+
+#[test]
+fn every_row_of_the_estate_has_its_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let missing: Vec<String> = crate::blueprint::ESTATE
+        .iter()
+        .filter(|row| {
+            let file = root.join(format!("{}.rs", row.name));
+            !std::fs::read_to_string(&file)
+                .is_ok_and(|text| text.contains(&format!("blueprint::run(\"{}\")", row.name)))
+        })
+        .map(|row| row.name.to_string())
+        .collect();
+    assert!(missing.is_empty(), "rows without an examples/<name>.rs calling blueprint::run(\"<name>\"): {missing:?}");
 }
