@@ -206,7 +206,8 @@ impl Session {
         match self.cli.cloud {
             Cloud::Sim => {
                 let faults = Faults::from_env().map_err(err)?;
-                let sim = Arc::new(Simulator::open(self.sim_dir())?.with_faults(faults));
+                let sim =
+                    Arc::new(Simulator::open(self.sim_dir())?.for_environment(self.env.name()).with_faults(faults));
                 say(format!(
                     "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
                     self.sim_dir().display(),
@@ -709,7 +710,7 @@ impl Session {
         if self.cli.cloud != Cloud::Sim {
             return Err(err("`sim` commands only work with the embedded simulator (--cloud sim)"));
         }
-        let sim = Simulator::open(self.sim_dir())?;
+        let sim = Simulator::open(self.sim_dir())?.for_environment(self.env.name());
         let find = async |address: &Address| -> Result<String, Box<dyn Error + Send + Sync>> {
             let state = self.backend()?.read().await?.ok_or_else(|| err("no state"))?;
             Ok(state.resources.get(address).ok_or_else(|| err(format!("{address} is not in state")))?.id.clone())
