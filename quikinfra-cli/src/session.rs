@@ -183,7 +183,7 @@ impl Session {
         match self.global.cloud {
             Cloud::Sim => {
                 let faults = Faults::from_env().map_err(CliError::msg)?;
-                let sim = Arc::new(Simulator::open(self.sim_dir())?.with_faults(faults));
+                let sim = Arc::new(Simulator::open(self.sim_dir())?.for_environment(env.name()).with_faults(faults));
                 say(format!(
                     "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
                     self.sim_dir().display(),

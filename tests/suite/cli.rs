@@ -94,16 +94,16 @@ fn plan_apply_plan_round_trip_with_exit_codes() {
 
     let apply = run(dir.path(), env(), &["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{}{}", apply.out, apply.err);
-    assert!(apply.out.contains("test_thing.key: Apply complete after 0s [id=key-1]"), "{}", apply.out);
+    assert!(apply.out.contains("test_thing.key: Apply complete after 0s [id=staging.key-1]"), "{}", apply.out);
     assert!(apply.out.contains("Apply complete! Resources: 2 added, 0 changed, 0 destroyed."), "{}", apply.out);
-    assert!(apply.out.contains("key_arn = \"arn:sim:test_thing:key-1\""), "{}", apply.out);
+    assert!(apply.out.contains("key_arn = \"arn:sim:test_thing:staging.key-1\""), "{}", apply.out);
 
     let again = run(dir.path(), env(), &["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{}{}", again.out, again.err);
     assert!(again.out.contains("No changes."), "{}", again.out);
 
     let output = run(dir.path(), env(), &["output", "key_arn"]);
-    assert_eq!(output.out.trim(), "\"arn:sim:test_thing:key-1\"");
+    assert_eq!(output.out.trim(), "\"arn:sim:test_thing:staging.key-1\"");
     let list = run(dir.path(), env(), &["state", "list"]);
     assert_eq!(list.out, "test_thing.bucket\ntest_thing.key\n");
 }
@@ -180,7 +180,7 @@ fn state_commands_and_graph_and_validate() {
     assert!(plan.out.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{}", plan.out);
     let rm = run(dir.path(), env(), &["state", "rm", "test_thing.media"]);
     assert_eq!(rm.code, 0, "{}", rm.err);
-    let import_id = "bucket-1"; // the object `state rm` stopped tracking
+    let import_id = "staging.bucket-1"; // the object `state rm` stopped tracking
     let import = run(dir.path(), env(), &["import", "test_thing.bucket", import_id]);
     assert_eq!(import.code, 0, "{}", import.err);
     assert_eq!(run(dir.path(), env(), &["plan", "--detailed-exitcode"]).code, 0);

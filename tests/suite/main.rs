@@ -11,6 +11,7 @@ mod azure;
 mod cli;
 mod crash;
 mod e2e;
+mod environments;
 mod estate;
 mod plan;
 mod props;

@@ -468,8 +468,11 @@ fn destroying_uat2_never_deletes_what_uat1_and_dev_own() {
     assert!(!destroy.out.contains("azure_eventhub_namespace.shared will be destroyed"), "{}", destroy.out);
     assert!(has_bucket(dir.path(), "quikapp-media-uat"));
     let after = sim_objects(dir.path());
-    assert!(after.iter().any(|(t, id, _)| t == "aws_kms_key" && id == "media-1"), "uat1's key survives");
-    assert!(after.iter().any(|(t, id, _)| t == "azure_eventhub_namespace" && id == "shared-1"), "dev's kafka survives");
+    assert!(after.iter().any(|(t, id, _)| t == "aws_kms_key" && id == "uat1.media-1"), "uat1's key survives");
+    assert!(
+        after.iter().any(|(t, id, _)| t == "azure_eventhub_namespace" && id == "dev.shared-1"),
+        "dev's kafka survives"
+    );
     let own =
         blueprint::build(blueprint::row("uat2").unwrap()).resources().iter().filter(|r| !r.is_read_only()).count();
     assert_eq!(before - after.len(), own, "uat2 destroyed its own resources only");
@@ -572,7 +575,7 @@ fn switching_to_a_missing_or_unhealthy_colour_is_refused() {
     ok(&cli(dir.path(), "live", &["sim", "delete", "azure_aks_cluster.green"]));
     let gone = cli(dir.path(), "live", &["switch", "green"]);
     assert_eq!(gone.code, 1);
-    assert!(gone.err.contains("azure_aks_cluster.green (id green-1) no longer exists"), "{}", gone.err);
+    assert!(gone.err.contains("azure_aks_cluster.green (id live.green-1) no longer exists"), "{}", gone.err);
 
     ok(&cli(dir.path(), "live", &["state", "rm", "azure_aks_cluster.green"]));
     let missing = cli(dir.path(), "live", &["switch", "green"]);

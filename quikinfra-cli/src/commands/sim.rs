@@ -49,7 +49,7 @@ pub async fn exec(session: &Session, cmd: &SimCommand) -> CliResult {
     if session.global.cloud != Cloud::Sim {
         return Err(CliError::msg("`sim` commands only work with the embedded simulator (--cloud sim)"));
     }
-    let sim = Simulator::open(session.sim_dir())?;
+    let sim = Simulator::open(session.sim_dir())?.for_environment(session.env().name());
     let shell = &session.shell;
     match cmd {
         SimCommand::List => {

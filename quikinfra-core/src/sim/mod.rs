@@ -6,15 +6,33 @@
 //! deterministically (`id` is the id, `arn` is `arn:sim:<type>:<id>`, other strings are
 //! `sim://<type>/<id>/<attr>`, numbers `0`, booleans `false`, lists and maps empty).
 //!
-//! Ids are `<name>-<n>` where `n` counts the objects ever created at the address, so the first
-//! `aws_s3_bucket.media` is `media-1` and its replacement `media-2`, whatever order parallel
-//! creates run in. Sensitive attributes are write-only, as in a real cloud: never stored,
-//! persisted or returned.
+//! Every object belongs to the environment whose simulator created it, as one cloud account
+//! holds each environment's objects: the CLI opens the simulator with
+//! [`Simulator::for_environment`], so all environments of a state directory share one world
+//! without touching each other's objects. Ids are `<environment>.<name>-<n>` where `n` counts
+//! the objects that environment ever created at the address, so staging's first
+//! `aws_s3_bucket.media` is `staging.media-1` and its replacement `staging.media-2`, whatever
+//! order parallel creates run in and whatever other environments do (resource names hold no
+//! `.`, so no two environments' ids can meet). A simulator serving no environment
+//! ([`Simulator::in_memory`], [`Simulator::open`] alone) makes unowned objects with ids
+//! `<name>-<n>`.
+//!
+//! Reads see every object, whoever created it, so an environment reading a resource another
+//! owns (`Environment::add_shared`, by the id in the owner's state) reads the owner's object.
+//! Changes do not: an update, a delete or an out-of-band edit of another environment's object
+//! is refused, and [`Provider::find`] (which crash recovery adopts from) only ever answers with
+//! an object its own environment created at the address, whose configured attributes are the
+//! journaled create's. Unowned objects (made by a simulator serving no environment, or logged
+//! before objects recorded their environment) can be changed by any simulator but are never
+//! found for an environment. Sensitive attributes are write-only, as in a real cloud: never
+//! stored, persisted or returned.
 //!
 //! [`Simulator::in_memory`] keeps the world in memory; [`Simulator::open`] persists it to an
-//! append-only log (see [`store`]) so consecutive runs (plan, apply, plan) see one world.
-//! Out-of-band edits ([`Simulator::set_attribute`] and friends) stand in for someone clicking
-//! in a console, for drift demos and tests. [`Faults`] injects latency, throttling and failures.
+//! append-only log (see [`store`]) so consecutive runs (plan, apply, plan) see one world, and
+//! so do runs at the same time: writes and compactions hold an OS lock on the directory's lock
+//! file and first catch up with what other processes appended. Out-of-band edits
+//! ([`Simulator::set_attribute`] and friends) stand in for someone clicking in a console, for
+//! drift demos and tests. [`Faults`] injects latency, throttling and failures.
 
 pub mod faults;
 pub mod store;
@@ -31,7 +49,7 @@ use crate::schema::{AttrMode, AttrSchema, AttrType, Schema};
 use crate::value::{Attrs, Value};
 
 pub use faults::Faults;
-use store::{Log, Record, World};
+use store::{Entry, Held, Log, Record, World};
 
 /// What can go wrong opening, persisting or editing the simulated world.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +91,18 @@ pub enum SimError {
         /// The attribute asked for.
         attribute: String,
     },
+    /// The object belongs to another environment than the simulator serves.
+    #[error("{}", not_yours(type_name, id, owner, serving.as_deref()))]
+    OtherEnvironment {
+        /// The object's type name.
+        type_name: String,
+        /// The object's id.
+        id: String,
+        /// The environment that created it.
+        owner: String,
+        /// The environment the simulator serves, if any.
+        serving: Option<String>,
+    },
 }
 
 /// One simulated object, as [`Simulator::objects`] lists it.
@@ -80,35 +110,44 @@ pub enum SimError {
 pub struct SimObject {
     /// Its resource type, e.g. `aws_s3_bucket`.
     pub type_name: String,
-    /// Its provider id, e.g. `media-1`.
+    /// Its provider id, e.g. `staging.media-1`.
     pub id: String,
+    /// The environment that created it; `None` for an unowned object.
+    pub environment: Option<String>,
     /// Its attributes, computed ones included, sensitive ones never.
     pub attrs: Attrs,
 }
 
 /// The embedded provider. Share it as `Arc<Simulator>` or `Arc<dyn Provider>`.
 ///
-/// Reads take a shared lock on the in-memory world and never touch the disk. Mutations are
-/// serialized by the log mutex (held for the whole mutation, so the log's order is the world's
-/// order), appended to the log first and applied in memory once persisted. No lock is ever
-/// held across an await.
+/// In memory, reads take a shared lock on the world and never wait for a mutation. Persisted,
+/// every call first takes the log mutex and an OS lock on the simulator's lock file (shared for
+/// reads, exclusive for mutations, held for the whole mutation so the log's order is the
+/// world's order) and catches up with what other processes appended; a mutation is appended
+/// to the log first and applied in memory once persisted. No lock is ever held across an
+/// await.
 pub struct Simulator {
     world: RwLock<World>,
     /// The log when persisted; also the lock every mutation holds.
     log: Mutex<Option<Log>>,
+    /// Whether `log` holds a log, so in-memory reads skip its mutex.
+    persisted: bool,
+    /// The environment whose objects this simulator creates and may change.
+    environment: Option<String>,
     faults: Faults,
     rng: Mutex<fastrand::Rng>,
 }
 
 impl Simulator {
-    /// An empty world kept in memory only.
+    /// An empty world kept in memory only, serving no environment.
     pub fn in_memory() -> Self {
         Self::with_world(World::default(), None)
     }
 
-    /// The world persisted under `dir` (created when missing), as earlier runs left it.
+    /// The world persisted under `dir` (created when missing), as earlier runs left it,
+    /// serving no environment until [`Simulator::for_environment`] says which.
     ///
-    /// Only one simulator should have a directory open at a time; one after another is fine.
+    /// Any number of simulators, in any processes, may have one directory open at once.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, SimError> {
         let (world, log) = Log::open(dir.as_ref())?;
         Ok(Self::with_world(world, Some(log)))
@@ -117,7 +156,20 @@ impl Simulator {
     fn with_world(world: World, log: Option<Log>) -> Self {
         let faults = Faults::none();
         let rng = Mutex::new(fastrand::Rng::with_seed(faults.seed));
-        Self { world: RwLock::new(world), log: Mutex::new(log), faults, rng }
+        let persisted = log.is_some();
+        Self { world: RwLock::new(world), log: Mutex::new(log), persisted, environment: None, faults, rng }
+    }
+
+    /// The same simulator serving environment `name`: the objects it creates are `name`'s, and
+    /// it changes and finds only those (and unowned ones, which it can change but never finds).
+    pub fn for_environment(mut self, name: impl Into<String>) -> Self {
+        self.environment = Some(name.into());
+        self
+    }
+
+    /// The environment served, if any.
+    pub fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
     }
 
     /// The same simulator, injecting `faults` (its RNG reseeded with `faults.seed`).
@@ -137,26 +189,35 @@ impl Simulator {
         self.lock_log().as_ref().map(|log| log.path().to_path_buf())
     }
 
-    /// Every object, sorted by type name then id.
+    /// Every object, whatever environment created it, sorted by type name then id.
+    ///
+    /// Like [`Simulator::get`] and [`Simulator::len`], it first catches up with other
+    /// processes' writes when it can; a log it cannot read is reported by the next call that
+    /// returns errors, and meanwhile the world as last read is answered.
     pub fn objects(&self) -> Vec<SimObject> {
         let mut out: Vec<SimObject> = self
-            .world()
+            .current_or_last()
             .iter()
-            .map(|(t, id, attrs)| SimObject { type_name: t.to_string(), id: id.to_string(), attrs: (**attrs).clone() })
+            .map(|(t, id, entry)| SimObject {
+                type_name: t.to_string(),
+                id: id.to_string(),
+                environment: entry.env.clone(),
+                attrs: (*entry.attrs).clone(),
+            })
             .collect();
         out.sort_by(|a, b| (&a.type_name, &a.id).cmp(&(&b.type_name, &b.id)));
         out
     }
 
-    /// The attributes of object `id` of type `type_name`.
+    /// The attributes of object `id` of type `type_name`, whatever environment created it.
     pub fn get(&self, type_name: &str, id: &str) -> Option<Attrs> {
-        let attrs = self.world().get(type_name, id).cloned();
+        let attrs = self.current_or_last().get(type_name, id).map(|entry| entry.attrs.clone());
         attrs.map(Arc::unwrap_or_clone)
     }
 
-    /// How many objects exist.
+    /// How many objects exist, in all environments.
     pub fn len(&self) -> usize {
-        self.world().len()
+        self.current_or_last().len()
     }
 
     /// Whether no object exists.
@@ -187,11 +248,11 @@ impl Simulator {
     /// Deletes an object behind the engine's back (drift), persisted.
     pub fn delete_object(&self, type_name: &str, id: &str) -> Result<(), SimError> {
         let mut log = self.lock_log();
-        if self.world().get(type_name, id).is_none() {
-            return Err(unknown_object(type_name, id));
-        }
-        if let Some(log) = log.as_mut() {
-            log.append(&[Record::delete(type_name, id)])?;
+        let mut held = self.hold(&mut log)?;
+        let entry = self.world().get(type_name, id).cloned().ok_or_else(|| unknown_object(type_name, id))?;
+        self.check_ours(type_name, id, &entry)?;
+        if let Some(held) = held.as_mut() {
+            held.append(&[Record::delete(type_name, id)])?;
         }
         self.world_mut().remove(type_name, id);
         Ok(())
@@ -204,14 +265,38 @@ impl Simulator {
         change: impl FnOnce(&mut Attrs) -> Result<(), SimError>,
     ) -> Result<(), SimError> {
         let mut log = self.lock_log();
-        let stored = self.world().get(type_name, id).cloned().ok_or_else(|| unknown_object(type_name, id))?;
-        let mut attrs = Arc::unwrap_or_clone(stored);
+        let mut held = self.hold(&mut log)?;
+        let entry = self.world().get(type_name, id).cloned().ok_or_else(|| unknown_object(type_name, id))?;
+        self.check_ours(type_name, id, &entry)?;
+        let mut attrs = Arc::unwrap_or_clone(entry.attrs);
         change(&mut attrs)?;
-        if let Some(log) = log.as_mut() {
-            log.append(&[Record::put(type_name, id, &attrs)])?;
+        let env = entry.env.as_deref();
+        if let Some(held) = held.as_mut() {
+            held.append(&[Record::put(env, type_name, id, &attrs)])?;
         }
-        self.world_mut().put(type_name, id, Arc::new(attrs));
+        self.world_mut().put(type_name, id, env, Arc::new(attrs));
         Ok(())
+    }
+
+    /// Refuses a change to another environment's object.
+    fn check_ours(&self, type_name: &str, id: &str, entry: &Entry) -> Result<(), SimError> {
+        match &entry.env {
+            Some(owner) if entry.env != self.environment => Err(SimError::OtherEnvironment {
+                type_name: type_name.to_string(),
+                id: id.to_string(),
+                owner: owner.clone(),
+                serving: self.environment.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The id of the `n`th object this simulator's environment creates at a resource `name`.
+    fn object_id(&self, name: &str, n: u64) -> String {
+        match &self.environment {
+            Some(env) => format!("{env}.{name}-{n}"),
+            None => format!("{name}-{n}"),
+        }
     }
 
     fn world(&self) -> RwLockReadGuard<'_, World> {
@@ -224,6 +309,30 @@ impl Simulator {
 
     fn lock_log(&self) -> MutexGuard<'_, Option<Log>> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// For a mutation, with the log mutex held: the exclusive lock on the simulator's files,
+    /// the world caught up with other processes' writes. `None` in memory.
+    fn hold<'l>(&self, log: &'l mut Option<Log>) -> Result<Option<Held<'l>>, SimError> {
+        match log {
+            Some(log) => log.hold(&self.world).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// For a read: the world, caught up with other processes' writes.
+    fn current(&self) -> Result<RwLockReadGuard<'_, World>, SimError> {
+        if self.persisted
+            && let Some(log) = self.lock_log().as_mut()
+        {
+            log.refresh(&self.world)?;
+        }
+        Ok(self.world())
+    }
+
+    /// [`Simulator::current`], or the world as last read when the log cannot be read.
+    fn current_or_last(&self) -> RwLockReadGuard<'_, World> {
+        self.current().unwrap_or_else(|_| self.world())
     }
 
     /// Injects latency, throttling and (for mutations) permanent failures, in that order.
@@ -243,28 +352,31 @@ impl Simulator {
         Ok(())
     }
 
-    fn read_now(&self, req: &ReadRequest<'_>) -> Option<Attrs> {
-        let attrs = self.world().get(req.address.type_name(), req.id).cloned();
-        attrs.map(Arc::unwrap_or_clone)
+    fn read_now(&self, req: &ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let attrs = self.current().map_err(read_error)?.get(req.address.type_name(), req.id).map(|e| e.attrs.clone());
+        Ok(attrs.map(Arc::unwrap_or_clone))
     }
 
     fn create_now(&self, req: &CreateRequest<'_>) -> Result<Created, ProviderError> {
         check_known(req.address, req.config)?;
         let type_name = req.address.type_name();
         let address = req.address.to_string();
+        let env = self.environment.as_deref();
         let mut log = self.lock_log();
-        let n = self.world().counter(&address) + 1;
-        let id = format!("{}-{n}", req.address.name());
+        let mut held = self.hold(&mut log).map_err(persist_error)?;
+        let n = self.world().counter(env, &address) + 1;
+        let id = self.object_id(req.address.name(), n);
         let attrs = created_attrs(req.schema, type_name, &id, req.config);
-        if let Some(log) = log.as_mut() {
+        if let Some(held) = held.as_mut() {
             // Counter first: a kill between the two loses the object, never reuses an id.
-            log.append(&[Record::counter(&address, n), Record::put(type_name, &id, &attrs)]).map_err(persist_error)?;
+            held.append(&[Record::counter(env, &address, n), Record::put(env, type_name, &id, &attrs)])
+                .map_err(persist_error)?;
         }
         let stored = Arc::new(attrs.clone());
         {
             let mut world = self.world_mut();
-            world.set_counter(&address, n);
-            world.put(type_name, &id, stored);
+            world.set_counter(env, &address, n);
+            world.put(type_name, &id, env, stored);
         }
         Ok(Created { id, attrs })
     }
@@ -273,34 +385,50 @@ impl Simulator {
         check_known(req.address, req.config)?;
         let type_name = req.address.type_name();
         let mut log = self.lock_log();
-        let stored =
+        let mut held = self.hold(&mut log).map_err(persist_error)?;
+        let entry =
             self.world().get(type_name, req.id).cloned().ok_or_else(|| {
                 ProviderError::not_found(format!("simulated {type_name} `{}` does not exist", req.id))
             })?;
-        let mut attrs = Arc::unwrap_or_clone(stored);
+        self.check_ours(type_name, req.id, &entry).map_err(|e| ProviderError::permanent(e.to_string()))?;
+        let mut attrs = Arc::unwrap_or_clone(entry.attrs);
         for (name, value) in req.config {
             if takes_update(req.schema.attr(name), value) {
                 attrs.insert(name.clone(), value.clone());
             }
         }
-        if let Some(log) = log.as_mut() {
-            log.append(&[Record::put(type_name, req.id, &attrs)]).map_err(persist_error)?;
+        let env = entry.env.as_deref();
+        if let Some(held) = held.as_mut() {
+            held.append(&[Record::put(env, type_name, req.id, &attrs)]).map_err(persist_error)?;
         }
-        self.world_mut().put(type_name, req.id, Arc::new(attrs.clone()));
+        self.world_mut().put(type_name, req.id, env, Arc::new(attrs.clone()));
         Ok(attrs)
     }
 
     fn delete_now(&self, req: &DeleteRequest<'_>) -> Result<(), ProviderError> {
         let type_name = req.address.type_name();
         let mut log = self.lock_log();
-        if self.world().get(type_name, req.id).is_none() {
-            return Ok(());
-        }
-        if let Some(log) = log.as_mut() {
-            log.append(&[Record::delete(type_name, req.id)]).map_err(persist_error)?;
+        let mut held = self.hold(&mut log).map_err(persist_error)?;
+        let Some(entry) = self.world().get(type_name, req.id).cloned() else { return Ok(()) };
+        self.check_ours(type_name, req.id, &entry).map_err(|e| ProviderError::permanent(e.to_string()))?;
+        if let Some(held) = held.as_mut() {
+            held.append(&[Record::delete(type_name, req.id)]).map_err(persist_error)?;
         }
         self.world_mut().remove(type_name, req.id);
         Ok(())
+    }
+
+    fn find_now(&self, req: &CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let world = self.current().map_err(read_error)?;
+        let n = world.counter(self.environment.as_deref(), &req.address.to_string());
+        if n == 0 {
+            return Ok(None);
+        }
+        let id = self.object_id(req.address.name(), n);
+        let found = world
+            .get(req.address.type_name(), &id)
+            .filter(|entry| entry.env == self.environment && made_by(req.schema, req.config, &entry.attrs));
+        Ok(found.map(|entry| Created { id, attrs: Attrs::clone(&entry.attrs) }))
     }
 }
 
@@ -313,7 +441,8 @@ impl Default for Simulator {
 impl fmt::Debug for Simulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Simulator")
-            .field("objects", &self.len())
+            .field("environment", &self.environment)
+            .field("objects", &self.world().len())
             .field("log", &self.log_path())
             .field("faults", &self.faults)
             .finish()
@@ -328,7 +457,7 @@ impl Provider for Simulator {
 
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
         self.inject(req.address, false).await?;
-        Ok(self.read_now(&req))
+        self.read_now(&req)
     }
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
@@ -346,18 +475,22 @@ impl Provider for Simulator {
         self.delete_now(&req)
     }
 
-    /// The newest object ever created at the address, if it still exists: ids count creations
-    /// per address, so that is the one an interrupted create made.
+    /// The newest object this simulator's environment ever created at the address, if it
+    /// still exists and its configured attributes are `req`'s: ids count each environment's
+    /// creations per address, so that is the one an interrupted create of `req` made. Another
+    /// environment's object, or an unowned one, is never the answer.
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         self.inject(req.address, false).await?;
-        let world = self.world();
-        let n = world.counter(&req.address.to_string());
-        if n == 0 {
-            return Ok(None);
-        }
-        let id = format!("{}-{n}", req.address.name());
-        Ok(world.get(req.address.type_name(), &id).map(|attrs| Created { id, attrs: Attrs::clone(attrs) }))
+        self.find_now(&req)
     }
+}
+
+fn not_yours(type_name: &str, id: &str, owner: &str, serving: Option<&str>) -> String {
+    let serving = match serving {
+        Some(env) => format!("environment `{env}`"),
+        None => "a simulator serving no environment".to_string(),
+    };
+    format!("simulated `{type_name}` object `{id}` belongs to environment `{owner}`; {serving} cannot change it")
 }
 
 fn unknown_object(type_name: &str, id: &str) -> SimError {
@@ -366,6 +499,10 @@ fn unknown_object(type_name: &str, id: &str) -> SimError {
 
 fn persist_error(e: SimError) -> ProviderError {
     ProviderError::permanent(format!("simulator could not persist the change: {e}"))
+}
+
+fn read_error(e: SimError) -> ProviderError {
+    ProviderError::permanent(format!("simulator could not read its log: {e}"))
 }
 
 /// Refuses configs holding references, unknowns or unresolved secrets: the engine resolves
@@ -405,6 +542,25 @@ fn created_attrs(schema: &Schema, type_name: &str, id: &str, config: &Attrs) -> 
         }
     }
     attrs
+}
+
+/// Whether `attrs` are what a create of `config` made: every attribute the config sets that the
+/// object keeps as given (inputs, optional attributes the config sets, attributes the schema
+/// does not know) has the configured value. Sensitive, computed and watched attributes, which
+/// the object never keeps as given, say nothing.
+fn made_by(schema: &Schema, config: &Attrs, attrs: &Attrs) -> bool {
+    config.iter().all(|(name, value)| {
+        let kept = match schema.attr(name) {
+            None => true,
+            Some(a) if a.sensitive => false,
+            Some(a) => match a.mode {
+                AttrMode::Input => true,
+                AttrMode::InputOrComputed => !is_unset(Some(value)),
+                AttrMode::Computed | AttrMode::Watch => false,
+            },
+        };
+        !kept || attrs.get(name) == Some(value)
+    })
 }
 
 /// Whether an update's config value replaces the stored one: inputs (and attributes the schema
