@@ -66,8 +66,10 @@ async fn replacing_a_referenced_resource_makes_its_dependents_unknown() {
     let world = World::new();
     world.converge(&two_things(2, "a")).await;
     let key = Thing::new("key").zone("b");
-    let env =
-        Environment::new("staging").fact("tier", "pre-production").with(Thing::new("bucket").size(2).link(key.arn())).with(key);
+    let env = Environment::new("staging")
+        .fact("tier", "pre-production")
+        .with(Thing::new("bucket").size(2).link(key.arn()))
+        .with(key);
     let plan = world.plan(&env).await;
     assert_eq!(actions(&plan), ["Update test_thing.bucket", "Replace test_thing.key"]);
     assert_eq!(

@@ -64,7 +64,8 @@ fn core_module_imports() -> std::collections::BTreeMap<String, std::collections:
     let mut imports: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
     for path in files {
         let relative = path.strip_prefix(&root).unwrap();
-        let module = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module =
+            relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
         if module == "lib" || relative.ends_with("tests.rs") {
             continue;
         }

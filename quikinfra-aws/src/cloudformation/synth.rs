@@ -459,7 +459,8 @@ mod tests {
             .certificate("arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e")
             .web_acl(acl.arn());
         let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
-        let mut env = Environment::new("live").fact("tier", "production")
+        let mut env = Environment::new("live")
+            .fact("tier", "production")
             .domain("quikapp.com")
             .with(key)
             .with(bucket)
