@@ -6,15 +6,15 @@
 
 use quikinfra::aws::{CloudFrontDistribution, KmsKey, PriceClass, S3Bucket, ShieldProtection, StorageClass, WafWebAcl};
 use quikinfra::azure::{
-    AksCluster, AksSize, Endpoint, HighAvailability, KafkaNamespace, KafkaPreset, ManagedRedis, MySqlFlexibleServer,
-    MySqlTier, RedisPreset, ResourceGroup, TrafficManagerProfile,
+    AksCluster, Endpoint, HighAvailability, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, MySqlTier,
+    ResourceGroup, TrafficManagerProfile,
 };
 use quikinfra::engine::local::LocalFile;
 use quikinfra::prelude::*;
 
 use super::{
-    Bucket, Cdn, Colour, Database, Kafka, Kubernetes, MediaEncryption, MediaLifecycle, Redis, Row, SHARED, SharedStore,
-    Tier, Traffic, aks_size_tag, compose, owner_of, policy,
+    AksSize, Bucket, Cdn, Colour, Database, Kafka, KafkaPreset, Kubernetes, MediaEncryption, MediaLifecycle, Redis,
+    RedisPreset, Row, SHARED, SharedStore, Tier, Traffic, compose, owner_of, policy,
 };
 
 /// The Azure region of every environment.
@@ -88,11 +88,11 @@ fn hosted(env: &mut Environment, row: &Row, size: AksSize, active: Option<Colour
             Some(c) => (c.name().to_string(), format!("aks-quikapp-{}-{}", row.name, c.name())),
             None => ("main".to_string(), format!("aks-quikapp-{}", row.name)),
         };
-        let mut aks = AksCluster::new(&local, name, &rg)
-            .size(size)
+        let mut aks = size
+            .apply(AksCluster::new(&local, name, &rg))
             .user_nodes(row.replicas)
             .kubernetes_version(KUBERNETES_VERSION)
-            .tag("aks-size", aks_size_tag(size));
+            .tag("aks-size", size.tag());
         for group in row.access.cluster_admins() {
             aks = aks.admin_group(group.object_id());
         }
@@ -169,7 +169,7 @@ fn redis(row: &Row, rg: &ResourceGroup) -> ManagedRedis {
         Redis::Dedicated => ("main", format!("redis-quikapp-{}", row.name), RedisPreset::Dedicated),
         Redis::Cluster => ("main", format!("redis-quikapp-{}", row.name), RedisPreset::Cluster),
     };
-    protect(row, ManagedRedis::new(local, name, rg).preset(preset))
+    protect(row, preset.apply(ManagedRedis::new(local, name, rg)))
 }
 
 /// The topics every environment's services use: (name, partitions on a cluster, retention hours).
@@ -191,7 +191,7 @@ fn kafka(row: &Row, rg: &ResourceGroup) -> KafkaNamespace {
     } else {
         format!("evh-quikapp-{}", row.name)
     };
-    let mut ns = KafkaNamespace::new(local, name, rg).preset(preset);
+    let mut ns = preset.apply(KafkaNamespace::new(local, name, rg));
     if row.kafka == Kafka::Shared {
         let users = SHARED
             .iter()

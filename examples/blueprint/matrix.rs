@@ -12,7 +12,7 @@ use quikinfra::engine::environment::Environment;
 use quikinfra::engine::resource::ResourceNode;
 use quikinfra::engine::value::Value;
 
-use super::{Access, Cdn, DataClass, Database, Trigger, aks_size_from_tag, aks_size_label, compose};
+use super::{Access, AksSize, Cdn, DataClass, Database, Trigger, compose};
 
 /// One table: its heading, header and rows of cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn compute_row(label: &str, env: &Environment) -> Vec<String> {
         .iter()
         .map(|c| {
             let tag = text(c, &["tags", "aks-size"]).unwrap_or_default();
-            aks_size_from_tag(&tag).map_or_else(|| format!("AKS ({tag})"), |s| aks_size_label(s).to_string())
+            AksSize::from_tag(&tag).map_or_else(|| format!("AKS ({tag})"), |s| s.label().to_string())
         })
         .collect();
     let replicas = clusters

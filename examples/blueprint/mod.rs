@@ -6,8 +6,9 @@
 //! includes this module and calls `blueprint::run("<name>")`. The table [`ESTATE`] holds every
 //! cell of the seed's three tables (Environment Summary, Compute & Database, AWS Media
 //! Infrastructure); [`SHARED`] names the one owner of each resource several environments use;
-//! [`flow::FLOW`] is the promotion order. [`matrix`] prints the seed's tables back from the
-//! built definitions, and a test compares them with the seed cell by cell.
+//! [`flow::FLOW`] is the promotion order; [`sizes`] holds the AKS, Redis and Kafka presets the
+//! rows name. [`matrix`] prints the seed's tables back from the built definitions, and a test
+//! compares them with the seed cell by cell.
 //!
 //! Where the seed is ambiguous the choice is written next to the value it decides, and
 //! listed in the README ("The QuikApp estate").
@@ -20,11 +21,13 @@ pub mod compose;
 pub mod flow;
 pub mod matrix;
 pub mod policy;
+pub mod sizes;
 pub mod traffic;
 
-use quikinfra::azure::{AksSize, Replicas};
+use quikinfra::azure::Replicas;
 
 pub use build::{build, build_with};
+pub use sizes::{AksSize, KafkaPreset, RedisPreset};
 
 /// Declares a closed vocabulary of the seed: each variant with the slug used in tags and the
 /// seed's own spelling.
@@ -198,38 +201,16 @@ impl Kubernetes {
     pub fn label(self) -> &'static str {
         match self {
             Kubernetes::DockerCompose => "Docker Compose",
-            Kubernetes::Aks(size) => aks_size_label(size),
+            Kubernetes::Aks(size) => size.label(),
         }
     }
 }
 
-/// The slug of an AKS preset, as the cluster's `aks-size` tag records it.
-pub fn aks_size_tag(size: AksSize) -> &'static str {
-    match size {
-        AksSize::Small => "small",
-        AksSize::Medium => "medium",
-        AksSize::ProdLike => "prod-like",
-        AksSize::Full => "full",
-    }
-}
-
-/// The seed's spelling of an AKS preset.
-pub fn aks_size_label(size: AksSize) -> &'static str {
-    match size {
-        AksSize::Small => "AKS (small)",
-        AksSize::Medium => "AKS (medium)",
-        AksSize::ProdLike => "AKS (prod-like)",
-        AksSize::Full => "AKS (full)",
-    }
-}
-
-/// The AKS preset whose tag is `tag`.
-pub fn aks_size_from_tag(tag: &str) -> Option<AksSize> {
-    [AksSize::Small, AksSize::Medium, AksSize::ProdLike, AksSize::Full].into_iter().find(|s| aks_size_tag(*s) == tag)
-}
-
 vocabulary! {
     /// The application's database (the Database column).
+    ///
+    /// "Shared" and "Dedicated" say whether an environment has a server of its own, not how one
+    /// is built; "Multi-AZ" is a flexible server with `HighAvailability::ZoneRedundant`.
     Database {
         /// Embedded in the application container, on a volume (Local).
         SqliteH2 => ("sqlite-h2", "SQLite/H2"),
@@ -322,6 +303,10 @@ pub enum MediaLifecycle {
 
 vocabulary! {
     /// Default encryption of media objects (the Encryption column).
+    ///
+    /// Local's "AES-256" and the hosted rows' "SSE-S3" are one and the same S3 setting: SSE-S3
+    /// encrypts every object with AES-256 under keys S3 manages (the API spells it `AES256`),
+    /// so both cells are written `.sse_s3()`; LocalStack and moto accept the same call.
     MediaEncryption {
         /// AES-256 with S3-managed keys, as the Local row writes it (LocalStack).
         Aes256 => ("aes-256", "AES-256"),

@@ -1,5 +1,5 @@
-//! AWS resource types for quikinfra: the media estate's S3 buckets, KMS keys, CloudFront
-//! distributions, WAFv2 web ACLs and Shield protections.
+//! AWS resource types for quikinfra: S3 buckets, KMS keys, CloudFront distributions, WAFv2
+//! web ACLs and Shield protections.
 //!
 //! Each resource module holds one resource type: its typed spec with builders, its static
 //! schema (what forces replacement, what AWS computes) and its field rules, checked before any

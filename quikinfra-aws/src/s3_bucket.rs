@@ -152,10 +152,10 @@ impl S3Bucket {
 
 /// Default encryption for new objects.
 ///
-/// The seed's "AES-256" (Local) and "SSE-S3" (Dev, QA) are one and the same setting: SSE-S3
-/// encrypts every object with AES-256 under keys S3 manages, and the API spells it `AES256`.
-/// S3 has no other AES-256 option, so both cells are written `.sse_s3()` and serialize as
-/// [`Encryption::Aes256`]; LocalStack and moto accept the same call.
+/// "AES-256" and "SSE-S3" are one and the same setting: SSE-S3 encrypts every object with
+/// AES-256 under keys S3 manages, and the API spells it `AES256`. S3 has no other AES-256
+/// option, so both are written `.sse_s3()` and serialize as [`Encryption::Aes256`]; LocalStack
+/// and moto accept the same call.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "sse_algorithm")]
 pub enum Encryption {
@@ -572,7 +572,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_cells_are_one_builder_call_each() {
+    fn expiry_transition_and_sse_s3_are_one_builder_call_each() {
         let local = S3Bucket::new("media", "quikapp-media-local").expire_after_days(1).sse_s3();
         let json = attrs(&local);
         assert_eq!(json["lifecycle_rules"], json!([{"id": "default", "enabled": true, "expiration_days": 1}]));

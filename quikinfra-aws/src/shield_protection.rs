@@ -1,5 +1,5 @@
-//! `aws_shield_protection`: Shield Advanced protection for one resource, typically the Live
-//! CloudFront distribution.
+//! `aws_shield_protection`: Shield Advanced protection for one resource, typically a
+//! production CloudFront distribution.
 //!
 //! Shield Advanced needs an active subscription on the account (a yearly commitment); creating
 //! a protection without one fails at apply time, which no local check can see.

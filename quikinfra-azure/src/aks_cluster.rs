@@ -1,5 +1,4 @@
-//! `azure_aks_cluster`: an AKS cluster with one system node pool and one user node pool,
-//! sized by the estate's presets (small, medium, prod-like, full).
+//! `azure_aks_cluster`: an AKS cluster with one system node pool and one user node pool.
 //!
 //! Attribute names follow ARM's `Microsoft.ContainerService/managedClusters` (API 2026-07-01)
 //! in snake case. What AKS fixes at creation (names, region, DNS prefix, a pool's VM size and
@@ -25,6 +24,10 @@ use crate::check::{self, NameRules};
 /// The most nodes one AKS node pool holds.
 pub const MAX_POOL_NODES: u32 = 1000;
 
+/// Both pools' VM size unless set: general purpose, 2 vCPUs and 8 GiB, available in every AKS
+/// region.
+const DEFAULT_VM_SIZE: &str = "Standard_D2s_v5";
+
 /// Why a change to a pool's VM size replaces the cluster.
 const VM_SIZE_REASON: &str = "a node pool's VM size is fixed at creation";
 
@@ -32,12 +35,16 @@ const VM_SIZE_REASON: &str = "a node pool's VM size is fixed at creation";
 ///
 /// ```ignore
 /// let aks = AksCluster::new("main", "aks-quikapp-live", &rg)
-///     .size(AksSize::Full)
-///     .user_nodes(Replicas::range(5, 10))
+///     .tier(AksTier::Standard)
+///     .zones(["1", "2", "3"])
+///     .system_pool("Standard_D4s_v5", Replicas::fixed(3))
+///     .user_pool("Standard_D8s_v5", Replicas::range(5, 10))
 ///     .admin_group("6f2c1c1e-3b7a-4c55-9a3e-2f1d0c9b8a7e");
 /// ```
 ///
-/// A new cluster starts with the [`AksSize::Small`] shape.
+/// A new cluster is the smallest useful one: the Free tier, no availability zones, one
+/// `Standard_D2s_v5` system node and one `Standard_D2s_v5` user node, AKS's default
+/// Kubernetes version and network, no admin groups.
 #[derive(Clone, Debug, Serialize)]
 pub struct AksCluster {
     #[serde(skip)]
@@ -65,10 +72,11 @@ pub struct AksCluster {
 
 impl AksCluster {
     /// A cluster called `name` (also its DNS prefix) in `group`'s region, addressed as
-    /// `azure_aks_cluster.<local>`, with the [`AksSize::Small`] shape.
+    /// `azure_aks_cluster.<local>`: Free tier, no zones, one `Standard_D2s_v5` node in each
+    /// pool.
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
         let name = name.into();
-        let cluster = Self {
+        Self {
             meta: Meta::named(local),
             dns_prefix: name.clone(),
             name,
@@ -78,28 +86,14 @@ impl AksCluster {
             kubernetes_version: None,
             sku_tier: AksTier::Free,
             availability_zones: Vec::new(),
-            system_pool_vm_size: String::new(),
+            system_pool_vm_size: DEFAULT_VM_SIZE.to_string(),
             system_pool_nodes: Replicas::fixed(1),
-            user_pool_vm_size: String::new(),
+            user_pool_vm_size: DEFAULT_VM_SIZE.to_string(),
             user_pool_nodes: Replicas::fixed(1),
             network_profile: None,
             admin_group_object_ids: Vec::new(),
             tags: BTreeMap::new(),
-        };
-        cluster.size(AksSize::Small)
-    }
-
-    /// Applies a preset: SKU tier, zones and both pools' VM sizes and node counts (see
-    /// [`AksSize`]). Builders called afterwards override single parts.
-    pub fn size(mut self, size: AksSize) -> Self {
-        let shape = size.shape();
-        self.sku_tier = shape.tier;
-        self.availability_zones = shape.zones.iter().map(|z| (*z).to_string()).collect();
-        self.system_pool_vm_size = shape.system_vm_size.to_string();
-        self.system_pool_nodes = shape.system_nodes;
-        self.user_pool_vm_size = shape.user_vm_size.to_string();
-        self.user_pool_nodes = shape.user_nodes;
-        self
+        }
     }
 
     /// Places the cluster in another region than its resource group's (short name).
@@ -164,8 +158,7 @@ impl AksCluster {
         self
     }
 
-    /// Sets the user pool's node count only: the seed's Replicas column
-    /// (`Replicas::range(5, 10)` for Live).
+    /// Sets the user pool's node count only (`Replicas::range(5, 10)`).
     pub fn user_nodes(mut self, nodes: Replicas) -> Self {
         self.user_pool_nodes = nodes;
         self
@@ -203,81 +196,6 @@ impl AksCluster {
     /// The resource group AKS creates for the nodes (`MC_…`).
     pub fn node_resource_group(&self) -> Ref<String> {
         self.attr("node_resource_group")
-    }
-}
-
-/// The estate's cluster presets.
-///
-/// | preset | seed | tier | zones | system pool | user pool |
-/// |---|---|---|---|---|---|
-/// | `Small` | Dev, QA | Free | none | 1 × `Standard_D2s_v5` | `Standard_D2s_v5`, 1–2 autoscaled |
-/// | `Medium` | UAT1-3 | Free | none | 1 × `Standard_D2s_v5` | `Standard_D4s_v5`, 2 |
-/// | `ProdLike` | Staging | Standard | 1, 2, 3 | 3 × `Standard_D4s_v5` | `Standard_D8s_v5`, 3 |
-/// | `Full` | Production, Live | Standard | 1, 2, 3 | 3 × `Standard_D4s_v5` | `Standard_D8s_v5`, 3–5 autoscaled |
-///
-/// The user pool's default count is the seed's Replicas column for the first environment using
-/// the preset; others override it with `user_nodes` (QA: `Replicas::fixed(2)`, Live:
-/// `Replicas::range(5, 10)`). Prod-like mirrors Full's VM sizes, zones and tier (the SLA-backed
-/// Standard tier) with a fixed count, so staging behaves like production. The v5 D-series is
-/// general purpose, 4 GiB per vCPU, and available in every AKS region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AksSize {
-    /// Development and QA.
-    Small,
-    /// User acceptance.
-    Medium,
-    /// Staging: production's shape at a fixed count.
-    ProdLike,
-    /// Production and Live.
-    Full,
-}
-
-struct Shape {
-    tier: AksTier,
-    zones: &'static [&'static str],
-    system_vm_size: &'static str,
-    system_nodes: Replicas,
-    user_vm_size: &'static str,
-    user_nodes: Replicas,
-}
-
-impl AksSize {
-    fn shape(self) -> Shape {
-        const ZONES: &[&str] = &["1", "2", "3"];
-        match self {
-            AksSize::Small => Shape {
-                tier: AksTier::Free,
-                zones: &[],
-                system_vm_size: "Standard_D2s_v5",
-                system_nodes: Replicas::fixed(1),
-                user_vm_size: "Standard_D2s_v5",
-                user_nodes: Replicas::range(1, 2),
-            },
-            AksSize::Medium => Shape {
-                tier: AksTier::Free,
-                zones: &[],
-                system_vm_size: "Standard_D2s_v5",
-                system_nodes: Replicas::fixed(1),
-                user_vm_size: "Standard_D4s_v5",
-                user_nodes: Replicas::fixed(2),
-            },
-            AksSize::ProdLike => Shape {
-                tier: AksTier::Standard,
-                zones: ZONES,
-                system_vm_size: "Standard_D4s_v5",
-                system_nodes: Replicas::fixed(3),
-                user_vm_size: "Standard_D8s_v5",
-                user_nodes: Replicas::fixed(3),
-            },
-            AksSize::Full => Shape {
-                tier: AksTier::Standard,
-                zones: ZONES,
-                system_vm_size: "Standard_D4s_v5",
-                system_nodes: Replicas::fixed(3),
-                user_vm_size: "Standard_D8s_v5",
-                user_nodes: Replicas::range(3, 5),
-            },
-        }
     }
 }
 
@@ -655,8 +573,10 @@ mod tests {
 
     fn live() -> AksCluster {
         AksCluster::new("main", "aks-quikapp-live", &rg())
-            .size(AksSize::Full)
-            .user_nodes(Replicas::range(5, 10))
+            .tier(AksTier::Standard)
+            .zones(["1", "2", "3"])
+            .system_pool("Standard_D4s_v5", Replicas::fixed(3))
+            .user_pool("Standard_D8s_v5", Replicas::range(5, 10))
             .kubernetes_version("1.31")
             .network(
                 NetworkProfile::azure_overlay()
@@ -699,33 +619,52 @@ mod tests {
     }
 
     #[test]
-    fn presets_match_the_seed() {
-        let shape = |size| attrs(&AksCluster::new("main", "aks", &rg()).size(size));
-        let small = shape(AksSize::Small);
+    fn the_default_is_one_small_node_per_pool() {
+        let default = AksCluster::new("main", "aks", &rg());
+        let json = attrs(&default);
+        assert_eq!(json["sku_tier"], json!("Free"));
+        assert_eq!(json["availability_zones"], json!([]));
+        assert_eq!(json["system_pool_vm_size"], json!("Standard_D2s_v5"));
+        assert_eq!(json["system_pool_nodes"], json!({"count": 1}));
+        assert_eq!(json["user_pool_vm_size"], json!("Standard_D2s_v5"));
+        assert_eq!(json["user_pool_nodes"], json!({"count": 1}));
+        assert!(json.get("network_profile").is_none());
+        assert!(json.get("kubernetes_version").is_none());
+        assert!(problems(default).is_empty());
+    }
+
+    #[test]
+    fn tier_zones_and_pools_are_set_by_their_builders() {
+        let new = || AksCluster::new("main", "aks", &rg());
+        let zonal = |aks: AksCluster| {
+            aks.tier(AksTier::Standard).zones(["1", "2", "3"]).system_pool("Standard_D4s_v5", Replicas::fixed(3))
+        };
+        let clusters = [
+            new().user_nodes(Replicas::range(1, 2)),
+            new().user_pool("Standard_D4s_v5", Replicas::fixed(2)),
+            zonal(new()).user_pool("Standard_D8s_v5", Replicas::fixed(3)),
+            zonal(new()).user_pool("Standard_D8s_v5", Replicas::range(3, 5)),
+        ];
+        let [small, medium, fixed, autoscaled] = clusters.clone().map(|aks| attrs(&aks));
         assert_eq!(small["sku_tier"], json!("Free"));
         assert_eq!(small["availability_zones"], json!([]));
         assert_eq!(small["system_pool_nodes"], json!({"count": 1}));
         assert_eq!(small["user_pool_nodes"], json!({"min_count": 1, "max_count": 2}));
-        let medium = shape(AksSize::Medium);
         assert_eq!(medium["user_pool_vm_size"], json!("Standard_D4s_v5"));
         assert_eq!(medium["user_pool_nodes"], json!({"count": 2}));
-        let prod_like = shape(AksSize::ProdLike);
-        assert_eq!(prod_like["user_pool_nodes"], json!({"count": 3}));
-        let full = shape(AksSize::Full);
-        assert_eq!(full["user_pool_nodes"], json!({"min_count": 3, "max_count": 5}));
-        for json in [&prod_like, &full] {
+        assert_eq!(fixed["user_pool_nodes"], json!({"count": 3}));
+        assert_eq!(autoscaled["user_pool_nodes"], json!({"min_count": 3, "max_count": 5}));
+        for json in [&fixed, &autoscaled] {
             assert_eq!(json["sku_tier"], json!("Standard"));
+            assert_eq!(json["availability_zones"], json!(["1", "2", "3"]));
             assert_eq!(json["system_pool_vm_size"], json!("Standard_D4s_v5"));
+            assert_eq!(json["system_pool_nodes"], json!({"count": 3}));
             assert_eq!(json["user_pool_vm_size"], json!("Standard_D8s_v5"));
         }
-        for size in [AksSize::Small, AksSize::Medium, AksSize::ProdLike, AksSize::Full] {
-            let found = problems(AksCluster::new("main", "aks-quikapp", &rg()).size(size));
-            assert!(found.is_empty(), "{size:?}: {found:?}");
+        for (i, aks) in clusters.into_iter().enumerate() {
+            let found = problems(aks);
+            assert!(found.is_empty(), "cluster {i}: {found:?}");
         }
-        let default = attrs(&AksCluster::new("main", "aks", &rg()));
-        assert_eq!(default, small);
-        assert!(default.get("network_profile").is_none());
-        assert!(default.get("kubernetes_version").is_none());
     }
 
     #[test]

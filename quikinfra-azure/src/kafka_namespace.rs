@@ -20,11 +20,13 @@ use crate::check::{self, NameRules};
 ///
 /// ```ignore
 /// let kafka = KafkaNamespace::new("events", "evh-quikapp-prod", &rg)
-///     .preset(KafkaPreset::Cluster)
+///     .tier(EventHubsTier::Premium)
+///     .zone_redundant(true)
 ///     .topic("media-uploaded", 12, 72);
 /// ```
 ///
-/// A new namespace has the [`KafkaPreset::Shared`] shape.
+/// A new namespace is the smallest that speaks Kafka: the Standard tier with one throughput
+/// unit, not zone redundant, and no topics.
 #[derive(Clone, Debug, Serialize)]
 pub struct KafkaNamespace {
     #[serde(skip)]
@@ -56,9 +58,10 @@ pub struct KafkaTopic {
 
 impl KafkaNamespace {
     /// A namespace called `name` in `group`'s region, addressed as
-    /// `azure_eventhub_namespace.<local>`, with the [`KafkaPreset::Shared`] shape and no topics.
+    /// `azure_eventhub_namespace.<local>`: Standard, one throughput unit, not zone redundant,
+    /// no topics.
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
-        let namespace = Self {
+        Self {
             meta: Meta::named(local),
             name: name.into(),
             location: group.location().to_string(),
@@ -69,19 +72,7 @@ impl KafkaNamespace {
             zone_redundant: false,
             topics: Vec::new(),
             tags: BTreeMap::new(),
-        };
-        namespace.preset(KafkaPreset::Shared)
-    }
-
-    /// Applies a preset: tier, capacity and zone redundancy (see [`KafkaPreset`]). Topics are
-    /// left as they are.
-    pub fn preset(mut self, preset: KafkaPreset) -> Self {
-        (self.tier, self.capacity, self.zone_redundant) = match preset {
-            KafkaPreset::Single => (EventHubsTier::Standard, 1, false),
-            KafkaPreset::Shared => (EventHubsTier::Standard, 2, true),
-            KafkaPreset::Cluster => (EventHubsTier::Premium, 1, true),
-        };
-        self
+        }
     }
 
     /// Places the namespace in another region than its resource group's (short name).
@@ -137,27 +128,6 @@ impl KafkaNamespace {
     pub fn kafka_endpoint(&self) -> Ref<String> {
         self.attr("kafka_endpoint")
     }
-}
-
-/// The estate's namespace presets, named after the seed's Kafka column.
-///
-/// | preset | seed | tier | capacity | zone redundant |
-/// |---|---|---|---|---|
-/// | `Single` | Local (if ever hosted) | Standard | 1 TU | no |
-/// | `Shared` | Dev, QA, UAT1-3 | Standard | 2 TU | yes |
-/// | `Cluster` | Staging, Production, Live | Premium | 1 PU | yes |
-///
-/// One namespace serves all the test environments (`Shared`), so it gets two throughput units;
-/// zone redundancy costs nothing extra in Standard. `Cluster` is Premium: isolated resources,
-/// 90-day retention and 100 partitions per topic; raise the processing units with `capacity`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KafkaPreset {
-    /// The smallest Kafka-capable namespace.
-    Single,
-    /// One namespace for several test environments.
-    Shared,
-    /// Dedicated Premium capacity.
-    Cluster,
 }
 
 /// The Event Hubs tier, in ARM's spelling.
@@ -318,7 +288,9 @@ mod tests {
 
     fn production() -> KafkaNamespace {
         KafkaNamespace::new("events", "evh-quikapp-prod", &rg())
-            .preset(KafkaPreset::Cluster)
+            .tier(EventHubsTier::Premium)
+            .capacity(1)
+            .zone_redundant(true)
             .topic("media-uploaded", 12, 72)
             .topic("media.transcoded", 100, 2160)
     }
@@ -344,16 +316,20 @@ mod tests {
     }
 
     #[test]
-    fn presets_and_overrides() {
-        let shape = |preset| {
-            let json = attrs(&KafkaNamespace::new("events", "evh-quikapp", &rg()).preset(preset));
+    fn defaults_and_overrides() {
+        let shape = |namespace: KafkaNamespace| {
+            let json = attrs(&namespace);
             (json["tier"].clone(), json["capacity"].clone(), json["zone_redundant"].clone())
         };
-        assert_eq!(shape(KafkaPreset::Single), (json!("Standard"), json!(1), json!(false)));
-        assert_eq!(shape(KafkaPreset::Shared), (json!("Standard"), json!(2), json!(true)));
-        assert_eq!(shape(KafkaPreset::Cluster), (json!("Premium"), json!(1), json!(true)));
-        let default = attrs(&KafkaNamespace::new("events", "evh-quikapp", &rg()));
-        assert_eq!(default["capacity"], json!(2));
+        let new = || KafkaNamespace::new("events", "evh-quikapp", &rg());
+        assert_eq!(shape(new()), (json!("Standard"), json!(1), json!(false)));
+        assert_eq!(shape(new().capacity(2).zone_redundant(true)), (json!("Standard"), json!(2), json!(true)));
+        assert_eq!(
+            shape(new().tier(EventHubsTier::Premium).zone_redundant(true)),
+            (json!("Premium"), json!(1), json!(true))
+        );
+        let default = attrs(&new());
+        assert_eq!(default["capacity"], json!(1));
         assert_eq!(default["topics"], json!([]));
         let custom = attrs(&production().capacity(4).zone_redundant(false).tier(EventHubsTier::Standard));
         assert_eq!((custom["tier"].clone(), custom["capacity"].clone()), (json!("Standard"), json!(4)));

@@ -19,10 +19,14 @@ use crate::check;
 /// An Azure Managed Redis cache.
 ///
 /// ```ignore
-/// let redis = ManagedRedis::new("cache", "redis-quikapp-prod", &rg).preset(RedisPreset::Cluster);
+/// let redis = ManagedRedis::new("cache", "redis-quikapp-prod", &rg)
+///     .sku(RedisSku::BalancedB5)
+///     .high_availability(true)
+///     .clustering_policy(ClusteringPolicy::OssCluster);
 /// ```
 ///
-/// A new cache has the [`RedisPreset::Dedicated`] shape.
+/// A new cache is `Balanced_B1` (1 GB) on one node without high availability, with the
+/// [`ClusteringPolicy::EnterpriseCluster`] policy, so any client works.
 #[derive(Clone, Debug, Serialize)]
 pub struct ManagedRedis {
     #[serde(skip)]
@@ -40,10 +44,10 @@ pub struct ManagedRedis {
 }
 
 impl ManagedRedis {
-    /// A cache called `name` in `group`'s region, addressed as `azure_managed_redis.<local>`,
-    /// with the [`RedisPreset::Dedicated`] shape.
+    /// A cache called `name` in `group`'s region, addressed as `azure_managed_redis.<local>`:
+    /// `Balanced_B1`, no high availability, the Enterprise clustering policy.
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
-        let redis = Self {
+        Self {
             meta: Meta::named(local),
             name: name.into(),
             location: group.location().to_string(),
@@ -53,18 +57,7 @@ impl ManagedRedis {
             high_availability: false,
             clustering_policy: ClusteringPolicy::EnterpriseCluster,
             tags: BTreeMap::new(),
-        };
-        redis.preset(RedisPreset::Dedicated)
-    }
-
-    /// Applies a preset: SKU, high availability and clustering policy (see [`RedisPreset`]).
-    pub fn preset(mut self, preset: RedisPreset) -> Self {
-        (self.sku, self.high_availability, self.clustering_policy) = match preset {
-            RedisPreset::Single => (RedisSku::BalancedB0, false, ClusteringPolicy::EnterpriseCluster),
-            RedisPreset::Dedicated => (RedisSku::BalancedB1, false, ClusteringPolicy::EnterpriseCluster),
-            RedisPreset::Cluster => (RedisSku::BalancedB5, true, ClusteringPolicy::OssCluster),
-        };
-        self
+        }
     }
 
     /// Places the cache in another region than its resource group's (short name).
@@ -113,29 +106,6 @@ impl ManagedRedis {
     pub fn host_name(&self) -> Ref<String> {
         self.attr("host_name")
     }
-}
-
-/// The estate's cache presets, named after the seed's Redis column.
-///
-/// | preset | seed | SKU | memory | high availability | clustering |
-/// |---|---|---|---|---|---|
-/// | `Single` | Local (if ever hosted) | `Balanced_B0` | 0.5 GB | off | EnterpriseCluster |
-/// | `Dedicated` | QA, UAT1-3 | `Balanced_B1` | 1 GB | off | EnterpriseCluster |
-/// | `Cluster` | Staging, Production, Live | `Balanced_B5` | 6 GB | on | OSSCluster |
-///
-/// Test environments get one node each (no SLA, cheapest), and the single-endpoint Enterprise
-/// policy so any client works. The Cluster preset replicates across nodes and uses the OSS
-/// cluster protocol, which scales best but needs cluster-aware clients; that is what "cluster"
-/// means to the application teams. The seed's "Shared" (Dev) is not a preset: Dev points at
-/// another environment's cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RedisPreset {
-    /// One small node.
-    Single,
-    /// One node of its own per environment.
-    Dedicated,
-    /// Replicated, cluster protocol.
-    Cluster,
 }
 
 /// How the database spreads keys over shards, in ARM's spelling.
@@ -282,8 +252,11 @@ mod tests {
 
     #[test]
     fn a_cluster_cache_serializes_to_its_attributes() {
-        let redis =
-            ManagedRedis::new("cache", "redis-quikapp-prod", &rg()).preset(RedisPreset::Cluster).tag("tier", "x");
+        let redis = ManagedRedis::new("cache", "redis-quikapp-prod", &rg())
+            .sku(RedisSku::BalancedB5)
+            .high_availability(true)
+            .clustering_policy(ClusteringPolicy::OssCluster)
+            .tag("tier", "x");
         assert_eq!(
             attrs(&redis),
             json!({
@@ -300,15 +273,24 @@ mod tests {
     }
 
     #[test]
-    fn presets_and_overrides() {
-        let shape = |preset| {
-            let json = attrs(&ManagedRedis::new("cache", "redis-quikapp", &rg()).preset(preset));
+    fn defaults_and_overrides() {
+        let shape = |redis: ManagedRedis| {
+            let json = attrs(&redis);
             (json["sku"].clone(), json["high_availability"].clone(), json["clustering_policy"].clone())
         };
-        assert_eq!(shape(RedisPreset::Single), (json!("Balanced_B0"), json!(false), json!("EnterpriseCluster")));
-        assert_eq!(shape(RedisPreset::Dedicated), (json!("Balanced_B1"), json!(false), json!("EnterpriseCluster")));
-        assert_eq!(shape(RedisPreset::Cluster), (json!("Balanced_B5"), json!(true), json!("OSSCluster")));
-        let default = attrs(&ManagedRedis::new("cache", "redis-quikapp", &rg()));
+        let new = || ManagedRedis::new("cache", "redis-quikapp", &rg());
+        assert_eq!(
+            shape(new().sku(RedisSku::BalancedB0)),
+            (json!("Balanced_B0"), json!(false), json!("EnterpriseCluster"))
+        );
+        assert_eq!(shape(new()), (json!("Balanced_B1"), json!(false), json!("EnterpriseCluster")));
+        assert_eq!(
+            shape(
+                new().sku(RedisSku::BalancedB5).high_availability(true).clustering_policy(ClusteringPolicy::OssCluster)
+            ),
+            (json!("Balanced_B5"), json!(true), json!("OSSCluster"))
+        );
+        let default = attrs(&new());
         assert_eq!(default["sku"], json!("Balanced_B1"));
         let custom = ManagedRedis::new("cache", "redis-quikapp", &rg())
             .sku(RedisSku::MemoryOptimizedM10)

@@ -31,8 +31,7 @@ pub const MAX_STORAGE_GB: u32 = 16_384;
 /// ```
 ///
 /// A new server is Burstable `Standard_B1ms`, MySQL 8.0, 20 GB, no high availability, 7 days
-/// of backups. The seed's "Multi-AZ MySQL" is [`HighAvailability::ZoneRedundant`]; "Shared"
-/// and "Dedicated" say whether an environment has a server of its own, not how one is built.
+/// of backups. A multi-AZ server is [`HighAvailability::ZoneRedundant`].
 #[derive(Clone, Debug, Serialize)]
 pub struct MySqlFlexibleServer {
     #[serde(skip)]
@@ -191,7 +190,7 @@ pub enum HighAvailability {
     Disabled,
     /// A standby in the same availability zone.
     SameZone,
-    /// A standby in another availability zone: the seed's "Multi-AZ".
+    /// A standby in another availability zone (multi-AZ).
     ZoneRedundant,
 }
 

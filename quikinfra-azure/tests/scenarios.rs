@@ -9,8 +9,8 @@ use quikinfra_arm_emulator::{Config, Emulator, Fault};
 use quikinfra_azure::arm::credential::StaticToken;
 use quikinfra_azure::arm::{ArmClient, ArmConfig, PollConfig, RetryConfig};
 use quikinfra_azure::{
-    AksCluster, AksSize, AzureProvider, HighAvailability, KafkaNamespace, KafkaPreset, ManagedRedis,
-    MySqlFlexibleServer, MySqlTier, RedisPreset, Replicas, ResourceGroup,
+    AksCluster, AksTier, AzureProvider, ClusteringPolicy, EventHubsTier, HighAvailability, KafkaNamespace,
+    ManagedRedis, MySqlFlexibleServer, MySqlTier, RedisSku, Replicas, ResourceGroup,
 };
 use quikinfra_core::addr::Address;
 use quikinfra_core::apply::{self, ApplyOptions, ApplyReport, SilentProgress};
@@ -106,7 +106,9 @@ impl Default for Shape {
 fn estate(shape: &Shape) -> Environment {
     let group = ResourceGroup::new("main", "rg-quikapp-staging", "westeurope");
     let aks = AksCluster::new("main", "aks-quikapp-staging", &group)
-        .size(AksSize::ProdLike)
+        .tier(AksTier::Standard)
+        .zones(["1", "2", "3"])
+        .system_pool("Standard_D4s_v5", Replicas::fixed(3))
         .user_pool(shape.user_vm, shape.user_nodes)
         .kubernetes_version("1.33");
     let mysql = MySqlFlexibleServer::new("main", "mysql-quikapp-staging", &group)
@@ -117,12 +119,18 @@ fn estate(shape: &Shape) -> Environment {
         .administrator("quikapp_admin", Secret::from_env("QUIKINFRA_SCENARIO_MYSQL_PASSWORD"));
     let mut env = Environment::new("staging").fact("tier", "pre-production").with(group.clone()).with(aks).with(mysql);
     if shape.redis {
-        env.add(ManagedRedis::new("main", "redis-quikapp-staging", &group).preset(RedisPreset::Cluster));
+        env.add(
+            ManagedRedis::new("main", "redis-quikapp-staging", &group)
+                .sku(RedisSku::BalancedB5)
+                .high_availability(true)
+                .clustering_policy(ClusteringPolicy::OssCluster),
+        );
     }
     if shape.kafka {
         env.add(
             KafkaNamespace::new("main", "evh-quikapp-staging", &group)
-                .preset(KafkaPreset::Cluster)
+                .tier(EventHubsTier::Premium)
+                .zone_redundant(true)
                 .topic("media-events", 12, 72)
                 .topic("chat-messages", 24, 72),
         );
@@ -320,7 +328,8 @@ async fn topics_converge_and_mysql_grows() {
     let mut env = estate(&Shape { kafka: false, redis: false, ..Shape::default() });
     env.add(
         KafkaNamespace::new("main", "evh-quikapp-staging", &group)
-            .preset(KafkaPreset::Cluster)
+            .tier(EventHubsTier::Premium)
+            .zone_redundant(true)
             .topic("chat-messages", 32, 96)
             .topic("audit", 4, 24),
     );
@@ -351,7 +360,7 @@ async fn the_definition_can_name_the_subscription() {
     let w = World::new();
     let other = "99999999-8888-7777-6666-555555555555";
     let group = ResourceGroup::new("main", "rg-elsewhere", "northeurope").subscription(other);
-    let cache = ManagedRedis::new("main", "redis-elsewhere", &group).preset(RedisPreset::Single);
+    let cache = ManagedRedis::new("main", "redis-elsewhere", &group).sku(RedisSku::BalancedB0);
     let env = Environment::new("elsewhere").with(group).with(cache);
     w.converge(&env).await;
     assert!(w.id(&env, REDIS).await.starts_with(&format!("/subscriptions/{other}/resourceGroups/rg-elsewhere/")));

@@ -3,17 +3,20 @@
 
 use crate::support::Buf;
 
-use quikinfra::azure::{AksCluster, AksSize, KafkaNamespace, KafkaPreset, ManagedRedis, RedisPreset, ResourceGroup};
+use quikinfra::azure::{AksCluster, KafkaNamespace, ManagedRedis, Replicas, ResourceGroup};
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 use quikinfra_arm_emulator::{Config, Emulator};
 
 fn env() -> Environment {
     let group = ResourceGroup::new("main", "rg-quikapp-qa", "westeurope");
-    let aks = AksCluster::new("main", "aks-quikapp-qa", &group).size(AksSize::Small);
-    let redis = ManagedRedis::new("main", "redis-quikapp-qa", &group).preset(RedisPreset::Dedicated);
-    let kafka =
-        KafkaNamespace::new("main", "evh-quikapp-qa", &group).preset(KafkaPreset::Shared).topic("media-events", 4, 24);
+    let aks = AksCluster::new("main", "aks-quikapp-qa", &group).user_nodes(Replicas::range(1, 2));
+    let redis = ManagedRedis::new("main", "redis-quikapp-qa", &group);
+    let kafka = KafkaNamespace::new("main", "evh-quikapp-qa", &group).capacity(2).zone_redundant(true).topic(
+        "media-events",
+        4,
+        24,
+    );
     Environment::new("qa").fact("tier", "test").with(group).with(aks).with(redis).with(kafka)
 }
 

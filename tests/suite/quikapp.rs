@@ -247,10 +247,10 @@ fn every_environment_is_valid_and_its_clusters_match_their_size_tag() {
         }
         for node in env.resources().iter().filter(|n| n.address.type_name() == "azure_aks_cluster") {
             let tag = node.attrs["tags"].as_map().unwrap()["aks-size"].as_str().unwrap().to_string();
-            let size = blueprint::aks_size_from_tag(&tag).unwrap();
+            let size = blueprint::AksSize::from_tag(&tag).unwrap();
             let rg = quikinfra::azure::ResourceGroup::new("main", "rg", blueprint::build::REGION);
             let mut probe = Environment::new("probe");
-            probe.add(quikinfra::azure::AksCluster::new("main", "aks", &rg).size(size));
+            probe.add(size.apply(quikinfra::azure::AksCluster::new("main", "aks", &rg)));
             let preset = &probe.resources()[0].attrs;
             for attr in
                 ["sku_tier", "availability_zones", "system_pool_vm_size", "system_pool_nodes", "user_pool_vm_size"]
