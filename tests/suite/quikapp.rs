@@ -596,3 +596,21 @@ fn promoting_staging_to_production_shows_each_resource_difference() {
     assert_eq!(note, "Note: Dev → Staging skips QA, UAT of the flow.\n");
     assert!(blueprint::flow::promotion("dev", "prod").is_err());
 }
+
+#[test]
+fn a_reader_cannot_import_its_owners_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&cli(dir.path(), "dev", &["apply", "--auto-approve"]));
+    ok(&cli(dir.path(), "uat1", &["apply", "--auto-approve"]));
+    let store = quikinfra::engine::state::StateStore::local(dir.path(), "uat1");
+    let uat1 = tokio::runtime::Runtime::new().unwrap().block_on(store.read()).unwrap().unwrap();
+    let id = uat1.resources[&"aws_s3_bucket.media".parse().unwrap()].id.clone();
+    let import = cli(dir.path(), "uat2", &["import", "aws_s3_bucket.media", &id]);
+    assert_eq!(import.code, 1, "{}{}", import.out, import.err);
+    assert!(
+        import.err.contains("aws_s3_bucket.media is read from environment `uat1`, which manages it"),
+        "{}",
+        import.err
+    );
+    assert!(!dir.path().join("uat2").join("state.json").exists(), "nothing was written");
+}

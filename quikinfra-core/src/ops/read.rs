@@ -43,3 +43,34 @@ pub async fn owners(ws: &Workspace<'_>) -> Result<BTreeMap<String, State>, OpsEr
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::SilentProgress;
+    use crate::environment::Environment;
+    use crate::ops::RunOptions;
+    use crate::provider::Providers;
+    use crate::state::StateStores;
+
+    #[tokio::test]
+    async fn a_definition_built_from_another_state_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let states = StateStores::local(dir.path());
+        let env = Environment::new("live");
+        let store = states.open("live").unwrap();
+        let mut state = State::new("live", "lineage-1");
+        state.version.serial = 1;
+        store.write(&state, None).await.unwrap();
+        let providers = Providers::new();
+        // Built before any state existed, but state is there now: refused.
+        let options = RunOptions { defined_from: Some(None), ..RunOptions::default() };
+        let ws = Workspace { env: &env, states: &states, providers: &providers, options: &options };
+        let err = recovered(&ws, &store, &SilentProgress).await.expect_err("moved");
+        assert!(matches!(err, OpsError::DefinitionStale(ref name) if name == "live"), "{err}");
+        // Built from exactly this version: goes on.
+        let options = RunOptions { defined_from: Some(Some(state.version.clone())), ..RunOptions::default() };
+        let ws = Workspace { env: &env, states: &states, providers: &providers, options: &options };
+        assert_eq!(recovered(&ws, &store, &SilentProgress).await.unwrap(), Some(state));
+    }
+}
