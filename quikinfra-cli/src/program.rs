@@ -183,6 +183,7 @@ where
                 return 1;
             }
         };
+        session.interrupts().watch();
         let result = dispatch(&program, &session, &matches, &plugin_commands).await;
         match result {
             Ok(code) => code,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use quikinfra_core::addr::Address;
 use quikinfra_core::environment::Environment;
 use quikinfra_core::local::LocalFiles;
-use quikinfra_core::ops::{OpsError, RunOptions, Workspace};
+use quikinfra_core::ops::{HeldLocks, OpsError, RunOptions, Workspace};
 use quikinfra_core::plan::{Plan, PlanMode};
 use quikinfra_core::plugin::Plugin;
 use quikinfra_core::provider::{Providers, ReadRequest};
@@ -99,7 +99,7 @@ impl Session {
             cipher,
             env,
             defined_from,
-            interrupts: Interrupts::new(),
+            interrupts: Interrupts::new(Arc::new(HeldLocks::new())),
         }
     }
 
@@ -165,6 +165,7 @@ impl Session {
             parallelism: usize::from(self.global.parallelism),
             placeholder_secrets: self.placeholder_secrets(),
             defined_from: definition.from.cloned(),
+            held: Some(self.interrupts.held().clone()),
         }
     }
 

@@ -392,3 +392,14 @@ fn unknown_state_backends_are_refused_before_anything_runs() {
     assert_eq!(bad.code, 1);
     assert!(bad.err.contains("not a bucket name"), "{}", bad.err);
 }
+
+#[test]
+fn hostile_lock_ttls_are_refused_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    for ttl in ["18446744073709551615", "99999999999999", "604801", "0"] {
+        let run = run(dir.path(), env(), &["--lock-ttl", ttl, "plan"]);
+        assert_eq!(run.code, 1, "--lock-ttl {ttl}: {}{}", run.out, run.err);
+        assert!(run.err.contains("--lock-ttl"), "{}", run.err);
+    }
+    assert_eq!(run(dir.path(), env(), &["--lock-ttl", "604800", "plan"]).code, 0);
+}

@@ -35,7 +35,7 @@ pub async fn apply(
     }
     let destroy = saved.as_ref().map_or(opts.mode, |p| p.mode) == PlanMode::Destroy;
     let operation = if destroy { "destroy" } else { "apply" };
-    locked(&store, operation, ws.options.lock_ttl, reporter, async || {
+    locked(&store, operation, ws.options, reporter, async || {
         let plan = match saved {
             Some(plan) => plan,
             None => {

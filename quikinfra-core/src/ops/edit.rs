@@ -16,7 +16,7 @@ async fn edit(
     change: impl FnOnce(&mut State) -> Result<(), OpsError>,
 ) -> Result<(), OpsError> {
     let store = ws.store()?;
-    locked(&store, operation, ws.options.lock_ttl, reporter, async || {
+    locked(&store, operation, ws.options, reporter, async || {
         let mut state = store.read().await?.ok_or(OpsError::NoState)?;
         let read = state.version.clone();
         change(&mut state)?;

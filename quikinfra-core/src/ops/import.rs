@@ -20,7 +20,7 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
         return Err(OpsError::Shared { address: address.clone(), owner: owner.clone() });
     }
     let store = ws.store()?;
-    locked(&store, "import", ws.options.lock_ttl, reporter, async || {
+    locked(&store, "import", ws.options, reporter, async || {
         let prior = store.read().await?;
         if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
             return Err(OpsError::AlreadyManaged(address.clone()));

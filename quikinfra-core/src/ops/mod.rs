@@ -27,6 +27,7 @@ pub mod plan;
 pub mod read;
 pub mod refresh;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::addr::Address;
@@ -36,11 +37,12 @@ use crate::diag::Problems;
 use crate::environment::Environment;
 use crate::plan::{Plan, PlanError};
 use crate::provider::{ProviderError, Providers};
-use crate::state::{StateError, StateStore, StateStores, StateVersion};
+use crate::state::{LockInfo, StateError, StateStore, StateStores, StateVersion};
 
 pub use apply::{ApplyRequest, apply};
 pub use edit::{state_mv, state_rm};
 pub use import::import;
+pub use lock::HeldLocks;
 pub use plan::plan;
 pub use refresh::refresh;
 
@@ -65,7 +67,7 @@ impl Workspace<'_> {
 }
 
 /// How a run behaves, whatever the operation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// How long the state lock lives without renewal (a heartbeat renews it every third).
     pub lock_ttl: Duration,
@@ -77,11 +79,20 @@ pub struct RunOptions {
     /// definitions that depend on it (`Some(None)`: built before any state existed). An
     /// operation that finds another version under the lock refuses to go on.
     pub defined_from: Option<Option<StateVersion>>,
+    /// Where the locks the run takes are registered, for a front end to release them when it
+    /// leaves early.
+    pub held: Option<Arc<HeldLocks>>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { lock_ttl: Duration::from_secs(300), parallelism: 10, placeholder_secrets: false, defined_from: None }
+        Self {
+            lock_ttl: Duration::from_secs(300),
+            parallelism: 10,
+            placeholder_secrets: false,
+            defined_from: None,
+            held: None,
+        }
     }
 }
 
@@ -91,6 +102,10 @@ impl Default for RunOptions {
 pub trait Reporter: Progress {
     /// Recovery settled operations an interrupted apply left unfinished.
     fn recovered(&self, _recovered: &[Recovery]) {}
+
+    /// A lock whose holder is gone (a process of this host that no longer runs) is being taken
+    /// over.
+    fn lock_taken_over(&self, _previous: &LockInfo) {}
 
     /// The state lock could not be released at the end (it expires on its own).
     fn unlock_failed(&self, _error: &StateError) {}
@@ -112,13 +127,13 @@ impl Reporter for SilentProgress {}
 pub enum OpsError {
     /// Reading, writing or locking state failed.
     #[error(transparent)]
-    State(#[from] StateError),
+    State(Box<StateError>),
     /// No plan could be made.
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Plan(Box<PlanError>),
     /// The apply could not start or could not save its work.
     #[error(transparent)]
-    Apply(#[from] ApplyError),
+    Apply(Box<ApplyError>),
     /// The definition is invalid; nothing was called.
     #[error("{0}")]
     Invalid(Problems),
@@ -200,6 +215,24 @@ pub enum OpsError {
     /// A front end could not ask or answer (no terminal, a closed input).
     #[error("{0}")]
     Interaction(String),
+}
+
+impl From<PlanError> for OpsError {
+    fn from(e: PlanError) -> Self {
+        OpsError::Plan(Box::new(e))
+    }
+}
+
+impl From<ApplyError> for OpsError {
+    fn from(e: ApplyError) -> Self {
+        OpsError::Apply(Box::new(e))
+    }
+}
+
+impl From<StateError> for OpsError {
+    fn from(e: StateError) -> Self {
+        OpsError::State(Box::new(e))
+    }
 }
 
 impl From<Problems> for OpsError {

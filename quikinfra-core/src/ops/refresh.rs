@@ -23,7 +23,7 @@ pub async fn refresh(
         placeholder_secrets: ws.options.placeholder_secrets,
         ..Default::default()
     };
-    locked(&store, "refresh", ws.options.lock_ttl, reporter, async || {
+    locked(&store, "refresh", ws.options, reporter, async || {
         let Some(state) = read::recovered(ws, &store, reporter).await? else { return Ok(None) };
         let plan = crate::plan::plan(ws.env, Some(&state), ws.providers, &opts).await?;
         if plan.has_changes() || !plan.resource_changes.is_empty() {
