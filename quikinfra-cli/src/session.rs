@@ -17,7 +17,7 @@ use quikinfra_core::provider::{Providers, ReadRequest};
 use quikinfra_core::render::TextOptions;
 use quikinfra_core::sim::{Faults, Simulator};
 use quikinfra_core::state::crypt::Cipher;
-use quikinfra_core::state::{State, StateStore, StateStores, StateVersion};
+use quikinfra_core::state::{State, StateStore, StateStores, StateVersion, TargetKind};
 use quikinfra_core::value::{Attrs, Value};
 
 use crate::args::{Cloud, GlobalArgs};
@@ -165,6 +165,10 @@ impl Session {
             parallelism: usize::from(self.global.parallelism),
             placeholder_secrets: self.placeholder_secrets(),
             defined_from: definition.from.cloned(),
+            target: Some(match self.global.cloud {
+                Cloud::Sim => TargetKind::Simulator,
+                Cloud::Real => TargetKind::Real,
+            }),
             held: Some(self.interrupts.held().clone()),
         }
     }

@@ -40,7 +40,10 @@ fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, St
         }))],
         state_key: None,
     };
-    let head = ["qa", "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
+    let mut head = vec!["qa", "--state-dir", dir.to_str().unwrap()];
+    if !args.contains(&"--cloud") {
+        head.extend(["--cloud", "real"]);
+    }
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = run_with(env(), argv, ctx);
     (code, out.text(), err.text())
@@ -82,4 +85,42 @@ fn insecure_endpoints_are_refused_before_any_call() {
     let (code, _, err) = run(dir.path(), "http://arm.example.com", &["plan"]);
     assert_eq!(code, 1);
     assert!(err.contains("AZURE_RESOURCE_MANAGER_ENDPOINT") && err.contains("loopback"), "{err}");
+}
+
+#[test]
+fn state_of_real_objects_is_never_run_against_the_simulator_nor_the_other_way_round() {
+    let emulator = Emulator::start(Config { polls: 1, retry_after_ms: 1, ..Config::default() })
+        .expect("the ARM emulator must start for this test");
+    let dir = tempfile::tempdir().unwrap();
+    let url = emulator.url();
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let state_file = dir.path().join("qa").join("state.json");
+    let before = std::fs::read(&state_file).unwrap();
+    assert!(String::from_utf8_lossy(&before).contains("\"kind\": \"real\""), "state records its target");
+
+    for command in [
+        &["--cloud", "sim", "apply", "--auto-approve"][..],
+        &["--cloud", "sim", "plan"],
+        &["--cloud", "sim", "destroy", "--auto-approve"],
+    ] {
+        let (code, out, err) = run(dir.path(), &url, command);
+        assert_eq!(code, 1, "{command:?}: {out}{err}");
+        assert!(
+            err.contains("the state of `qa` records objects in the real clouds (azure 00000000-0000-0000-0000-0000000000aa), but this run targets the embedded simulator"),
+            "{err}"
+        );
+        assert!(err.contains("--cloud real"), "{err}");
+    }
+    assert_eq!(std::fs::read(&state_file).unwrap(), before, "state untouched");
+    assert_eq!(emulator.resource_ids().len(), 6, "nothing live changed");
+
+    // And a simulator's state is never run against the real clouds.
+    let sim_dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(sim_dir.path(), &url, &["--cloud", "sim", "apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(sim_dir.path(), &url, &["plan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("records objects in the embedded simulator, but this run targets the real clouds"), "{err}");
+    assert_eq!(emulator.resource_ids().len(), 6);
 }

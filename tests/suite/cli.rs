@@ -403,3 +403,51 @@ fn hostile_lock_ttls_are_refused_without_panicking() {
     }
     assert_eq!(run(dir.path(), env(), &["--lock-ttl", "604800", "plan"]).code, 0);
 }
+
+#[test]
+fn plan_out_never_overwrites_state() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let state_file = dir.path().join("staging").join("state.json");
+    let before = std::fs::read(&state_file).unwrap();
+    let backup = dir.path().join("staging").join("state.json.backup");
+    for target in [state_file.clone(), backup, dir.path().join("sim").join("world.log")] {
+        let plan = run(dir.path(), env(), &["plan", "--out", target.to_str().unwrap()]);
+        assert_eq!(plan.code, 1, "{}{}", plan.out, plan.err);
+        assert!(plan.err.contains("among the state files"), "{}", plan.err);
+    }
+    assert_eq!(std::fs::read(&state_file).unwrap(), before);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let ok = run(dir.path(), env(), &["plan", "--out", elsewhere.path().join("plan.json").to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}", ok.err);
+}
+
+#[test]
+fn a_state_at_its_last_serial_is_refused_whole_and_the_lock_released() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = quikinfra::engine::state::StateStore::local(dir.path(), "staging");
+    let mut state = rt.block_on(store.read()).unwrap().unwrap();
+    let read = state.version.clone();
+    state.version.serial = u64::MAX;
+    rt.block_on(store.write(&state, Some(&read))).unwrap();
+    let before = std::fs::read(dir.path().join("staging").join("state.json")).unwrap();
+    for args in [
+        &["state", "rm", "test_thing.key"][..],
+        &["destroy", "--auto-approve"],
+        &["import", "test_thing.key", "staging.key-1"],
+    ] {
+        let out = run(dir.path(), env(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.out, out.err);
+        assert!(
+            out.err.contains("serial is at its maximum") || out.err.contains("already managed"),
+            "{args:?}: {}",
+            out.err
+        );
+        assert!(!dir.path().join("staging").join("state.lock").exists(), "{args:?} left its lock");
+    }
+    assert_eq!(std::fs::read(dir.path().join("staging").join("state.json")).unwrap(), before);
+    let twice = run(dir.path(), env(), &["state", "rm", "test_thing.key", "test_thing.key"]);
+    assert!(twice.err.contains("test_thing.key is named more than once"), "{}", twice.err);
+}

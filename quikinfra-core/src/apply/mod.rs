@@ -41,11 +41,20 @@ pub struct ApplyOptions {
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
     /// Stand in for unset secrets (the simulator target only), as the plan did.
     pub placeholder_secrets: bool,
+    /// The target this apply writes to, recorded in state with every checkpoint (`None`:
+    /// leave whatever is recorded).
+    pub target: Option<crate::state::TargetKind>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        Self { parallelism: 10, still_running_every: Duration::from_secs(10), stop: None, placeholder_secrets: false }
+        Self {
+            parallelism: 10,
+            still_running_every: Duration::from_secs(10),
+            stop: None,
+            placeholder_secrets: false,
+            target: None,
+        }
     }
 }
 
@@ -154,6 +163,7 @@ pub async fn apply(
         store,
         written: current.as_ref().map(|s| s.version.clone()),
         placeholder_secrets: opts.placeholder_secrets,
+        target: opts.target,
         state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
         added: 0,
         changed: 0,
@@ -345,6 +355,7 @@ struct Run<'a> {
     state: State,
     written: Option<crate::state::StateVersion>,
     placeholder_secrets: bool,
+    target: Option<crate::state::TargetKind>,
     added: usize,
     changed: usize,
     destroyed: usize,
@@ -634,8 +645,14 @@ impl<'a> Run<'a> {
 
     /// Writes the working state, one serial further, guarded by the version last written.
     async fn checkpoint(&mut self) -> Result<(), StateError> {
-        self.state.version.serial = self.written.as_ref().map_or(1, |v| v.serial + 1);
+        self.state.version.serial = match &self.written {
+            None => 1,
+            Some(v) => v.serial.checked_add(1).ok_or(StateError::SerialExhausted)?,
+        };
         self.state.writer = crate::VERSION.to_string();
+        if let Some(kind) = self.target {
+            crate::state::target::record(&mut self.state, kind);
+        }
         self.store.write(&self.state, self.written.as_ref()).await?;
         self.written = Some(self.state.version.clone());
         Ok(())

@@ -58,6 +58,7 @@ pub async fn apply(
             parallelism: ws.options.parallelism,
             stop,
             placeholder_secrets: ws.options.placeholder_secrets,
+            target: ws.options.target,
             ..Default::default()
         };
         let report = crate::apply::apply(&plan, &ws.env.schemas(), ws.providers, &store, reporter, &options).await?;

@@ -20,7 +20,7 @@ async fn edit(
         let mut state = store.read().await?.ok_or(OpsError::NoState)?;
         let read = state.version.clone();
         change(&mut state)?;
-        state.version.serial = read.serial.checked_add(1).ok_or(OpsError::SerialExhausted)?;
+        state.version.serial = read.serial.checked_add(1).ok_or(crate::state::StateError::SerialExhausted)?;
         store.write(&state, Some(&read)).await?;
         Ok(())
     })

@@ -22,6 +22,9 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
     let store = ws.store()?;
     locked(&store, "import", ws.options, reporter, async || {
         let prior = store.read().await?;
+        if let Some(state) = &prior {
+            super::read::check_target(ws, state)?;
+        }
         if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
             return Err(OpsError::AlreadyManaged(address.clone()));
         }
@@ -46,7 +49,13 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
                 deposed: vec![],
             },
         );
-        state.version.serial = expected.as_ref().map_or(1, |v| v.serial + 1);
+        state.version.serial = match &expected {
+            None => 1,
+            Some(v) => v.serial.checked_add(1).ok_or(crate::state::StateError::SerialExhausted)?,
+        };
+        if let Some(kind) = ws.options.target {
+            crate::state::target::record(&mut state, kind);
+        }
         store.write(&state, expected.as_ref()).await?;
         Ok(())
     })

@@ -37,7 +37,7 @@ use crate::diag::Problems;
 use crate::environment::Environment;
 use crate::plan::{Plan, PlanError};
 use crate::provider::{ProviderError, Providers};
-use crate::state::{LockInfo, StateError, StateStore, StateStores, StateVersion};
+use crate::state::{LockInfo, StateError, StateStore, StateStores, StateTarget, StateVersion, TargetKind};
 
 pub use apply::{ApplyRequest, apply};
 pub use edit::{state_mv, state_rm};
@@ -79,6 +79,9 @@ pub struct RunOptions {
     /// definitions that depend on it (`Some(None)`: built before any state existed). An
     /// operation that finds another version under the lock refuses to go on.
     pub defined_from: Option<Option<StateVersion>>,
+    /// The target the run's providers talk to; a state recorded for another one is refused
+    /// (`None`: not checked, nor recorded).
+    pub target: Option<TargetKind>,
     /// Where the locks the run takes are registered, for a front end to release them when it
     /// leaves early.
     pub held: Option<Arc<HeldLocks>>,
@@ -91,6 +94,7 @@ impl Default for RunOptions {
             parallelism: 10,
             placeholder_secrets: false,
             defined_from: None,
+            target: None,
             held: None,
         }
     }
@@ -203,9 +207,20 @@ pub enum OpsError {
         "the state of `{0}` changed while its definition was being built from it (another run wrote it); nothing was changed, run the command again"
     )]
     DefinitionStale(String),
-    /// The state's serial cannot grow any further.
-    #[error("the state's serial is at its maximum and cannot be incremented; nothing was written")]
-    SerialExhausted,
+    /// The state's objects live in another target than the run's.
+    #[error(
+        "the state of `{environment}` records objects in {recorded}, but this run targets {run}; nothing was read or changed. Run with --cloud {flag} to work on it, or keep this target's state elsewhere (--state-dir or --backend)"
+    )]
+    WrongTarget {
+        /// The environment.
+        environment: String,
+        /// What its state records.
+        recorded: StateTarget,
+        /// The run's target.
+        run: TargetKind,
+        /// The `--cloud` value that matches the state.
+        flag: &'static str,
+    },
     /// Refresh could not write what it read.
     #[error("refresh could not update state")]
     RefreshFailed,

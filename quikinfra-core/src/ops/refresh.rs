@@ -30,6 +30,7 @@ pub async fn refresh(
             let options = ApplyOptions {
                 parallelism: ws.options.parallelism,
                 placeholder_secrets: ws.options.placeholder_secrets,
+                target: ws.options.target,
                 ..Default::default()
             };
             let report =

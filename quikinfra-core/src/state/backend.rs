@@ -188,6 +188,9 @@ pub enum StateError {
         /// The current lock's id, or `none`.
         current: String,
     },
+    /// The state's serial cannot count one more write.
+    #[error("the state's serial is at its maximum ({}); nothing was written", u64::MAX)]
+    SerialExhausted,
     /// The environment in the document is not the one asked for.
     #[error("{path}: state belongs to environment `{found}`, not `{expected}`")]
     WrongEnvironment {

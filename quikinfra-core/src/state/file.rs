@@ -33,12 +33,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::crypt::{self, Cipher, Sealed};
-use super::{PendingOp, ResourceState, State, StateError, StateVersion};
+use super::{PendingOp, ResourceState, State, StateError, StateTarget, StateVersion};
 use crate::addr::Address;
 use crate::value::Value;
 
 /// The state format this quikinfra writes, and the newest it reads.
-pub const STATE_FORMAT_VERSION: u64 = 1;
+pub const STATE_FORMAT_VERSION: u64 = 2;
 
 /// The first state format any quikinfra wrote; anything older is not a state file.
 const FIRST_STATE_FORMAT_VERSION: u64 = 1;
@@ -47,9 +47,16 @@ const FIRST_STATE_FORMAT_VERSION: u64 = 1;
 type UpgradeStep = fn(serde_json::Value) -> Result<serde_json::Value, String>;
 
 /// `(N, step)`: the upgrade from format `N` to `N + 1`, one entry for every version below
-/// [`STATE_FORMAT_VERSION`] and at or above `FIRST_STATE_FORMAT_VERSION`. Empty while only
-/// version 1 exists; the move to version 2 adds `(1, upgrade_v1_to_v2)`.
-const UPGRADES: &[(u64, UpgradeStep)] = &[];
+/// [`STATE_FORMAT_VERSION`] and at or above `FIRST_STATE_FORMAT_VERSION`.
+const UPGRADES: &[(u64, UpgradeStep)] = &[(1, upgrade_v1_to_v2)];
+
+/// Version 2 adds `target` (which target the state's objects live in). A version 1 document
+/// has none recorded: the next run that writes it records its own.
+fn upgrade_v1_to_v2(mut doc: serde_json::Value) -> Result<serde_json::Value, String> {
+    let fields = doc.as_object_mut().ok_or("expected a JSON object")?;
+    fields.insert("format_version".to_string(), serde_json::Value::from(2u64));
+    Ok(doc)
+}
 
 /// The fields of one resource entry besides `address`, `type` and `name`: exactly what
 /// [`ResourceState`] serializes (a unit test checks the two agree).
@@ -67,6 +74,8 @@ struct DocOut<'a> {
     outputs: &'a BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "<[PendingOp]>::is_empty")]
     pending: &'a [PendingOp],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a StateTarget>,
 }
 
 /// One resource entry as written: its address, spelled out, then its state.
@@ -92,6 +101,8 @@ struct DocIn {
     outputs: BTreeMap<String, Value>,
     #[serde(default)]
     pending: Vec<PendingOp>,
+    #[serde(default)]
+    target: Option<StateTarget>,
 }
 
 /// Writes `state` in the current format: pretty JSON, trailing newline, byte-deterministic.
@@ -114,6 +125,7 @@ pub fn to_json(state: &State) -> String {
             .collect(),
         outputs: &state.outputs,
         pending: &state.pending,
+        target: state.target.as_ref(),
     };
     // Cannot fail: every map key is a string and `Value` numbers are JSON numbers already.
     let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
@@ -257,6 +269,7 @@ fn decode(doc: serde_json::Value) -> Result<State, String> {
         resources,
         outputs: doc.outputs,
         pending: doc.pending,
+        target: doc.target,
     })
 }
 
@@ -436,7 +449,7 @@ mod tests {
         let text = to_json(&state);
         assert_eq!(text, to_json(&state.clone()));
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
-        assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"environment\": \"staging\",\n"));
+        assert!(text.starts_with("{\n  \"format_version\": 2,\n  \"environment\": \"staging\",\n"));
         let positions: Vec<usize> = ["a_type.alpha", "a_type.beta", "b_type.zed"]
             .iter()
             .map(|a| text.find(&format!("\"address\": \"{a}\"")).expect("address written"))

@@ -687,7 +687,7 @@ mod tests {
     async fn newer_format_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (backend, store) = pair(dir.path());
-        let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 1,", "\"format_version\": 99,");
+        let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 2,", "\"format_version\": 99,");
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.state_path(), &newer).expect("newer state");
         let err = store.read().await.expect_err("newer");
