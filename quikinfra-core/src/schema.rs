@@ -122,3 +122,20 @@ impl Schema {
         self.attr("tags").is_some_and(|a| a.ty == AttrType::Map && a.is_input())
     }
 }
+
+/// Replaces every value of a sensitive attribute in `attrs` (as a provider read it) by its
+/// fingerprint, so no secret a live object holds reaches state, plans or output.
+pub fn mask_sensitive(schema: &Schema, address: &crate::addr::Address, attrs: &mut crate::value::Attrs) {
+    use crate::value::Value;
+    for a in schema.attributes.iter().filter(|a| a.sensitive) {
+        let Some(value) = attrs.get_mut(a.name) else { continue };
+        if matches!(value, Value::Sensitive(_) | Value::Null) {
+            continue;
+        }
+        let text = match &*value {
+            Value::String(s) => s.clone(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        };
+        *value = Value::Sensitive(crate::value::fingerprint(address, a.name, &text));
+    }
+}

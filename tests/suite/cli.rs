@@ -451,3 +451,53 @@ fn a_state_at_its_last_serial_is_refused_whole_and_the_lock_released() {
     let twice = run(dir.path(), env(), &["state", "rm", "test_thing.key", "test_thing.key"]);
     assert!(twice.err.contains("test_thing.key is named more than once"), "{}", twice.err);
 }
+
+#[test]
+fn outputs_go_with_what_a_destroy_destroys() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let before = run(dir.path(), env(), &["output"]);
+    assert!(before.out.contains("key_arn"), "{}", before.out);
+    let destroy = run(dir.path(), env(), &["destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.out, destroy.err);
+    assert!(!destroy.out.contains("Outputs:"), "{}", destroy.out);
+    let after = run(dir.path(), env(), &["output"]);
+    assert_eq!(after.code, 0, "{}", after.err);
+    assert!(after.out.contains("No outputs"), "{}", after.out);
+    let named = run(dir.path(), env(), &["output", "key_arn"]);
+    assert_eq!(named.code, 1);
+    assert!(named.err.contains("no output named `key_arn`"), "{}", named.err);
+    // On a fresh directory with no state at all, the same.
+    let fresh = tempfile::tempdir().unwrap();
+    assert!(run(fresh.path(), env(), &["output"]).out.contains("No outputs"));
+}
+
+#[test]
+fn a_sensitive_value_read_from_a_live_object_is_only_ever_a_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = || {
+        Environment::new("staging").with(
+            Thing::new("db").password(quikinfra::engine::value::Secret::from_env("QUIKINFRA_TEST_UNSET_DB_PASSWORD")),
+        )
+    };
+    assert_eq!(run(dir.path(), db(), &["apply", "--auto-approve"]).code, 0);
+    let leak = "hunter2-set-in-the-console";
+    let set = run(dir.path(), db(), &["sim", "set", "test_thing.db", "password", &format!("\"{leak}\"")]);
+    assert_eq!(set.code, 0, "{}", set.err);
+    let mut seen = String::new();
+    for args in [
+        &["refresh"][..],
+        &["show"],
+        &["show", "--json"],
+        &["plan", "--json"],
+        &["plan"],
+        &["state", "show", "test_thing.db"],
+    ] {
+        let r = run(dir.path(), db(), args);
+        seen.push_str(&r.out);
+        seen.push_str(&r.err);
+    }
+    seen.push_str(&std::fs::read_to_string(dir.path().join("staging").join("state.json")).unwrap());
+    assert!(!seen.contains(leak), "the live value leaked:\n{seen}");
+    assert!(seen.contains("(sensitive value)"), "the change shows, masked:\n{seen}");
+}

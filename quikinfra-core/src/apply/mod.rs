@@ -79,6 +79,12 @@ pub enum ApplyError {
         /// The environment applying it.
         env: String,
     },
+    /// Secrets changed since the plan was made: found before any call, so nothing was changed.
+    #[error(
+        "secrets changed since the plan was made: {}; make a new plan (nothing was changed)",
+        .0.join(", ")
+    )]
+    SecretsChanged(Vec<String>),
     /// A resource type in the plan has no schema in this program.
     #[error("{0}: resource type is unknown to this program")]
     UnknownType(Address),
@@ -156,6 +162,7 @@ pub async fn apply(
             return Err(ApplyError::UnknownType(c.address.clone()));
         }
     }
+    check_secrets(plan, opts.placeholder_secrets)?;
     let mut run = Run {
         plan,
         schemas,
@@ -279,6 +286,11 @@ pub async fn apply(
         }
     }
 
+    // A destroy takes the outputs of what it destroyed with it.
+    if plan.mode == PlanMode::Destroy && failures.is_empty() && !interrupted && plan.outputs != run.state.outputs {
+        run.state.outputs = plan.outputs.clone();
+        run.checkpoint().await?;
+    }
     // Outputs, once everything that succeeded is recorded.
     if plan.mode == PlanMode::Normal && failures.is_empty() && !interrupted {
         let resources = &run.state.resources;
@@ -344,6 +356,25 @@ enum Outcome {
     Deleted,
     Read,
     StateOnly,
+}
+
+/// Every secret the plan will send, read now and compared with the fingerprint planned, so a
+/// secret changed (or unset) since planning stops the apply before its first call rather than
+/// at that resource's turn.
+fn check_secrets(plan: &Plan, placeholders: bool) -> Result<(), ApplyError> {
+    let mut changed = Vec::new();
+    for c in plan.actions().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
+        for (name, value) in c.after.iter().flatten() {
+            let Value::Secret(spec) = value else { continue };
+            let Some(planned) = &spec.fingerprint else { continue };
+            let now = read_secret(spec, placeholders).map(|secret| fingerprint(&c.address, name, &secret));
+            if now.as_deref() != Some(planned.as_str()) {
+                let what = if now.is_none() { "is not set" } else { "changed" };
+                changed.push(format!("`{}` ({}.{name}) {what}", spec.env, c.address));
+            }
+        }
+    }
+    if changed.is_empty() { Ok(()) } else { Err(ApplyError::SecretsChanged(changed)) }
 }
 
 /// The mutable side of one apply: the working state and counters.

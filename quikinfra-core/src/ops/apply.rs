@@ -5,6 +5,7 @@ use super::lock::locked;
 use super::{OpsError, Reporter, Workspace, read};
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::plan::{Plan, PlanMode, PlanOptions};
+use crate::state::backend::describe_version;
 
 /// What to apply.
 #[derive(Debug)]
@@ -30,8 +31,21 @@ pub async fn apply(
         return Err(OpsError::WrongEnvironment { plan: plan.environment.clone(), env: ws.env.name().to_string() });
     }
     let store = ws.store()?;
-    if saved.is_none() {
-        opts.shared = read::owners(ws).await?;
+    match &saved {
+        None => opts.shared = read::owners(ws).await?,
+        Some(plan) => {
+            let now = read::owners(ws).await?;
+            for (owner, planned) in &plan.owners_state {
+                let current = now.get(owner).map(|s| &s.version);
+                if current != Some(planned) {
+                    return Err(OpsError::OwnerMoved {
+                        owner: owner.clone(),
+                        planned: describe_version(Some(planned)),
+                        current: describe_version(current),
+                    });
+                }
+            }
+        }
     }
     let destroy = saved.as_ref().map_or(opts.mode, |p| p.mode) == PlanMode::Destroy;
     let operation = if destroy { "destroy" } else { "apply" };

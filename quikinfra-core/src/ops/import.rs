@@ -36,6 +36,8 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
             .await
             .map_err(|source| OpsError::Provider { address: address.clone(), source })?
             .ok_or_else(|| OpsError::NoSuchObject { address: address.clone(), id: id.to_string() })?;
+        let mut live = live;
+        crate::schema::mask_sensitive(node.schema, address, &mut live);
         let expected = prior.as_ref().map(|s| s.version.clone());
         let mut state = prior.unwrap_or_else(|| State::new(ws.env.name(), State::new_lineage()));
         state.resources.insert(

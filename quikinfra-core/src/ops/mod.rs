@@ -202,6 +202,18 @@ pub enum OpsError {
         /// This environment.
         env: String,
     },
+    /// A saved plan resolved an owner's state that has moved since.
+    #[error(
+        "the plan is stale: it read the state of `{owner}` at {planned}, but that state is now {current}; make a new plan (nothing was changed)"
+    )]
+    OwnerMoved {
+        /// The owning environment.
+        owner: String,
+        /// Its version when planned.
+        planned: String,
+        /// Its version now.
+        current: String,
+    },
     /// The environment's state moved after its definition was built from it.
     #[error(
         "the state of `{0}` changed while its definition was being built from it (another run wrote it); nothing was changed, run the command again"

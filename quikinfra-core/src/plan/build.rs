@@ -240,7 +240,9 @@ pub async fn plan(
     let to_read: Vec<(&Address, &ResourceState)> = state_resources.iter().filter(|(a, _)| scope.includes(a)).collect();
     let reads: Vec<(&Address, &ResourceState)> =
         to_read.iter().copied().chain(shared.iter().map(|(a, (_, rs))| (*a, *rs))).collect();
-    let mut live = if opts.refresh { refresh(providers, &reads, opts.parallelism).await? } else { HashMap::new() };
+    let schemas = env.schemas();
+    let mut live =
+        if opts.refresh { refresh(providers, &schemas, &reads, opts.parallelism).await? } else { HashMap::new() };
     let gone: Vec<&Address> =
         shared.keys().filter(|a| opts.refresh && live.get(**a).is_some_and(Option::is_none)).copied().collect();
     if !gone.is_empty() {
@@ -419,6 +421,17 @@ pub async fn plan(
                 (name.clone(), v)
             })
             .collect()
+    } else if opts.mode == PlanMode::Destroy {
+        // What survives the destroy keeps its outputs; an output naming a destroyed resource
+        // (or any output, once nothing is left) goes with it.
+        let destroyed: BTreeSet<&Address> =
+            changes.iter().filter(|c| c.action == Action::Delete && !c.deposed).map(|c| &c.address).collect();
+        let left = state_resources.keys().any(|a| !destroyed.contains(a));
+        let names_destroyed = |name: &str| {
+            env.outputs().get(name).is_none_or(|v| v.references().iter().any(|r| destroyed.contains(&r.address)))
+        };
+        let prior_outputs = prior.map(|s| s.outputs.clone()).unwrap_or_default();
+        prior_outputs.into_iter().filter(|(name, _)| left && !names_destroyed(name)).collect()
     } else {
         prior.map(|s| s.outputs.clone()).unwrap_or_default()
     };
@@ -429,6 +442,7 @@ pub async fn plan(
         environment: env.name().to_string(),
         mode: opts.mode,
         prior_state: prior.map(|s| s.version.clone()),
+        owners_state: opts.shared.iter().map(|(owner, state)| (owner.clone(), state.version.clone())).collect(),
         resource_changes: changes,
         drift,
         outputs,
@@ -613,13 +627,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 async fn refresh(
     providers: &Providers,
+    schemas: &BTreeMap<&'static str, &'static Schema>,
     resources: &[(&Address, &ResourceState)],
     parallelism: usize,
 ) -> Result<HashMap<Address, Option<Attrs>>, PlanError> {
     let results: Vec<(Address, Result<Option<Attrs>, ProviderError>)> = stream::iter(resources.iter())
         .map(|(address, rs)| async move {
             let req = ReadRequest { address, id: &rs.id, prior: &rs.attributes };
-            let read = providers.read(&rs.provider, req).await.map(|live| live.map(|now| keep_sensitive(now, rs)));
+            let schema = schemas.get(address.type_name()).copied();
+            let read = providers.read(&rs.provider, req).await.map(|live| {
+                live.map(|mut now| {
+                    // A provider may hand back a sensitive value (one set outside quikinfra):
+                    // only its fingerprint goes further.
+                    if let Some(schema) = schema {
+                        crate::schema::mask_sensitive(schema, address, &mut now);
+                    }
+                    keep_sensitive(now, rs)
+                })
+            });
             ((*address).clone(), read)
         })
         .buffer_unordered(parallelism.max(1))

@@ -210,6 +210,10 @@ pub struct Plan {
     /// The state version planned from; `None` when planned from no state at all, in which
     /// case the plan applies only while there is still no state.
     pub prior_state: Option<StateVersion>,
+    /// The state versions of the environments owning resources this one reads, as planned
+    /// from: a saved plan is refused once any of them moved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners_state: BTreeMap<String, StateVersion>,
     /// One change per resource, ordered by address (deposed objects after their resource).
     pub resource_changes: Vec<ResourceChange>,
     /// Changes made outside quikinfra, ordered by address.

@@ -49,6 +49,7 @@ fn plan(mode: PlanMode, resource_changes: Vec<ResourceChange>, drift: Vec<Drift>
         environment: "staging".to_string(),
         mode,
         prior_state: Some(StateVersion { lineage: "5f0c7a52-lineage".to_string(), serial: 7 }),
+        owners_state: Default::default(),
         resource_changes,
         drift,
         outputs: BTreeMap::new(),
