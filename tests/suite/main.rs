@@ -13,6 +13,7 @@ mod crash;
 mod e2e;
 mod environments;
 mod estate;
+mod misuse;
 mod plan;
 mod props;
 mod quikapp;
