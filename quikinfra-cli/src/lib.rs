@@ -19,6 +19,7 @@ pub mod args;
 pub mod commands;
 pub mod context;
 pub mod error;
+pub mod estate;
 pub mod plugins;
 pub mod printer;
 pub mod program;

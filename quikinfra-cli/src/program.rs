@@ -196,7 +196,7 @@ where
 }
 
 /// The state stores `--backend` (or `--state-dir`) and the key name.
-fn open(
+pub(crate) fn open(
     global: &GlobalArgs,
     state_key: Option<&str>,
     plugins: &[Arc<dyn Plugin>],

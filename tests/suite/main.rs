@@ -21,3 +21,4 @@ mod scope;
 mod shared_state;
 mod tidy;
 mod validate;
+mod whole_estate;

@@ -23,8 +23,11 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print the plan as JSON (see docs/plan-json.md).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// Print the plan as Markdown for review (a pull-request comment).
+    #[arg(long)]
+    pub markdown: bool,
     /// Exit 0 when nothing changes, 2 when something does, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -35,7 +38,7 @@ pub async fn exec(session: &Session, definition: Definition<'_>, args: &PlanArgs
     if let Some(out) = &args.out {
         refuse_state_files(out, &session.global.state_dir, definition.env.name())?;
     }
-    let target = session.target(definition.env, args.json)?;
+    let target = session.target(definition.env, args.json || args.markdown)?;
     run(session, definition, &target, args).await
 }
 
@@ -72,13 +75,15 @@ pub async fn run(session: &Session, definition: Definition<'_>, target: &Target,
     session.report_calls(target);
     if args.json {
         session.shell.out(&render::plan_json(&plan));
+    } else if args.markdown {
+        session.shell.out(&render::plan_markdown(&plan));
     } else {
         session.shell.out(&render::plan_text(&plan, &session.text()));
     }
     if let Some(path) = &args.out {
         let text = jsonplan::to_saved(&plan, session.cipher());
         std::fs::write(path, text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        if !args.json {
+        if !args.json && !args.markdown {
             session.shell.line(&format!(
                 "\nSaved the plan to {}. To apply exactly this plan, run: apply {}",
                 path.display(),

@@ -34,6 +34,9 @@ pub async fn apply(
     match &saved {
         None => opts.shared = read::owners(ws).await?,
         Some(plan) => {
+            if let Some(owner) = plan.pending_owners().into_iter().next() {
+                return Err(OpsError::OwnerNotApplied(owner.to_string()));
+            }
             let now = read::owners(ws).await?;
             for (owner, planned) in &plan.owners_state {
                 let current = now.get(owner).map(|s| &s.version);
@@ -56,6 +59,9 @@ pub async fn apply(
                 let state = read::recovered(ws, &store, reporter).await?;
                 let plan = crate::plan::plan(ws.env, state.as_ref(), ws.providers, &opts).await?;
                 reporter.planned(&plan);
+                if let Some(owner) = plan.pending_owners().into_iter().next() {
+                    return Err(OpsError::OwnerNotApplied(owner.to_string()));
+                }
                 if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly {
                     return Ok(None);
                 }

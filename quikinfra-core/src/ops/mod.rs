@@ -214,6 +214,11 @@ pub enum OpsError {
         /// Its version now.
         current: String,
     },
+    /// A plan that read an owner's planned values (before it applied) cannot be applied.
+    #[error(
+        "this plan read what `{0}` had not applied yet; apply `{0}` first, then make a new plan (nothing was changed)"
+    )]
+    OwnerNotApplied(String),
     /// The environment's state moved after its definition was built from it.
     #[error(
         "the state of `{0}` changed while its definition was being built from it (another run wrote it); nothing was changed, run the command again"

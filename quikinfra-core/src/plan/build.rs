@@ -54,6 +54,10 @@ pub struct PlanOptions {
     pub placeholder_secrets: bool,
     /// The states of the environments owning resources this one reads (`add_shared`), by name.
     pub shared: BTreeMap<String, State>,
+    /// Plans of owners that have not applied yet, made in the same run (an estate plan): a
+    /// shared resource their state lacks but their plan creates is read from the plan, its
+    /// computed values unknown until the owner applies.
+    pub pending: BTreeMap<String, super::Plan>,
 }
 
 impl Default for PlanOptions {
@@ -67,6 +71,7 @@ impl Default for PlanOptions {
             parallelism: 10,
             placeholder_secrets: false,
             shared: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 }
@@ -231,8 +236,9 @@ pub async fn plan(
         .map_err(PlanError::Invalid)?;
 
     // Resources owned by other environments: found through the owner's state.
+    let mut pending = BTreeMap::new();
     let shared = match opts.mode {
-        PlanMode::Normal => shared_resources(env, state_resources, opts).map_err(PlanError::Invalid)?,
+        PlanMode::Normal => shared_resources(env, state_resources, opts, &mut pending).map_err(PlanError::Invalid)?,
         PlanMode::Destroy | PlanMode::RefreshOnly => BTreeMap::new(),
     };
 
@@ -332,6 +338,23 @@ pub async fn plan(
                     continue;
                 }
                 let node = &env.resources()[declared[address]];
+                if let Some((owner, planned_by_owner)) = pending.get(address) {
+                    planned[i] = Some(Planned { action: Action::NoOp, change: changes.len() });
+                    changes.push(ResourceChange {
+                        address: address.clone(),
+                        provider: planned_by_owner.provider.clone(),
+                        action: Action::NoOp,
+                        reason: Some(Reason::SharedPending { owner: owner.to_string() }),
+                        id: None,
+                        deposed: false,
+                        before: None,
+                        after: planned_by_owner.after.clone(),
+                        changes: vec![],
+                        dependencies: vec![],
+                        lifecycle: node.lifecycle.clone(),
+                    });
+                    continue;
+                }
                 if let Some((owner, rs)) = shared.get(address) {
                     let now = take_live(&mut live, address, rs).unwrap_or_else(|| rs.attributes.clone());
                     planned[i] = Some(Planned { action: Action::NoOp, change: changes.len() });
@@ -457,6 +480,7 @@ fn shared_resources<'a>(
     env: &'a Environment,
     state: &BTreeMap<Address, ResourceState>,
     opts: &'a PlanOptions,
+    pending: &mut BTreeMap<&'a Address, (&'a str, &'a ResourceChange)>,
 ) -> Result<BTreeMap<&'a Address, (&'a str, &'a ResourceState)>, Problems> {
     let mut problems = Problems::default();
     let mut out = BTreeMap::new();
@@ -473,9 +497,17 @@ fn shared_resources<'a>(
             );
             continue;
         }
+        let planned = || {
+            opts.pending.get(owner)?.resource_changes.iter().find(|c| {
+                c.address == node.address && !c.deposed && matches!(c.action, Action::Create | Action::Replace)
+            })
+        };
         match opts.shared.get(owner).and_then(|s| s.resources.get(&node.address)) {
             Some(rs) => {
                 out.insert(&node.address, (owner, rs));
+            }
+            None if planned().is_some() => {
+                pending.insert(&node.address, (owner, planned().expect("just found")));
             }
             None => problems.push(
                 Some(&node.address),

@@ -96,6 +96,13 @@ pub enum Reason {
         /// The owning environment.
         owner: String,
     },
+    /// Another environment owns it and has not applied it yet: its values are the owner's
+    /// planned ones, those the cloud computes known only after the owner applies (an estate
+    /// plan). Such a plan is for review; it cannot be applied.
+    SharedPending {
+        /// The owning environment.
+        owner: String,
+    },
 }
 
 /// One attribute forcing a replacement.
@@ -227,6 +234,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The owners this plan read planned values from, because they had not applied yet.
+    pub fn pending_owners(&self) -> std::collections::BTreeSet<&str> {
+        self.resource_changes
+            .iter()
+            .filter_map(|c| match &c.reason {
+                Some(Reason::SharedPending { owner }) => Some(owner.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Counts for `Plan: X to add, Y to change, Z to destroy.`
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
