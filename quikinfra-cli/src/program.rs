@@ -195,6 +195,14 @@ where
     })
 }
 
+/// The state stores `global`'s `--backend` (or `--state-dir`) names, sealed with the key in
+/// `QUIKINFRA_STATE_KEY`: for programs of a team's own that read environments' state the way
+/// every command does.
+pub fn open_states(global: &GlobalArgs, plugins: &[Arc<dyn Plugin>]) -> Result<StateStores, CliError> {
+    let key = std::env::var(quikinfra_core::state::crypt::KEY_ENV).ok().filter(|k| !k.trim().is_empty());
+    Ok(open(global, key.as_deref(), plugins)?.0)
+}
+
 /// The state stores `--backend` (or `--state-dir`) and the key name.
 pub(crate) fn open(
     global: &GlobalArgs,

@@ -639,3 +639,23 @@ fn a_readers_saved_plan_is_refused_once_its_owners_state_moved() {
     assert!(apply.err.contains("the plan is stale: it read the state of `dev` at lineage"), "{}", apply.err);
     assert!(!dir.path().join("qa").join("state.json").exists(), "nothing was applied");
 }
+
+#[test]
+fn promoting_compares_what_is_deployed_with_names_and_domains_normalised() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&cli(dir.path(), "staging", &["apply", "--auto-approve"]));
+    ok(&cli(dir.path(), "production", &["apply", "--auto-approve"]));
+    let states = quikinfra::engine::state::StateStores::local(dir.path());
+    let (note, comparison) = blueprint::flow::promotion_deployed("staging", "production", &states).unwrap();
+    assert!(note.contains("Staging → Production"), "{note}");
+    let text = comparison.to_text();
+    assert!(text.starts_with("Comparing what is deployed"), "{text}");
+    assert!(text.contains("~ backup_retention_days  = 14 -> 35"), "{text}");
+    assert!(text.contains("+ aws_wafv2_web_acl.edge (only in `production`"), "{text}");
+    // The buckets differ only by name (quikapp-media-staging, quikapp-media-prod): identical.
+    assert!(!text.contains("aws_s3_bucket.media"), "{text}");
+    assert!(!text.contains("staging.") && !text.contains("prod.quikapp.com"), "names and domains normalised: {text}");
+    // Nothing deployed on one side says so.
+    let (note, _) = blueprint::flow::promotion_deployed("staging", "live", &states).unwrap();
+    assert!(note.contains("live has no state yet"), "{note}");
+}
