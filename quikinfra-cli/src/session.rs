@@ -224,8 +224,13 @@ impl Session {
         let stats = target.providers.stats();
         for (provider, ops) in &stats.calls {
             let list: Vec<String> = ops.iter().map(|(op, n)| format!("{op}={n}")).collect();
-            let retries = stats.retries.get(provider).copied().unwrap_or(0);
-            self.shell.err_line(&format!("Provider calls ({provider}): {} retries={retries}", list.join(" ")));
+            let engine = stats.retries.get(provider).copied().unwrap_or(0);
+            let client = stats.provider_retries.get(provider).copied().unwrap_or(0);
+            self.shell.err_line(&format!(
+                "Provider calls ({provider}): {} retries={} (client {client}, engine {engine})",
+                list.join(" "),
+                engine + client
+            ));
         }
         for (provider, calls) in &stats.api_calls {
             let total: u64 = calls.values().sum();

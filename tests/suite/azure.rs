@@ -124,3 +124,24 @@ fn state_of_real_objects_is_never_run_against_the_simulator_nor_the_other_way_ro
     assert!(err.contains("records objects in the embedded simulator, but this run targets the real clouds"), "{err}");
     assert_eq!(emulator.resource_ids().len(), 6);
 }
+
+#[test]
+fn verbose_counts_the_retries_every_layer_made() {
+    let emulator = Emulator::start(Config { polls: 1, retry_after_ms: 1, ..Config::default() })
+        .expect("the ARM emulator must start for this test");
+    let dir = tempfile::tempdir().unwrap();
+    let url = emulator.url();
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    emulator.inject(quikinfra_arm_emulator::Fault::Throttle {
+        count: 3,
+        method: Some("GET".into()),
+        path_contains: None,
+        retry_after_ms: 1,
+    });
+    let (code, out, err) = run(dir.path(), &url, &["plan", "-v", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let line = err.lines().find(|l| l.starts_with("Provider calls (azure)")).unwrap_or_else(|| panic!("{err}"));
+    assert!(line.ends_with("retries=3 (client 3, engine 0)"), "{line}");
+    assert!(err.lines().any(|l| l.starts_with("API calls (azure): ") && l.contains("arm:requests=")), "{err}");
+}

@@ -29,6 +29,7 @@ mod resource_group;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -206,6 +207,15 @@ pub(crate) fn id_of(body: &Json, fallback: &str) -> String {
 impl Provider for AzureProvider {
     fn name(&self) -> &str {
         FAMILY
+    }
+
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        let stats = self.client.stats();
+        BTreeMap::from([("arm:polls".to_string(), stats.polls), ("arm:requests".to_string(), stats.requests)])
+    }
+
+    fn retries(&self) -> u64 {
+        self.client.stats().retries
     }
 
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
