@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn a_failed_value_of_a_watched_attribute_names_the_failure() {
-        let attrs = |pairs: &[(&str, Value)]| -> Attrs { pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() };
+        let attrs =
+            |pairs: &[(&str, Value)]| -> Attrs { pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() };
         assert_eq!(TYPE.failure(&attrs(&[("provisioning_state", "Succeeded".into())])), None);
         assert_eq!(TYPE.failure(&attrs(&[("size", 3i64.into())])), None);
         assert_eq!(

@@ -347,7 +347,9 @@ fn traffic_manager_example_bodies_read_as_the_request_asked() {
         }
     }
     // A GET and a PATCH answer read the same way.
-    for (file, routing) in [("Profile-GET-WithEndpoints.json", "Performance"), ("Profile-PATCH-MonitorConfig.json", "Performance")] {
+    for (file, routing) in
+        [("Profile-GET-WithEndpoints.json", "Performance"), ("Profile-PATCH-MonitorConfig.json", "Performance")]
+    {
         let example = example(&format!("{TM}{file}"));
         let body = response(&example, "200");
         let parse = |b: &Json| traffic_manager::attrs(b, &tm_id(&example), None);
@@ -363,8 +365,15 @@ fn traffic_manager_example_bodies_read_as_the_request_asked() {
             }),
         );
     }
-    let patched = traffic_manager::attrs(&response(&example(&format!("{TM}Profile-PATCH-MonitorConfig.json")), "200"), "/x", None);
-    assert_eq!(patched["monitor"], json!({"protocol": "HTTP", "port": 80, "path": "/testpath.aspx", "interval_seconds": 30}));
+    let patched = traffic_manager::attrs(
+        &response(&example(&format!("{TM}Profile-PATCH-MonitorConfig.json")), "200"),
+        "/x",
+        None,
+    );
+    assert_eq!(
+        patched["monitor"],
+        json!({"protocol": "HTTP", "port": 80, "path": "/testpath.aspx", "interval_seconds": 30})
+    );
 }
 
 #[test]
@@ -379,8 +388,12 @@ fn traffic_manager_priorities_read_back_only_where_the_definition_sets_them() {
     assert_eq!(read["endpoints"][1]["type"], "NestedEndpoints");
     // The definition's order, whatever ARM's.
     let reversed = json!([{"name": "MySecondNestedEndpoint"}, {"name": "MyFirstNestedEndpoint"}]);
-    let names: Vec<Json> =
-        traffic_manager::attrs(&body, "/x", Some(&reversed))["endpoints"].as_array().unwrap().iter().map(|e| e["name"].clone()).collect();
+    let names: Vec<Json> = traffic_manager::attrs(&body, "/x", Some(&reversed))["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].clone())
+        .collect();
     assert_eq!(names, [json!("MySecondNestedEndpoint"), json!("MyFirstNestedEndpoint")]);
 }
 
@@ -416,7 +429,10 @@ fn traffic_manager_create_bodies_match_the_example_request_shape() {
         "weight": 1, "priority": 1, "status": "Enabled"}]});
     let e = &traffic_manager::create_body(&azure)["properties"]["endpoints"][0];
     assert_eq!(e["type"], "Microsoft.Network/trafficManagerProfiles/azureEndpoints");
-    assert_eq!(e["properties"], json!({"targetResourceId": "/subscriptions/s/x", "endpointStatus": "Enabled", "weight": 1, "priority": 1}));
+    assert_eq!(
+        e["properties"],
+        json!({"targetResourceId": "/subscriptions/s/x", "endpointStatus": "Enabled", "weight": 1, "priority": 1})
+    );
 }
 
 #[test]

@@ -168,7 +168,9 @@ pub(crate) fn attrs(body: &Json, id: &str, hint: Option<&Json>) -> Json {
     copy(&mut out, "profile_status", "/profileStatus");
     if let Some(monitor) = props.get("monitorConfig").and_then(Json::as_object) {
         let mut m = Map::new();
-        for (attr, arm) in [("protocol", "protocol"), ("port", "port"), ("path", "path"), ("interval_seconds", "intervalInSeconds")] {
+        for (attr, arm) in
+            [("protocol", "protocol"), ("port", "port"), ("path", "path"), ("interval_seconds", "intervalInSeconds")]
+        {
             if let Some(v) = monitor.get(arm).filter(|v| !v.is_null()) {
                 m.insert(attr.into(), v.clone());
             }
@@ -176,8 +178,7 @@ pub(crate) fn attrs(body: &Json, id: &str, hint: Option<&Json>) -> Json {
         out.insert("monitor".into(), Json::Object(m));
     }
     let hinted: Option<Vec<Json>> = hint.and_then(Json::as_array).cloned();
-    let order: Vec<String> =
-        hinted.iter().flatten().map(|e| name_of(e).to_ascii_lowercase()).collect();
+    let order: Vec<String> = hinted.iter().flatten().map(|e| name_of(e).to_ascii_lowercase()).collect();
     let keep_priority = |name: &str| match &hinted {
         None => true,
         Some(list) => list.iter().any(|e| name_of(e).eq_ignore_ascii_case(name) && e.get("priority").is_some()),

@@ -512,13 +512,26 @@ fn multi_line_strings_render_as_heredocs_and_diff_line_by_line() {
 }
 
 fn endpoint(name: &str, status: &str, weight: i64) -> Value {
-    map(&[("name", s(name)), ("status", s(status)), ("target", s(&format!("origin-{name}.example.com"))), ("weight", n(weight))])
+    map(&[
+        ("name", s(name)),
+        ("status", s(status)),
+        ("target", s(&format!("origin-{name}.example.com"))),
+        ("weight", n(weight)),
+    ])
 }
 
 #[test]
 fn list_elements_named_by_a_name_key_change_in_place() {
-    let before = Value::List(vec![endpoint("blue", "Enabled", 1), endpoint("green", "Disabled", 1), endpoint("old", "Enabled", 1)]);
-    let after = Value::List(vec![endpoint("blue", "Disabled", 1), endpoint("green", "Enabled", 1), endpoint("new", "Enabled", 5)]);
+    let before = Value::List(vec![
+        endpoint("blue", "Enabled", 1),
+        endpoint("green", "Disabled", 1),
+        endpoint("old", "Enabled", 1),
+    ]);
+    let after = Value::List(vec![
+        endpoint("blue", "Disabled", 1),
+        endpoint("green", "Enabled", 1),
+        endpoint("new", "Enabled", 5),
+    ]);
     let mut edge = change("azure_traffic_manager_profile.edge", Action::Update);
     edge.id = Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm".into());
     edge.before = Some(attrs(&[("endpoints", before.clone()), ("ttl", n(30))]));

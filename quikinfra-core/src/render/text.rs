@@ -226,10 +226,8 @@ fn notes(change: &ResourceChange) -> Vec<String> {
         Some(Reason::StateOnly) => notes
             .push("(only its lifecycle options or dependencies change: recorded in state, no API call)".to_string()),
         Some(Reason::Shared { owner }) => notes.push(format!("(read-only here: owned by environment `{owner}`)")),
-        Some(Reason::Repair { attribute, value }) => notes.push(format!(
-            "(because its {attribute} is {}: the definition is sent again to repair it)",
-            quote(value)
-        )),
+        Some(Reason::Repair { attribute, value }) => notes
+            .push(format!("(because its {attribute} is {}: the definition is sent again to repair it)", quote(value))),
         Some(Reason::ReplaceBecause { .. }) | None => {}
     }
     if change.deposed || change.reason == Some(Reason::Deposed) {

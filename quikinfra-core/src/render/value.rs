@@ -367,7 +367,9 @@ fn list_diff(before: &[Value], after: &[Value], col: usize, p: &Painter) -> Vec<
             j += 1;
         } else if i < n && j < m && same_element(i, j) {
             flush(&mut unchanged, &mut lines);
-            let (Value::Map(b), Value::Map(a)) = (&before[i], &after[j]) else { unreachable!("named elements are maps") };
+            let (Value::Map(b), Value::Map(a)) = (&before[i], &after[j]) else {
+                unreachable!("named elements are maps")
+            };
             let item = map_diff_showing(b, a, Some(ELEMENT_KEY), inner, p);
             lines.extend(list_item(item, inner, Some(Marker::Change), p));
             i += 1;
