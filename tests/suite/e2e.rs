@@ -6,7 +6,7 @@
 //! `./scripts/test.sh` starts it and sets `QUIKINFRA_MOTO_ENDPOINT`; without it these tests
 //! fail, never skip.
 
-use crate::support::{Buf, moto, set_row_secrets};
+use crate::support::{Buf, blueprint_secrets, moto};
 use quikinfra::cli::Context;
 use quikinfra_arm_emulator::{Config, Emulator};
 
@@ -22,6 +22,7 @@ struct Run {
 /// Runs environment `environment` as its example does (Live with its `switch`), with
 /// `--cloud real`: AWS on moto, Azure on the ARM emulator at `arm`.
 fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[&str]) -> Run {
+    blueprint_secrets();
     let out = Buf::default();
     let (moto, arm) = (moto.to_string(), arm.to_string());
     let ctx = Context {
@@ -87,7 +88,7 @@ fn no_changes(environment: &str, dir: &std::path::Path, moto: &str, arm: &str) {
 
 #[test]
 fn dev_and_staging_apply_against_moto_and_the_arm_emulator_then_show_no_changes() {
-    set_row_secrets(&["dev", "staging"]);
+    blueprint_secrets();
     let _moto = moto::exclusive();
     let moto = moto::endpoint();
     moto::reset(&moto);
@@ -103,7 +104,7 @@ fn dev_and_staging_apply_against_moto_and_the_arm_emulator_then_show_no_changes(
 
 #[test]
 fn production_and_live_apply_on_the_real_apis_and_live_switches_to_green_by_endpoint_status() {
-    set_row_secrets(&["production", "live"]);
+    blueprint_secrets();
     let _moto = moto::exclusive();
     let moto = moto::endpoint();
     moto::reset(&moto);

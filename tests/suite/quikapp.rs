@@ -25,6 +25,7 @@ use crate::support::{Buf, World};
 
 /// A simulator world that also serves `local_file` under a temporary directory.
 fn world() -> World {
+    crate::support::blueprint_secrets();
     let mut world = World::new();
     let files = world.dir.path().join("files");
     world.providers =
@@ -103,6 +104,7 @@ struct Run {
 
 /// Runs environment `name`'s command line as its example does, with state under `dir`.
 fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
+    crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
         out: Box::new(out.clone()),

@@ -27,6 +27,7 @@ struct Run {
 /// Runs environment `name` as its example does, with the AWS plugin on moto, state under
 /// `--backend url` sealed with [`KEY`], and the simulator's world under `dir`.
 fn cli(config: &aws_config::SdkConfig, dir: &std::path::Path, url: &str, name: &str, args: &[&str]) -> Run {
+    crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
     let plugin = quikinfra::aws::AwsPlugin::with_config(config.clone());
     let mut ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![Arc::new(plugin)]);
@@ -137,7 +138,7 @@ static FRONT_DOOR: quikinfra::engine::schema::Schema = quikinfra::engine::schema
 
 #[test]
 fn live_gets_the_real_providers_and_a_type_no_plugin_serves_fails_before_any_request() {
-    crate::support::set_row_secrets(&["live"]);
+    crate::support::blueprint_secrets();
     let arm = Emulator::start(Config::default()).expect("the ARM emulator must start for this test");
     let (aws_url, aws_connections) = counting_endpoint();
     let config = moto::config(&aws_url);

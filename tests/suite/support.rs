@@ -171,21 +171,29 @@ impl Buf {
     }
 }
 
-/// Real targets need real secrets: sets every secret variable the blueprint's `rows` name (the
-/// MySQL administrator passwords) to a value derived from the variable's name, the same in every
-/// test, so tests running at once never see one change under them.
-#[allow(unsafe_code)] // setting variables only the suite reads, always to the same value
-pub fn set_row_secrets(rows: &[&str]) {
-    for row in rows {
-        let env = crate::blueprint::build(crate::blueprint::row(row).expect("a seed row"));
-        for node in env.resources() {
-            for value in node.attrs.values() {
-                if let quikinfra::engine::value::Value::Secret(spec) = value {
-                    unsafe { std::env::set_var(&spec.env, format!("e2e-{}-password", spec.env.len())) };
+/// Real targets need real secrets: sets every secret variable the blueprint's environments
+/// name (the MySQL administrator passwords) to a value derived from the variable's name, once
+/// per process. Every test running a blueprint environment calls it before its first plan, so
+/// no test ever sees a variable go from unset (the simulator's placeholder) to set between its
+/// plan and its apply.
+pub fn blueprint_secrets() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for row in crate::blueprint::ESTATE {
+            for node in crate::blueprint::build(row).resources() {
+                for value in node.attrs.values() {
+                    if let quikinfra::engine::value::Value::Secret(spec) = value {
+                        set_secret(&spec.env, &format!("suite-{}-password", spec.env.len()));
+                    }
                 }
             }
         }
-    }
+    });
+}
+
+#[allow(unsafe_code)] // setting variables only the suite reads, once, before any test plans with them
+fn set_secret(name: &str, value: &str) {
+    unsafe { std::env::set_var(name, value) };
 }
 
 /// moto server, which `./scripts/test.sh` installs and starts: tests that use it fail, never
