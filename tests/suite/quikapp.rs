@@ -534,6 +534,12 @@ fn switching_live_to_green_changes_only_the_edge_and_sticks() {
     let headers = switch.out.lines().filter(|l| l.starts_with("  # ")).count();
     assert_eq!(headers, 1, "one resource changes:\n{}", switch.out);
     assert!(switch.out.contains("# azure_traffic_manager_profile.edge will be updated in-place"), "{}", switch.out);
+    // Shown as the statuses that change, endpoint by endpoint, not every endpoint removed and added.
+    for (colour, from, to) in [("blue", "Enabled", "Disabled"), ("green", "Disabled", "Enabled")] {
+        let shown = format!("\"name\"   = \"{colour}\"\n              ~ \"status\" = \"{from}\" -> \"{to}\"");
+        assert!(switch.out.contains(&shown), "{colour}:\n{}", switch.out);
+    }
+    assert!(!switch.out.contains("- {") && !switch.out.contains("+ {"), "{}", switch.out);
     assert!(switch.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", switch.out);
     assert_eq!(
         blueprint::traffic::active_colour(&live_state(dir.path())),
