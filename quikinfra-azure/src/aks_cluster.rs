@@ -473,7 +473,7 @@ static SCHEMA: Schema = Schema {
         AttrSchema::computed("id", AttrType::String),
         AttrSchema::computed("fqdn", AttrType::String),
         AttrSchema::computed("node_resource_group", AttrType::String),
-        AttrSchema::watch("provisioning_state", AttrType::String),
+        AttrSchema::watch("provisioning_state", AttrType::String).failed_when(crate::arm::FAILED_STATES),
         AttrSchema::input("name", AttrType::String).force_new_because("an aks cluster cannot be renamed"),
         AttrSchema::input("location", AttrType::String)
             .force_new_because("an aks cluster cannot move to another region"),
@@ -690,6 +690,7 @@ mod tests {
             assert!(!schema.attr(name).unwrap().force_new, "{name}");
         }
         assert_eq!(schema.attr("provisioning_state").unwrap().mode, quikinfra_core::schema::AttrMode::Watch);
+        assert_eq!(schema.attr("provisioning_state").unwrap().failed, ["Failed", "Canceled"]);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The command line with `--cloud real` and the Azure provider pointed at the ARM emulator
-//! through the documented settings: plan, apply, a clean plan, then drift — as a user runs it.
+//! through the documented settings: plan, apply, a clean plan, then drift — as a user runs it —
+//! and a cluster an operation left Failed, planned as a repair and repaired by the next apply.
 
 use crate::support::Buf;
 
 use quikinfra::azure::{AksCluster, KafkaNamespace, ManagedRedis, Replicas, ResourceGroup};
 use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
-use quikinfra_arm_emulator::{Config, Emulator};
+use quikinfra_arm_emulator::{Config, Emulator, Fault};
 
 fn env() -> Environment {
     let group = ResourceGroup::new("main", "rg-quikapp-qa", "westeurope");
@@ -133,15 +134,65 @@ fn verbose_counts_the_retries_every_layer_made() {
     let url = emulator.url();
     let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
-    emulator.inject(quikinfra_arm_emulator::Fault::Throttle {
-        count: 3,
-        method: Some("GET".into()),
-        path_contains: None,
-        retry_after_ms: 1,
-    });
+    emulator.inject(Fault::Throttle { count: 3, method: Some("GET".into()), path_contains: None, retry_after_ms: 1 });
     let (code, out, err) = run(dir.path(), &url, &["plan", "-v", "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}{err}");
     let line = err.lines().find(|l| l.starts_with("Provider calls (azure)")).unwrap_or_else(|| panic!("{err}"));
     assert!(line.ends_with("retries=3 (client 3, engine 0)"), "{line}");
     assert!(err.lines().any(|l| l.starts_with("API calls (azure): ") && l.contains("arm:requests=")), "{err}");
+}
+
+#[test]
+fn a_cluster_left_failed_by_an_operation_is_planned_as_a_repair_and_repaired_by_apply() {
+    let emulator = Emulator::start(Config { polls: 2, retry_after_ms: 1, ..Config::default() })
+        .expect("the ARM emulator must start for this test");
+    let dir = tempfile::tempdir().unwrap();
+    let url = emulator.url();
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let cluster = emulator.resource_ids().into_iter().find(|id| id.contains("managedClusters")).unwrap();
+
+    // Someone raises the tier in the portal; the apply putting it back ends Failed on ARM.
+    emulator.edit(&cluster, |b| b["sku"]["tier"] = "Standard".into());
+    emulator.inject(Fault::FailOperation {
+        count: 1,
+        path_contains: Some("managedClusters".into()),
+        code: "InternalOperationError".into(),
+        message: "An internal error occurred while updating the cluster.".into(),
+    });
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("InternalOperationError"), "{out}{err}");
+    assert_eq!(emulator.resource(&cluster).unwrap()["properties"]["provisioningState"], "Failed");
+
+    // Live matches the definition again, but failed: the plan is a repair, never "No changes".
+    let (code, out, err) = run(dir.path(), &url, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!out.contains("No changes."), "{out}");
+    assert!(out.contains("~ provisioning_state = \"Succeeded\" -> \"Failed\""), "drift:\n{out}");
+    assert!(out.contains("# azure_aks_cluster.main will be updated in-place"), "{out}");
+    assert!(
+        out.contains("# (because its provisioning_state is \"Failed\": the definition is sent again to repair it)"),
+        "{out}"
+    );
+    assert!(out.contains("~ provisioning_state = \"Failed\" -> (known after apply)"), "{out}");
+    assert!(out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{out}");
+    let (code, json, err) = run(dir.path(), &url, &["plan", "--json"]);
+    assert_eq!(code, 0, "{json}{err}");
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let change =
+        plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "azure_aks_cluster.main").unwrap();
+    assert_eq!(change["action"], "update");
+    assert_eq!(
+        change["reason"],
+        serde_json::json!({"kind": "repair", "attribute": "provisioning_state", "value": "Failed"})
+    );
+
+    let (code, out, err) = run(dir.path(), &url, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."), "{out}");
+    assert_eq!(emulator.resource(&cluster).unwrap()["properties"]["provisioningState"], "Succeeded");
+    let (code, out, err) = run(dir.path(), &url, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("No changes. Your infrastructure matches the definition."), "{out}");
 }

@@ -25,6 +25,7 @@ use crate::support::{Buf, World};
 
 /// A simulator world that also serves `local_file` under a temporary directory.
 fn world() -> World {
+    crate::support::blueprint_secrets();
     let mut world = World::new();
     let files = world.dir.path().join("files");
     world.providers =
@@ -112,6 +113,7 @@ struct Run {
 
 /// Runs environment `name`'s command line as its example does, with state under `dir`.
 fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
+    crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
         out: Box::new(out.clone()),
@@ -541,6 +543,12 @@ fn switching_live_to_green_changes_only_the_edge_and_sticks() {
     let headers = switch.out.lines().filter(|l| l.starts_with("  # ")).count();
     assert_eq!(headers, 1, "one resource changes:\n{}", switch.out);
     assert!(switch.out.contains("# azure_traffic_manager_profile.edge will be updated in-place"), "{}", switch.out);
+    // Shown as the statuses that change, endpoint by endpoint, not every endpoint removed and added.
+    for (colour, from, to) in [("blue", "Enabled", "Disabled"), ("green", "Disabled", "Enabled")] {
+        let shown = format!("\"name\"   = \"{colour}\"\n              ~ \"status\" = \"{from}\" -> \"{to}\"");
+        assert!(switch.out.contains(&shown), "{colour}:\n{}", switch.out);
+    }
+    assert!(!switch.out.contains("- {") && !switch.out.contains("+ {"), "{}", switch.out);
     assert!(switch.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", switch.out);
     assert_eq!(
         blueprint::traffic::active_colour(&live_state(dir.path())),

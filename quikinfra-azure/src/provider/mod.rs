@@ -28,6 +28,7 @@ mod redis;
 mod resource_group;
 #[cfg(test)]
 mod tests;
+mod traffic_manager;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -228,6 +229,7 @@ impl Provider for AzureProvider {
             "azure_mysql_flexible_server" => mysql::read(&ctx, req.id).await,
             "azure_managed_redis" => redis::read(&ctx, req.id).await,
             "azure_eventhub_namespace" => eventhubs::read(&ctx, req.id, &prior).await,
+            "azure_traffic_manager_profile" => traffic_manager::read(&ctx, req.id, &prior).await,
             other => return Err(unknown(other)),
         };
         Ok(read.map_err(fail)?.map(to_attrs))
@@ -242,6 +244,7 @@ impl Provider for AzureProvider {
             "azure_mysql_flexible_server" => mysql::create(&ctx, &config).await,
             "azure_managed_redis" => redis::create(&ctx, &config).await,
             "azure_eventhub_namespace" => eventhubs::create(&ctx, &config).await,
+            "azure_traffic_manager_profile" => traffic_manager::create(&ctx, &config).await,
             other => return Err(unknown(other)),
         }?;
         let id = attrs.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
@@ -258,6 +261,7 @@ impl Provider for AzureProvider {
             "azure_mysql_flexible_server" => mysql::update(&ctx, req.id, &config, &prior, req.changed).await,
             "azure_managed_redis" => redis::update(&ctx, req.id, &config).await,
             "azure_eventhub_namespace" => eventhubs::update(&ctx, req.id, &config).await,
+            "azure_traffic_manager_profile" => traffic_manager::update(&ctx, req.id, &config).await,
             other => return Err(unknown(other)),
         }?;
         Ok(to_attrs(attrs))
@@ -272,6 +276,7 @@ impl Provider for AzureProvider {
             "azure_mysql_flexible_server" => crate::arm::api::MYSQL_FLEXIBLE_SERVERS,
             "azure_managed_redis" => crate::arm::api::REDIS_ENTERPRISE,
             "azure_eventhub_namespace" => crate::arm::api::EVENT_HUBS,
+            "azure_traffic_manager_profile" => crate::arm::api::TRAFFIC_MANAGER,
             other => return Err(unknown(other)),
         };
         ctx.client.delete(req.id, api, &crate::arm::Condition::None).await.map_err(fail)
@@ -285,6 +290,7 @@ pub const SERVED: &[&str] = &[
     "azure_mysql_flexible_server",
     "azure_managed_redis",
     "azure_eventhub_namespace",
+    "azure_traffic_manager_profile",
 ];
 
 fn unknown(type_name: &str) -> ProviderError {

@@ -6,7 +6,9 @@
 //! 2. refresh every resource in state concurrently through the provider boundary;
 //! 3. report drift: state versus live, per attribute;
 //! 4. walk resources in dependency order deciding no-op / create / update / replace, resolving
-//!    references to values already known and leaving the rest as `(known after apply)`;
+//!    references to values already known and leaving the rest as `(known after apply)`; a live
+//!    object whose schema says it failed (`provisioning_state = "Failed"`) is updated even when
+//!    nothing differs, the definition sent again to repair it ([`Reason::Repair`]);
 //! 5. delete what is in state but no longer declared; honour `prevent_destroy`.
 //!
 //! The scope (`--target`, `--exclude`) follows the direction of the plan. A normal plan takes a
@@ -803,6 +805,22 @@ fn decide(
     }
     let mut after = live.clone();
     after.extend(desired.into_iter().filter(|(name, _)| !ignored.contains(name)));
+    // A failed object is repaired: the update sends the definition again, and the attribute
+    // reporting the failure is known only once that is done.
+    let failure = schema.failure(&live).filter(|(name, _)| !ignored.contains(*name));
+    if let Some((name, value)) = failure {
+        let reason = Reason::Repair { attribute: name.to_string(), value: value.to_string() };
+        changes.push(AttrChange {
+            name: name.to_string(),
+            before: Some(Value::String(value.to_string())),
+            after: Some(Value::Unknown),
+            forces_replacement: false,
+            sensitive: false,
+        });
+        sort_in_schema_order(&mut changes, schema);
+        after.insert(name.to_string(), Value::Unknown);
+        return base(Action::Update, Some(reason), id, Some(live), Some(after), changes);
+    }
     if changes.is_empty() {
         // Lifecycle options and dependencies live in state: a change to them alone is still
         // applied (without an API call), or removing `prevent_destroy` would never take effect.
@@ -1087,6 +1105,69 @@ mod tests {
         assert_eq!(deletes(&providers) - before, 2, "no delete call for the gone object");
         assert_eq!(report.destroyed, 2);
         assert!(run(backend.read()).unwrap().unwrap().resources.is_empty());
+    }
+
+    static CLUSTER: Schema = Schema {
+        type_name: "test_cluster",
+        provider: "test",
+        attributes: &[
+            AttrSchema::watch("provisioning_state", AttrType::String).failed_when(&["Failed"]),
+            AttrSchema::input("size", AttrType::Number),
+        ],
+    };
+
+    #[test]
+    fn a_failed_object_is_planned_as_a_repair_and_the_apply_repairs_it() {
+        let sim = Arc::new(Simulator::in_memory());
+        let providers = Providers::new().fallback(sim.clone(), 4);
+        let dir = tempfile::tempdir().unwrap();
+        let backend = StateStore::local(dir.path(), "staging");
+        let cluster = |ignore: &[&str]| {
+            let mut env = Environment::new("staging");
+            let mut node = node("main", &[]);
+            node.address = Address::new("test_cluster", "main");
+            node.schema = &CLUSTER;
+            node.lifecycle.ignore_changes = ignore.iter().map(|s| s.to_string()).collect();
+            env.add_node(node);
+            env
+        };
+        let env = cluster(&[]);
+        let apply = |plan: &Plan| {
+            let opts = ApplyOptions::default();
+            let report = run(apply::apply(plan, &env.schemas(), &providers, &backend, &SilentProgress, &opts)).unwrap();
+            assert!(report.succeeded(), "{:?}", report.failures);
+            report
+        };
+        apply(&run(plan(&env, None, &providers, &PlanOptions::default())).unwrap());
+        let state = run(backend.read()).unwrap().unwrap();
+        let id = &state.resources[&Address::new("test_cluster", "main")].id;
+        sim.set_attribute("test_cluster", id, "provisioning_state", Value::from("Failed")).unwrap();
+
+        let plan_now = |env: &Environment| {
+            let state = run(backend.read()).unwrap().unwrap();
+            run(plan(env, Some(&state), &providers, &PlanOptions::default())).unwrap()
+        };
+        let repair = plan_now(&env);
+        let change = &repair.resource_changes[0];
+        assert_eq!(change.action, Action::Update);
+        assert_eq!(
+            change.reason,
+            Some(Reason::Repair { attribute: "provisioning_state".into(), value: "Failed".into() })
+        );
+        assert_eq!(
+            change.changes.iter().map(|c| (c.name.as_str(), c.after.clone())).collect::<Vec<_>>(),
+            [("provisioning_state", Some(Value::Unknown))]
+        );
+        assert_eq!(repair.summary().change, 1);
+        assert_eq!(repair.drift.len(), 1, "the failure is drift too");
+        // Ignoring the attribute turns the repair off (only the new lifecycle option is recorded).
+        let ignoring = plan_now(&cluster(&["provisioning_state"]));
+        assert_eq!(ignoring.resource_changes[0].reason, Some(Reason::StateOnly));
+
+        let report = apply(&repair);
+        assert_eq!(report.changed, 1);
+        let after = plan_now(&env);
+        assert!(!after.has_changes() && after.drift.is_empty(), "{:?}", after.resource_changes);
     }
 
     #[test]

@@ -103,6 +103,14 @@ pub enum Reason {
         /// The owning environment.
         owner: String,
     },
+    /// The live object failed (its last operation did not succeed, as `attribute` = `value`
+    /// shows): it is updated with the definition sent again, even when nothing else differs.
+    Repair {
+        /// The attribute reporting the failure (the schema's [`failed`](crate::schema::AttrSchema::failed)).
+        attribute: String,
+        /// Its live value.
+        value: String,
+    },
 }
 
 /// One attribute forcing a replacement.

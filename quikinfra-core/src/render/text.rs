@@ -241,6 +241,8 @@ fn notes(change: &ResourceChange) -> Vec<String> {
         Some(Reason::SharedPending { owner }) => {
             notes.push(format!("(read-only here: owned by environment `{owner}`, known after {owner} applies)"))
         }
+        Some(Reason::Repair { attribute, value }) => notes
+            .push(format!("(because its {attribute} is {}: the definition is sent again to repair it)", quote(value))),
         Some(Reason::ReplaceBecause { .. }) | None => {}
     }
     if change.deposed || change.reason == Some(Reason::Deposed) {
