@@ -196,3 +196,29 @@ fn a_cluster_left_failed_by_an_operation_is_planned_as_a_repair_and_repaired_by_
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("No changes. Your infrastructure matches the definition."), "{out}");
 }
+
+#[test]
+fn missing_azure_credentials_give_one_line_naming_the_chain_and_the_fix() {
+    let emulator = Emulator::start(Config::default()).expect("the ARM emulator must start for this test");
+    let url = emulator.url();
+    let plugin = quikinfra::azure::AzurePlugin::from_vars(move |name| match name {
+        "AZURE_RESOURCE_MANAGER_ENDPOINT" => Some(url.clone()),
+        "AZURE_SUBSCRIPTION_ID" => Some("00000000-0000-0000-0000-0000000000aa".to_string()),
+        // Only the developer tools, which are not installed here: no network wait.
+        "AZURE_TOKEN_CREDENTIALS" => Some("dev".to_string()),
+        "PATH" => Some(String::new()),
+        _ => None,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (Buf::default(), Buf::default());
+    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![std::sync::Arc::new(plugin)]);
+    let argv = ["qa", "--state-dir", dir.path().to_str().unwrap(), "--cloud", "real", "apply", "--auto-approve"];
+    let code = run_with(env(), argv.map(String::from).to_vec(), ctx);
+    let err = err.text();
+    assert_eq!(code, 1, "{}{err}", out.text());
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("no Azure credential produced a token")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].contains("az login") && lines[0].contains("AZURE_CLIENT_SECRET"), "{err}");
+    assert!(!err.contains("To troubleshoot"), "{err}");
+    assert_eq!(emulator.resource_ids().len(), 0);
+}

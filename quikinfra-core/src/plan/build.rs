@@ -162,9 +162,19 @@ fn prevent_destroy_message(list: &[(Address, String)]) -> String {
 }
 
 fn refresh_message(list: &[(Address, ProviderError)]) -> String {
-    let mut out = String::from("reading live objects failed:");
+    // Resources failing the same way (missing credentials, an unreachable endpoint) are named
+    // together, with the reason once.
+    let mut by_message: Vec<(&str, Vec<&Address>)> = Vec::new();
     for (address, e) in list {
-        out.push_str(&format!("\n  - {address}: {e}"));
+        match by_message.iter_mut().find(|(m, _)| *m == e.message) {
+            Some((_, addresses)) => addresses.push(address),
+            None => by_message.push((&e.message, vec![address])),
+        }
+    }
+    let mut out = String::from("reading live objects failed:");
+    for (message, addresses) in by_message {
+        let names: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("\n  - {}: {message}", names.join(", ")));
     }
     out
 }
@@ -240,7 +250,8 @@ pub async fn plan(
     // Resources owned by other environments: found through the owner's state.
     let mut pending = BTreeMap::new();
     let shared = match opts.mode {
-        PlanMode::Normal => shared_resources(env, state_resources, opts, &mut pending).map_err(PlanError::Invalid)?,
+        PlanMode::Normal => shared_resources(env, state_resources, opts, &mut pending, &|a| scope.includes(a))
+            .map_err(PlanError::Invalid)?,
         PlanMode::Destroy | PlanMode::RefreshOnly => BTreeMap::new(),
     };
 
@@ -483,11 +494,16 @@ fn shared_resources<'a>(
     state: &BTreeMap<Address, ResourceState>,
     opts: &'a PlanOptions,
     pending: &mut BTreeMap<&'a Address, (&'a str, &'a ResourceChange)>,
+    in_scope: &dyn Fn(&Address) -> bool,
 ) -> Result<BTreeMap<&'a Address, (&'a str, &'a ResourceState)>, Problems> {
     let mut problems = Problems::default();
     let mut out = BTreeMap::new();
     for node in env.resources() {
         let Some(owner) = node.owner.as_deref() else { continue };
+        // Left out with --target / --exclude: neither read nor required.
+        if !in_scope(&node.address) {
+            continue;
+        }
         if state.contains_key(&node.address) {
             problems.push(
                 Some(&node.address),
