@@ -36,9 +36,16 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Time `estate plan` against nine separate plans.
+#[derive(clap::Parser)]
+struct Args {
+    /// Simulated latency per provider call, in milliseconds, one measurement each.
+    #[arg(default_values_t = [0u64, 50])]
+    latencies: Vec<u64>,
+}
+
 fn main() {
-    let latencies: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let latencies = if latencies.is_empty() { vec![0, 50] } else { latencies };
+    let Args { latencies } = clap::Parser::parse();
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path().to_str().expect("utf-8").to_string();
     assert_eq!(estate(&dir, &["apply", "--auto-approve"]), 0, "the estate applies");
