@@ -187,11 +187,91 @@ pub fn from_json_with(text: &str, path: &Path, cipher: Option<&Cipher>) -> Resul
     Ok(state)
 }
 
+/// A document in the current format, decoded in one typed pass.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocCurrent {
+    format_version: u64,
+    environment: String,
+    lineage: String,
+    serial: u64,
+    writer: String,
+    resources: Vec<ResourceIn>,
+    outputs: BTreeMap<String, Value>,
+    #[serde(default)]
+    pending: Vec<PendingOp>,
+    #[serde(default)]
+    target: Option<StateTarget>,
+}
+
+/// One resource entry of a current document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceIn {
+    address: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    name: String,
+    provider: String,
+    id: String,
+    attributes: crate::value::Attrs,
+    #[serde(default)]
+    dependencies: Vec<Address>,
+    #[serde(default)]
+    lifecycle: crate::resource::Lifecycle,
+    #[serde(default)]
+    deposed: Vec<super::DeposedObject>,
+}
+
+/// The common case in one pass: a well-formed document of the current format, straight into
+/// [`State`]. `None` for anything else (an older format, or a problem), which the general
+/// reader then upgrades or reports in detail.
+fn from_json_current(text: &str) -> Option<State> {
+    let doc: DocCurrent = serde_json::from_str(text).ok()?;
+    if doc.format_version != STATE_FORMAT_VERSION {
+        return None;
+    }
+    let mut resources = BTreeMap::new();
+    for r in doc.resources {
+        let address: Address = r.address.parse().ok()?;
+        if r.type_name != address.type_name() || r.name != address.name() {
+            return None;
+        }
+        let state = ResourceState {
+            provider: r.provider,
+            id: r.id,
+            attributes: r.attributes,
+            dependencies: r.dependencies,
+            lifecycle: r.lifecycle,
+            deposed: r.deposed,
+        };
+        if resources.insert(address, state).is_some() {
+            return None;
+        }
+    }
+    Some(State {
+        environment: doc.environment,
+        version: StateVersion { lineage: doc.lineage, serial: doc.serial },
+        writer: doc.writer,
+        resources,
+        outputs: doc.outputs,
+        pending: doc.pending,
+        target: doc.target,
+    })
+}
+
 /// Reads a state document of any supported format version, upgrading older ones.
 ///
 /// `path` is only used in errors. Fails with [`StateError::Corrupt`] when the text is not a
 /// valid state document and [`StateError::NewerFormat`] when a newer quikinfra wrote it.
+///
+/// A document of the current format decodes in one typed pass; anything else (an older
+/// format to upgrade, or a problem to report with its resource and field) goes through the
+/// general reader, which reads the version first.
 pub fn from_json(text: &str, path: &Path) -> Result<State, StateError> {
+    if let Some(state) = from_json_current(text) {
+        return Ok(state);
+    }
     let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
     if text.trim().is_empty() {
         return Err(corrupt("the file is empty".to_string()));
