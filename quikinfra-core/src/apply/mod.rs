@@ -171,6 +171,7 @@ pub async fn apply(
         written: current.as_ref().map(|s| s.version.clone()),
         placeholder_secrets: opts.placeholder_secrets,
         target: opts.target,
+        dirty: BTreeSet::new(),
         state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
         added: 0,
         changed: 0,
@@ -309,6 +310,10 @@ pub async fn apply(
             run.checkpoint().await?;
         }
     }
+    // Checkpoints kept in the log are folded into the state document before the apply ends.
+    if run.store.has_unfolded_entries() {
+        run.checkpoint_whole().await?;
+    }
     let not_started = operations
         .ops
         .iter()
@@ -385,6 +390,8 @@ struct Run<'a> {
     store: &'a StateStore,
     state: State,
     written: Option<crate::state::StateVersion>,
+    /// Resources whose records changed since the last checkpoint.
+    dirty: BTreeSet<Address>,
     placeholder_secrets: bool,
     target: Option<crate::state::TargetKind>,
     added: usize,
@@ -590,6 +597,7 @@ impl<'a> Run<'a> {
     fn record(&mut self, op: &Op, outcome: Outcome) {
         let change = self.change(op);
         let address = &change.address;
+        self.dirty.insert(address.clone());
         match outcome {
             Outcome::Created { id, attrs } => {
                 let mut deposed = Vec::new();
@@ -674,6 +682,13 @@ impl<'a> Run<'a> {
         attrs
     }
 
+    /// Folds the log into the state document: the same version, written whole.
+    async fn checkpoint_whole(&mut self) -> Result<(), StateError> {
+        self.store.write(&self.state, self.written.as_ref()).await?;
+        self.dirty.clear();
+        Ok(())
+    }
+
     /// Writes the working state, one serial further, guarded by the version last written.
     async fn checkpoint(&mut self) -> Result<(), StateError> {
         self.state.version.serial = match &self.written {
@@ -682,9 +697,12 @@ impl<'a> Run<'a> {
         };
         self.state.writer = crate::VERSION.to_string();
         if let Some(kind) = self.target {
-            crate::state::target::record(&mut self.state, kind);
+            // The first checkpoint reads every record; later ones what changed.
+            let changed = self.written.is_some().then_some(&self.dirty);
+            crate::state::target::record_seen(&mut self.state, kind, changed);
         }
-        self.store.write(&self.state, self.written.as_ref()).await?;
+        self.store.checkpoint(&self.state, &self.dirty, self.written.as_ref()).await?;
+        self.dirty.clear();
         self.written = Some(self.state.version.clone());
         Ok(())
     }

@@ -242,6 +242,29 @@ pub trait StateBackend: Send + Sync {
 
     /// The current lock, if any.
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError>;
+
+    /// Whether the backend keeps an append-only log of entries next to the document, so a
+    /// checkpoint can store what changed instead of the whole state (see `StateStore`).
+    fn has_log(&self) -> bool {
+        false
+    }
+
+    /// The log's complete entries, oldest first, and its token (an entry torn by a crash is
+    /// left out, and the token stops before it).
+    async fn read_log(&self) -> Result<(Vec<Vec<u8>>, Token), StateError> {
+        Ok((Vec::new(), Token(String::new())))
+    }
+
+    /// Appends `entry` (one line, no newline) durably if the document is still the one
+    /// `document` names and the log still the one `log` names; `Ok(None)` when either moved.
+    async fn append_log(&self, _entry: &[u8], _document: &Token, _log: &Token) -> Result<Option<Token>, StateError> {
+        Ok(None)
+    }
+
+    /// Empties the log (once its entries are folded into the document).
+    async fn clear_log(&self) -> Result<(), StateError> {
+        Ok(())
+    }
 }
 
 /// Opens the state backend of any environment of one estate, all kept alike (the same

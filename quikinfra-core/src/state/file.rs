@@ -260,6 +260,128 @@ fn from_json_current(text: &str) -> Option<State> {
     })
 }
 
+/// One checkpoint as a log entry (see `StateStore`): what changed since the version before
+/// it, as written.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    lineage: &'a str,
+    serial: u64,
+    writer: &'a str,
+    set: Vec<ResourceOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remove: Vec<&'a Address>,
+    #[serde(skip_serializing_if = "<[PendingOp]>::is_empty")]
+    pending: &'a [PendingOp],
+    outputs: &'a BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a StateTarget>,
+}
+
+/// A log entry as read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryIn {
+    lineage: String,
+    serial: u64,
+    writer: String,
+    set: Vec<ResourceIn>,
+    #[serde(default)]
+    remove: Vec<Address>,
+    #[serde(default)]
+    pending: Vec<PendingOp>,
+    outputs: BTreeMap<String, Value>,
+    #[serde(default)]
+    target: Option<StateTarget>,
+}
+
+/// A sealed log entry: which version it makes in clear (authenticated), the rest encrypted.
+#[derive(Serialize, Deserialize)]
+struct SealedEntry {
+    lineage: String,
+    serial: u64,
+    encrypted: Sealed,
+}
+
+/// The log entry that takes the state before `state` to `state`: the resources at `changed`
+/// (present: their records; absent: removed), the journal, outputs and target whole. One line
+/// of compact JSON, sealed with `cipher` when there is one.
+pub fn to_entry(state: &State, changed: &std::collections::BTreeSet<Address>, cipher: Option<&Cipher>) -> String {
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    for address in changed {
+        match state.resources.get(address) {
+            Some(resource) => {
+                set.push(ResourceOut { address, type_name: address.type_name(), name: address.name(), state: resource })
+            }
+            None => remove.push(address),
+        }
+    }
+    let entry = EntryOut {
+        lineage: &state.version.lineage,
+        serial: state.version.serial,
+        writer: &state.writer,
+        set,
+        remove,
+        pending: &state.pending,
+        outputs: &state.outputs,
+        target: state.target.as_ref(),
+    };
+    let text = serde_json::to_string(&entry).expect("an entry always serializes");
+    let Some(cipher) = cipher else { return text };
+    let header = sealed_header(&state.environment, &state.version.lineage, state.version.serial);
+    let sealed = SealedEntry {
+        lineage: state.version.lineage.clone(),
+        serial: state.version.serial,
+        encrypted: cipher.seal("state-entry", &header, text.as_bytes()),
+    };
+    serde_json::to_string(&sealed).expect("an envelope always serializes")
+}
+
+/// Applies log entry `line` to `state` if it is the next version of the same history;
+/// `Ok(false)` for an entry of another history or one `state` already holds (folded).
+pub fn apply_entry(state: &mut State, line: &[u8], path: &Path, cipher: Option<&Cipher>) -> Result<bool, StateError> {
+    let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
+    let value: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| corrupt(format!("log entry: invalid JSON: {e}")))?;
+    let plain;
+    let entry: EntryIn = if value.get("encrypted").is_some() {
+        let sealed: SealedEntry =
+            serde_json::from_value(value).map_err(|e| corrupt(format!("malformed encrypted log entry: {e}")))?;
+        if sealed.lineage != state.version.lineage || Some(sealed.serial) != state.version.serial.checked_add(1) {
+            return Ok(false);
+        }
+        let header = sealed_header(&state.environment, &sealed.lineage, sealed.serial);
+        plain = crypt::open_with(cipher, "state-entry", &header, &sealed.encrypted)
+            .map_err(|source| StateError::Encryption { path: path.to_path_buf(), source })?;
+        serde_json::from_slice(&plain).map_err(|e| corrupt(format!("log entry: {e}")))?
+    } else {
+        serde_json::from_value(value).map_err(|e| corrupt(format!("log entry: {e}")))?
+    };
+    if entry.lineage != state.version.lineage || Some(entry.serial) != state.version.serial.checked_add(1) {
+        return Ok(false);
+    }
+    for r in entry.set {
+        let address: Address = r.address.parse().map_err(|e| corrupt(format!("log entry: {e}")))?;
+        let resource = ResourceState {
+            provider: r.provider,
+            id: r.id,
+            attributes: r.attributes,
+            dependencies: r.dependencies,
+            lifecycle: r.lifecycle,
+            deposed: r.deposed,
+        };
+        state.resources.insert(address, resource);
+    }
+    for address in entry.remove {
+        state.resources.remove(&address);
+    }
+    state.pending = entry.pending;
+    state.outputs = entry.outputs;
+    state.target = entry.target;
+    state.writer = entry.writer;
+    state.version.serial = entry.serial;
+    Ok(true)
+}
+
 /// Reads a state document of any supported format version, upgrading older ones.
 ///
 /// `path` is only used in errors. Fails with [`StateError::Corrupt`] when the text is not a

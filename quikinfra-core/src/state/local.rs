@@ -6,6 +6,9 @@
 //! - `staging/state.json`: the state document, as [`StateStore`](super::store::StateStore)
 //!   encodes it (this backend only stores its bytes);
 //! - `staging/state.json.backup`: the document as it was before the last write;
+//! - `staging/state.json.log`: checkpoints appended since the document was last written whole,
+//!   one line each (see [`StateStore`](super::store::StateStore)); an append is conditional on
+//!   both the document's token and the log's whole length, and fsynced;
 //! - `staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON.
 //!
 //! # Writes
@@ -63,6 +66,7 @@ use super::backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, 
 
 const STATE_FILE: &str = "state.json";
 const BACKUP_FILE: &str = "state.json.backup";
+const LOG_FILE: &str = "state.json.log";
 const LOCK_FILE: &str = "state.lock";
 
 /// How often [`LocalBackend::lock`] retries when the lock file changes under it.
@@ -151,6 +155,26 @@ impl LocalBackend {
     /// `<root>/<environment>/state.lock`.
     pub fn lock_path(&self) -> PathBuf {
         self.dir.join(LOCK_FILE)
+    }
+
+    /// `<root>/<environment>/state.json.log`: checkpoints appended since the last fold.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join(LOG_FILE)
+    }
+
+    /// The log's whole entries and the length of the whole prefix: only lines ending in a
+    /// newline are whole; a crash mid-append leaves at most one torn line at the end, which
+    /// the next append cuts off.
+    fn log_entries(&self) -> Result<(Vec<Vec<u8>>, u64), StateError> {
+        let path = self.log_path();
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+        let entries = bytes[..whole].split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+        Ok((entries, whole as u64))
     }
 
     fn create_dir(&self) -> Result<(), StateError> {
@@ -287,6 +311,55 @@ impl StateBackend for LocalBackend {
         // its times are read after the rename, which changes them.
         let meta = temp_file.metadata().map_err(io_error(&self.state_path()))?;
         Ok(Some(Stamp::of(&meta).token()))
+    }
+
+    fn has_log(&self) -> bool {
+        true
+    }
+
+    async fn read_log(&self) -> Result<(Vec<Vec<u8>>, Token), StateError> {
+        let (entries, whole) = self.log_entries()?;
+        Ok((entries, Token(whole.to_string())))
+    }
+
+    async fn append_log(&self, entry: &[u8], document: &Token, log: &Token) -> Result<Option<Token>, StateError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stored_stamp()?.map(|s| s.token()).as_ref() != Some(document) {
+            return Ok(None);
+        }
+        let path = self.log_path();
+        let Ok(expected_len) = log.0.parse::<u64>() else { return Ok(None) };
+        let mut file =
+            OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io_error(&path))?;
+        let len = file.metadata().map_err(io_error(&path))?.len();
+        if len < expected_len {
+            return Ok(None);
+        }
+        let created = len == 0;
+        // What follows the last whole entry the caller saw is a torn line, or another writer's.
+        if self.log_entries()?.1 != expected_len {
+            return Ok(None);
+        }
+        file.set_len(expected_len).map_err(io_error(&path))?;
+        use std::io::Seek;
+        file.seek(io::SeekFrom::Start(expected_len)).map_err(io_error(&path))?;
+        let mut line = Vec::with_capacity(entry.len() + 1);
+        line.extend_from_slice(entry);
+        line.push(b'\n');
+        file.write_all(&line).and_then(|()| file.sync_data()).map_err(io_error(&path))?;
+        if created {
+            sync_dir(&self.dir)?;
+        }
+        Ok(Some(Token((expected_len + line.len() as u64).to_string())))
+    }
+
+    async fn clear_log(&self) -> Result<(), StateError> {
+        let path = self.log_path();
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error(&path)(e)),
+        }
     }
 
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
@@ -658,6 +731,30 @@ mod tests {
             .expect("edit in place");
         let err = store.write(&sample(2, "media-2"), Some(&first.version)).await.expect_err("edited");
         assert!(matches!(&err, StateError::Conflict { found, .. } if found.ends_with("serial 7")), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_log_entry_torn_by_a_crash_is_skipped_and_cut_by_the_next_append() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (backend, store) = pair(dir.path());
+        let first = sample(1, "media-1");
+        store.write(&first, None).await.expect("write");
+        let second = sample(2, "media-2");
+        let changed = [Address::new("aws_s3_bucket", "media")].into();
+        store.checkpoint(&second, &changed, Some(&first.version)).await.expect("checkpoint");
+        assert!(backend.log_path().exists(), "the checkpoint went to the log");
+        assert_eq!(bytes(&backend.state_path()), file::to_json(&first).into_bytes(), "the document was not rewritten");
+        // A crash in the middle of the next append leaves half a line.
+        let mut log = fs::OpenOptions::new().append(true).open(backend.log_path()).expect("log");
+        log.write_all(b"{\"lineage\":\"lineage-1\",\"serial\":3,\"wri").expect("torn");
+        drop(log);
+        let (_, reader) = pair(dir.path());
+        assert_eq!(reader.read().await.expect("read"), Some(second.clone()), "the torn entry is left out");
+        let third = sample(3, "media-3");
+        reader.checkpoint(&third, &changed, Some(&second.version)).await.expect("append after the torn line");
+        let (_, again) = pair(dir.path());
+        assert_eq!(again.read().await.expect("read"), Some(third));
+        assert!(!String::from_utf8(bytes(&backend.log_path())).unwrap().contains("\"wri{"), "the torn line was cut");
     }
 
     #[tokio::test]

@@ -23,6 +23,7 @@ struct Inner {
     document: Option<Stored>,
     writes: u64,
     lock: Option<LockInfo>,
+    log: Vec<Vec<u8>>,
 }
 
 impl MemoryBackend {
@@ -114,5 +115,28 @@ impl StateBackend for MemoryBackend {
 
     async fn current_lock(&self) -> Result<Option<LockInfo>, StateError> {
         Ok(self.inner().lock.clone())
+    }
+
+    fn has_log(&self) -> bool {
+        true
+    }
+
+    async fn read_log(&self) -> Result<(Vec<Vec<u8>>, Token), StateError> {
+        let inner = self.inner();
+        Ok((inner.log.clone(), Token(inner.log.len().to_string())))
+    }
+
+    async fn append_log(&self, entry: &[u8], document: &Token, log: &Token) -> Result<Option<Token>, StateError> {
+        let mut inner = self.inner();
+        if inner.document.as_ref().map(|d| &d.token) != Some(document) || inner.log.len().to_string() != log.0 {
+            return Ok(None);
+        }
+        inner.log.push(entry.to_vec());
+        Ok(Some(Token(inner.log.len().to_string())))
+    }
+
+    async fn clear_log(&self) -> Result<(), StateError> {
+        self.inner().log.clear();
+        Ok(())
     }
 }

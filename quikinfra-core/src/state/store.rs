@@ -15,6 +15,16 @@
 //!   condition that fails is a [`StateError::Conflict`] naming both versions, and nothing is
 //!   written.
 //!
+//! - checkpoints that cost what changed: on a backend with a log (local files), an apply's
+//!   [`StateStore::checkpoint`] appends what changed since the last version as one entry,
+//!   durably, instead of rewriting the whole document; [`StateStore::read`] replays the entries
+//!   of the same history after the document's serial. The log is folded into the document
+//!   (one full write, the log emptied) once it outgrows the document, and at the end of every
+//!   apply, so the bytes written stay proportional to what changed. A crash between an
+//!   entry and a fold loses nothing: the entry is durable before the write returns, and a fold
+//!   leaves entries the new document already holds, which replay skips. Backends without a log
+//!   (S3, Blob Storage) take a whole write per checkpoint, as before.
+//!
 //! Locks are the backend's own; the store passes them through.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,14 +40,38 @@ pub struct StateStore {
     backend: Arc<dyn StateBackend>,
     environment: String,
     cipher: Option<Cipher>,
-    /// The document this store last read or wrote: its token and the version it held.
+    /// The document this store last read or wrote: its token and the version it held, with
+    /// the log's entries replayed.
     known: Mutex<Option<(Token, StateVersion)>>,
+    /// The log as this store last saw it, when the backend has one.
+    log: Mutex<Option<LogTail>>,
+}
+
+/// The log after the document.
+#[derive(Clone, Debug)]
+struct LogTail {
+    /// Its token, for the next append.
+    token: Token,
+    /// Bytes appended since the last fold.
+    bytes: usize,
+    /// The document's size: the log is folded once it is larger.
+    document_bytes: usize,
+}
+
+/// The smallest log worth keeping before a fold, whatever the document's size.
+const MIN_FOLD_BYTES: usize = 64 * 1024;
+
+/// A stored state: the document with its log replayed.
+struct Loaded {
+    state: State,
+    token: Token,
+    tail: Option<LogTail>,
 }
 
 impl StateStore {
     /// The state of `environment` in `backend`, sealed with `cipher` when there is one.
     pub fn new(backend: Arc<dyn StateBackend>, environment: impl Into<String>, cipher: Option<Cipher>) -> Self {
-        Self { backend, environment: environment.into(), cipher, known: Mutex::new(None) }
+        Self { backend, environment: environment.into(), cipher, known: Mutex::new(None), log: Mutex::new(None) }
     }
 
     /// The state of `environment` in local files under `root`, unencrypted: what tests and
@@ -88,31 +122,59 @@ impl StateStore {
         })
     }
 
+    fn tail(&self) -> MutexGuard<'_, Option<LogTail>> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The stored document with its log replayed, read from the backend.
+    async fn load(&self) -> Result<Option<Loaded>, StateError> {
+        let Some(Stored { bytes, token }) = self.backend.get().await? else { return Ok(None) };
+        let mut state = self.decode(&bytes)?;
+        let mut tail = None;
+        if self.backend.has_log() {
+            let (entries, log_token) = self.backend.read_log().await?;
+            let mut logged = 0;
+            let path = self.backend.location();
+            for entry in &entries {
+                if file::apply_entry(&mut state, entry, &path, self.cipher.as_ref())? {
+                    logged += entry.len() + 1;
+                }
+            }
+            tail = Some(LogTail { token: log_token, bytes: logged, document_bytes: bytes.len() });
+        }
+        Ok(Some(Loaded { state, token, tail }))
+    }
+
     /// Reads the state; `None` when there is none yet.
     pub async fn read(&self) -> Result<Option<State>, StateError> {
-        let Some(Stored { bytes, token }) = self.backend.get().await? else {
-            *self.known() = None;
-            return Ok(None);
-        };
         *self.known() = None;
-        let state = self.decode(&bytes)?;
+        *self.tail() = None;
+        let Some(Loaded { state, token, tail }) = self.load().await? else { return Ok(None) };
         *self.known() = Some((token, state.version.clone()));
+        *self.tail() = tail;
         Ok(Some(state))
     }
 
-    /// The stored document's token and version, read from the backend.
+    /// The stored token and version, read from the backend.
     async fn stored(&self) -> Result<Option<(Token, StateVersion)>, StateError> {
-        match self.backend.get().await? {
-            Some(Stored { bytes, token }) => Ok(Some((token, self.decode(&bytes)?.version))),
-            None => Ok(None),
-        }
+        Ok(self.load().await?.map(|l| (l.token, l.state.version)))
     }
 
     /// Writes `state` if the stored version is still `expected` (`None`: no state stored yet);
-    /// otherwise fails with [`StateError::Conflict`] and writes nothing.
+    /// otherwise fails with [`StateError::Conflict`] and writes nothing. The whole document is
+    /// written (and a log folded into it).
     pub async fn write(&self, state: &State, expected: Option<&StateVersion>) -> Result<(), StateError> {
         self.check_environment(&state.environment)?;
-        let cached = self.known().clone();
+        let mut cached = self.known().clone();
+        if self.backend.has_log() && cached.is_some() {
+            // The version known includes the log as last seen: it holds only if the log did
+            // not move since (another writer's append leaves the document's token as it was).
+            let seen = self.tail().as_ref().map(|t| t.token.clone());
+            let (_, now) = self.backend.read_log().await?;
+            if seen.as_ref() != Some(&now) {
+                cached = None;
+            }
+        }
         let token = match (expected, cached) {
             (None, _) => None,
             (Some(want), Some((token, version))) if &version == want => Some(token),
@@ -125,16 +187,64 @@ impl StateStore {
         match self.backend.put(bytes.as_bytes(), token.as_ref()).await? {
             Some(token) => {
                 *self.known() = Some((token, state.version.clone()));
+                // The entries left in the log are all older than this document: replay skips
+                // them, so a failure to empty it loses nothing; the next checkpoint then folds.
+                let emptied = self.backend.has_log() && self.backend.clear_log().await.is_ok();
+                *self.tail() =
+                    emptied.then(|| LogTail { token: Token("0".to_string()), bytes: 0, document_bytes: bytes.len() });
                 Ok(())
             }
             None => {
                 *self.known() = None;
+                *self.tail() = None;
                 // What is there now decides the error: another version, or a document that
                 // cannot be read (then that is the error, and it stays untouched).
                 let found = self.stored().await?;
                 Err(conflict(expected, found.as_ref().map(|(_, v)| v)))
             }
         }
+    }
+
+    /// Writes `state`, whose resources at `changed` (and journal, outputs and target) are all
+    /// that differ from the stored version `expected`: one log entry when the backend keeps a
+    /// log and it is not yet due for a fold, else a whole [`StateStore::write`]. Same
+    /// guarantees as `write`: a stale `expected` is a conflict, and nothing is written.
+    pub async fn checkpoint(
+        &self,
+        state: &State,
+        changed: &std::collections::BTreeSet<crate::addr::Address>,
+        expected: Option<&StateVersion>,
+    ) -> Result<(), StateError> {
+        self.check_environment(&state.environment)?;
+        let (Some(want), Some((document, version)), Some(tail)) = (expected, self.known().clone(), self.tail().clone())
+        else {
+            return self.write(state, expected).await;
+        };
+        if &version != want {
+            return self.write(state, expected).await;
+        }
+        let entry = file::to_entry(state, changed, self.cipher.as_ref());
+        if tail.bytes + entry.len() > tail.document_bytes.max(MIN_FOLD_BYTES) {
+            return self.write(state, expected).await;
+        }
+        match self.backend.append_log(entry.as_bytes(), &document, &tail.token).await? {
+            Some(token) => {
+                *self.known() = Some((document, state.version.clone()));
+                *self.tail() = Some(LogTail { token, bytes: tail.bytes + entry.len() + 1, ..tail });
+                Ok(())
+            }
+            None => {
+                *self.known() = None;
+                *self.tail() = None;
+                let found = self.stored().await?;
+                Err(conflict(expected, found.as_ref().map(|(_, v)| v)))
+            }
+        }
+    }
+
+    /// Whether checkpoints since the last whole write are still only in the log.
+    pub fn has_unfolded_entries(&self) -> bool {
+        self.tail().as_ref().is_some_and(|t| t.bytes > 0)
     }
 
     /// Takes the lock, taking over an expired one; fails with [`StateError::Locked`] when live.
@@ -243,6 +353,102 @@ mod tests {
         assert!(matches!(&err, StateError::Conflict { found, .. } if found.ends_with("serial 2")), "{err}");
         let err = ours.write(&sample(1), None).await.expect_err("exists");
         assert!(matches!(&err, StateError::Conflict { expected, .. } if expected == "no state"), "{err}");
+    }
+
+    fn with_resources(serial: u64, n: usize) -> State {
+        let mut state = sample(serial);
+        for i in 0..n {
+            state.resources.insert(
+                crate::addr::Address::new("test_thing", format!("t{i}")),
+                crate::state::ResourceState {
+                    provider: "test".into(),
+                    id: format!("live.t{i}-1"),
+                    attributes: [("size".to_string(), crate::value::Value::from(i as i64))].into(),
+                    dependencies: vec![],
+                    lifecycle: Default::default(),
+                    deposed: vec![],
+                },
+            );
+        }
+        state
+    }
+
+    #[tokio::test]
+    async fn checkpoints_append_what_changed_and_reads_replay_it() {
+        let memory = Arc::new(MemoryBackend::new());
+        let store = StateStore::new(memory.clone(), "live", None);
+        let mut state = with_resources(1, 50);
+        store.write(&state, None).await.expect("first write");
+        let document = memory.bytes().expect("stored");
+        for serial in 2..6 {
+            let read = state.version.clone();
+            let address = crate::addr::Address::new("test_thing", format!("t{serial}"));
+            state.version.serial = serial;
+            state.resources.get_mut(&address).unwrap().id = format!("live.t{serial}-2");
+            store.checkpoint(&state, &[address].into(), Some(&read)).await.expect("checkpoint");
+        }
+        assert_eq!(memory.bytes().expect("stored"), document, "the document was not rewritten");
+        assert!(store.has_unfolded_entries());
+        let fresh = StateStore::new(memory.clone(), "live", None);
+        assert_eq!(fresh.read().await.expect("read"), Some(state.clone()), "the log replays to the same state");
+        // A whole write folds it: the document holds everything, the log is empty.
+        store.write(&state, Some(&state.version)).await.expect("fold");
+        assert!(!store.has_unfolded_entries());
+        assert_eq!(StateStore::new(memory.clone(), "live", None).read().await.unwrap(), Some(state));
+    }
+
+    #[tokio::test]
+    async fn a_log_outgrowing_its_document_is_folded() {
+        let memory = Arc::new(MemoryBackend::new());
+        let store = StateStore::new(memory.clone(), "live", None);
+        let mut state = with_resources(1, 2);
+        store.write(&state, None).await.expect("first write");
+        let before = memory.bytes();
+        let changed: std::collections::BTreeSet<_> = state.resources.keys().cloned().collect();
+        // Each entry holds both resources; a few hundred outgrow the 64 KiB floor.
+        for serial in 2..400 {
+            let read = state.version.clone();
+            state.version.serial = serial;
+            store.checkpoint(&state, &changed, Some(&read)).await.expect("checkpoint");
+        }
+        assert_ne!(memory.bytes(), before, "the document was rewritten by a fold");
+        assert_eq!(StateStore::new(memory, "live", None).read().await.unwrap(), Some(state));
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_from_a_stale_version_conflicts_and_appends_nothing() {
+        let memory = Arc::new(MemoryBackend::new());
+        let ours = StateStore::new(memory.clone(), "live", None);
+        let theirs = StateStore::new(memory.clone(), "live", None);
+        let mut state = with_resources(1, 3);
+        ours.write(&state, None).await.expect("write");
+        let mut other = theirs.read().await.unwrap().unwrap();
+        other.version.serial = 2;
+        theirs.checkpoint(&other, &Default::default(), Some(&state.version)).await.expect("theirs");
+        let read = state.version.clone();
+        state.version.serial = 2;
+        let err = ours.checkpoint(&state, &Default::default(), Some(&read)).await.expect_err("stale");
+        assert!(matches!(&err, StateError::Conflict { found, .. } if found.ends_with("serial 2")), "{err}");
+        // A whole write from the stale view is refused too: the log moved, not the document.
+        let err = ours.write(&state, Some(&read)).await.expect_err("stale");
+        assert!(matches!(err, StateError::Conflict { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn sealed_checkpoints_hold_no_plaintext() {
+        let memory = Arc::new(MemoryBackend::new());
+        let store = StateStore::new(memory.clone(), "live", cipher());
+        let mut state = with_resources(1, 3);
+        store.write(&state, None).await.expect("write");
+        let read = state.version.clone();
+        state.version.serial = 2;
+        state.outputs.insert("bucket".into(), "quikapp-media-secret-name".into());
+        store.checkpoint(&state, &Default::default(), Some(&read)).await.expect("checkpoint");
+        let (entries, _) = memory.read_log().await.unwrap();
+        assert_eq!(entries.len(), 1);
+        let text = String::from_utf8(entries[0].clone()).unwrap();
+        assert!(!text.contains("quikapp-media-secret-name") && text.contains("\"encrypted\""), "{text}");
+        assert_eq!(StateStore::new(memory, "live", cipher()).read().await.unwrap(), Some(state));
     }
 
     #[tokio::test]

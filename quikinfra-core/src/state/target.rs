@@ -64,12 +64,22 @@ impl fmt::Display for StateTarget {
 
 /// Records `kind` as `state`'s target, with every account its objects' ids and ARNs name.
 pub fn record(state: &mut State, kind: TargetKind) {
+    record_seen(state, kind, None);
+}
+
+/// Like [`record`], reading accounts only from the resources at `changed` (an apply's
+/// checkpoint: the others were read by earlier ones), or from all with `None`.
+pub fn record_seen(state: &mut State, kind: TargetKind, changed: Option<&BTreeSet<crate::addr::Address>>) {
     let mut accounts = match state.target.take() {
         Some(target) if target.kind == kind => target.accounts,
         _ => BTreeMap::new(),
     };
     if kind == TargetKind::Real {
-        for resource in state.resources.values() {
+        let resources: Vec<&super::ResourceState> = match changed {
+            Some(changed) => changed.iter().filter_map(|a| state.resources.get(a)).collect(),
+            None => state.resources.values().collect(),
+        };
+        for resource in resources {
             let mut names = vec![resource.id.as_str()];
             names.extend(resource.attributes.values().filter_map(Value::as_str));
             for name in names {
