@@ -550,9 +550,10 @@ impl BlobBackends {
         let lock_name = format!("{base}/state.lock");
         let location = format!("{}://{}/{}/", settings::SCHEME, self.url.account, self.url.container);
         let client = |name: &str| {
-            let mut options = BlobClientOptions::default();
-            options.client_options =
-                ClientOptions { transport: Some(self.transport.clone()), ..ClientOptions::default() };
+            let options = BlobClientOptions {
+                client_options: ClientOptions { transport: Some(self.transport.clone()), ..ClientOptions::default() },
+                ..BlobClientOptions::default()
+            };
             BlobClient::new(self.access.blob_url(&self.url.container, name), self.access.credential(), Some(options))
                 .map_err(|e| StateError::Io {
                     path: PathBuf::from(format!("{location}{name}")),
