@@ -36,14 +36,15 @@ pub const ACCESS_TOKEN_VAR: &str = "AZURE_STORAGE_ACCESS_TOKEN";
 /// The URL scheme.
 pub const SCHEME: &str = "azblob";
 
-/// Why an `azblob://` URL names no state location.
+/// Why an `azblob://` URL names no state location (the messages leave the URL out: the
+/// error that carries one names it).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BlobUrlError {
     /// Not an `azblob://` URL.
     #[error("`{0}` is not an azblob:// url (azblob://ACCOUNT/CONTAINER/PREFIX/)")]
     NotAzBlob(String),
     /// The account part is not a storage account name.
-    #[error("`{url}`: `{account}` is not a storage account name (3 to 24 lowercase letters and digits)")]
+    #[error("`{account}` is not a storage account name (3 to 24 lowercase letters and digits)")]
     BadAccount {
         /// The URL.
         url: String,
@@ -52,7 +53,7 @@ pub enum BlobUrlError {
     },
     /// The container part is missing or not a container name.
     #[error(
-        "`{url}`: `{container}` is not a container name (3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit)"
+        "`{container}` is not a container name (3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit)"
     )]
     BadContainer {
         /// The URL.
@@ -61,7 +62,7 @@ pub enum BlobUrlError {
         container: String,
     },
     /// The prefix has an empty segment (`a//b`) or a `.` / `..` segment.
-    #[error("`{url}`: the prefix `{prefix}` has an empty, `.` or `..` segment")]
+    #[error("the prefix `{prefix}` has an empty, `.` or `..` segment")]
     BadPrefix {
         /// The URL.
         url: String,
