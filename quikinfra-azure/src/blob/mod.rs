@@ -161,7 +161,15 @@ impl BlobBackend {
     }
 
     fn io(&self, name: &str, what: &str, err: azure_core::Error) -> StateError {
-        StateError::Io { path: self.url(name), source: std::io::Error::other(format!("{what}: {}", describe(&err))) }
+        let hint = match code_of(&err) {
+            Some((_, "ContainerNotFound")) => "; create the container first (quikinfra never creates it)",
+            Some((403, _)) => "; check the SAS (its permissions and expiry) or the identity's role on the container",
+            _ => "",
+        };
+        StateError::Io {
+            path: self.url(name),
+            source: std::io::Error::other(format!("{what}: {}{hint}", describe(&err))),
+        }
     }
 
     fn client(&self, name: &str) -> &BlobClient {
@@ -359,20 +367,34 @@ fn code_of(err: &azure_core::Error) -> Option<(u16, &str)> {
     }
 }
 
-/// The refusal of a conditional request: 412 (a condition or a lease not met) or 409 (the blob
-/// exists, or a lease conflict); `None` for every other failure.
+/// The refusal of a conditional request: 412 (a condition or a lease not met), 409 (the blob
+/// exists, or a lease conflict) or 404 for the blob (deleted underneath a lease request);
+/// `None` for every other failure.
 fn refusal(err: &azure_core::Error) -> Option<Refused> {
     let (status, code) = code_of(err)?;
     let refused = status == u16::from(StatusCode::PreconditionFailed)
-        || (status == u16::from(StatusCode::Conflict) && (code == "BlobAlreadyExists" || code.starts_with("Lease")));
+        || (status == u16::from(StatusCode::Conflict) && (code == "BlobAlreadyExists" || code.starts_with("Lease")))
+        || (status == u16::from(StatusCode::NotFound) && code == "BlobNotFound");
     refused.then(|| Refused { code: code.to_string() })
 }
 
-/// An SDK error as one line, with its causes, and any SAS signature cut out.
+/// An SDK error as one line, with its causes, and any SAS signature cut out. A service's
+/// answer shows as its status, code and message (the first line of the XML body's `Message`).
 fn describe(err: &azure_core::Error) -> String {
     let mut text = match code_of(err) {
-        Some((status, code)) if !code.is_empty() => format!("{status} {code}: {err}"),
-        _ => err.to_string(),
+        Some((status, code)) => {
+            let text = err.to_string();
+            let message = match text.split_once("<Message>") {
+                Some((_, rest)) => rest.split(['<', '\n']).next().unwrap_or_default().trim().to_string(),
+                None => text.lines().next().unwrap_or_default().trim().to_string(),
+            };
+            [status.to_string(), code.to_string(), message]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        None => err.to_string(),
     };
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
@@ -459,10 +481,7 @@ impl StateBackend for BlobBackend {
             {
                 Ok(_) => return Ok(renewed),
                 Err(refused) if refused.about_the_lease() => {
-                    return Err(mismatch(
-                        &lock.id,
-                        "its lease is held by another run taking the lock over".to_string(),
-                    ));
+                    return Err(mismatch(&lock.id, "its lease is no longer this run's".to_string()));
                 }
                 Err(_) => continue,
             }
@@ -480,10 +499,7 @@ impl StateBackend for BlobBackend {
             match self.delete(&self.lock_name, &current.etag, lease).await? {
                 Ok(()) => return Ok(()),
                 Err(refused) if refused.about_the_lease() && current.lease != Lease::Free => {
-                    return Err(mismatch(
-                        &lock.id,
-                        "its lease is held by another run taking the lock over".to_string(),
-                    ));
+                    return Err(mismatch(&lock.id, "its lease is no longer this run's".to_string()));
                 }
                 Err(_) => continue,
             }
@@ -623,6 +639,7 @@ mod tests {
             (StatusCode::Conflict, "BlobAlreadyExists"),
             (StatusCode::Conflict, "LeaseAlreadyPresent"),
             (StatusCode::Conflict, "LeaseIdMismatchWithLeaseOperation"),
+            (StatusCode::NotFound, "BlobNotFound"),
         ] {
             assert!(refusal(&http(status, code)).is_some(), "{code}");
         }
@@ -637,6 +654,16 @@ mod tests {
             assert!(refusal(&http(status, code)).is_none(), "{code}");
         }
         let e = http(StatusCode::Forbidden, "AuthorizationFailure");
-        assert_eq!(describe(&e), "403 AuthorizationFailure: refused");
+        assert_eq!(describe(&e), "403 AuthorizationFailure refused");
+        let body = "404: <?xml version=\"1.0\"?>\n<Error>\n  <Code>ContainerNotFound</Code>\n  <Message>The specified container does not exist.\nRequestId:b2d15f1f</Message>\n</Error>";
+        let e = azure_core::Error::with_message(
+            ErrorKind::HttpResponse {
+                status: StatusCode::NotFound,
+                error_code: Some("ContainerNotFound".into()),
+                raw_response: None,
+            },
+            body,
+        );
+        assert_eq!(describe(&e), "404 ContainerNotFound The specified container does not exist.");
     }
 }

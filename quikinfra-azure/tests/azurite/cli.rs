@@ -119,4 +119,12 @@ fn a_bad_backend_url_or_setting_fails_before_any_request() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("AZURE_STORAGE_BLOB_ENDPOINT") && err.contains("loopback"), "{err}");
     assert!(!err.contains("sig="), "{err}");
+
+    // A container that does not exist: the first read says so, and no SAS shows.
+    let (code, err) = run("azblob://devstoreaccount1/no-such-container/x/", Box::new(container.vars()));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ContainerNotFound") && err.contains("create the container first"), "{err}");
+    assert!(err.contains("azblob://devstoreaccount1/no-such-container/x/live/state."), "{err}");
+    assert!(!err.contains("<?xml"), "one line: {err}");
+    assert!(!err.contains("sig="), "{err}");
 }
