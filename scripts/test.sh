@@ -7,7 +7,7 @@
 #   quikinfra-aws find it through QUIKINFRA_MOTO_ENDPOINT and fail without it. An endpoint already
 #   set in QUIKINFRA_MOTO_ENDPOINT is used as is. moto is stopped on exit, whatever happens;
 # - installs the Azure Storage emulator, Azurite (npm package `azurite`, pinned below), in
-#   `.azurite/` (once; about 20 s and 60 MB; needs Node.js and npm) and starts its blob service on
+#   `.azurite/` (once; about 20 s and 190 MB; needs Node.js and npm) and starts its blob service on
 #   a free loopback port, in memory, telemetry off; the tests of the `azblob://` state backend
 #   find it through QUIKINFRA_AZURITE_ENDPOINT and a SAS for its well-known development account
 #   in QUIKINFRA_AZURITE_SAS (scripts/azurite_sas.js), and fail without them. An endpoint

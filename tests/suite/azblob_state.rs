@@ -52,7 +52,8 @@ fn ok(run: &Run) {
 #[test]
 fn owners_apply_then_plan_no_changes_with_encrypted_state_in_blob_storage() {
     let (endpoint, sas) = (azurite("QUIKINFRA_AZURITE_ENDPOINT"), azurite("QUIKINFRA_AZURITE_SAS"));
-    let container = format!("quikinfra-suite-{}", std::process::id());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let container = format!("quikinfra-suite-{nanos:x}-{:x}", std::process::id());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let container_url =
         Url::parse(&format!("{}/{container}?{}", endpoint.trim_end_matches('/'), sas.trim_start_matches('?')));
