@@ -79,9 +79,10 @@ const LOCK_ATTEMPTS: u32 = 10;
 /// is broken: far longer than a live taker needs between moving the lease and writing its info.
 pub const ORPHAN_GRACE: Duration = Duration::from_secs(1);
 
-/// The pause before re-reading a lock that changed underneath: 50 ms, doubling, at most 400 ms.
+/// The pause before attempt `attempt` (from 1) re-reads a lock that changed underneath: 50 ms,
+/// doubling, at most 400 ms (all attempts together wait under 3 s, past [`ORPHAN_GRACE`]).
 fn pause(attempt: u32) -> Duration {
-    Duration::from_millis(50 << attempt.min(3))
+    Duration::from_millis(50 << attempt.saturating_sub(1).min(3))
 }
 
 /// State and lock blobs of one environment in one container.
@@ -623,6 +624,21 @@ mod tests {
             panic!("plain HTTP accepted")
         };
         assert!(e.to_string().contains("loopback"), "{e}");
+    }
+
+    #[test]
+    fn pauses_between_attempts_outlast_the_orphan_grace() {
+        assert_eq!(
+            (pause(1), pause(2), pause(4), pause(9)),
+            (
+                Duration::from_millis(50),
+                Duration::from_millis(100),
+                Duration::from_millis(400),
+                Duration::from_millis(400)
+            )
+        );
+        let total: Duration = (1..LOCK_ATTEMPTS).map(pause).sum();
+        assert!(total > ORPHAN_GRACE * 2 && total < Duration::from_secs(3), "{total:?}");
     }
 
     #[test]
