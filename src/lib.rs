@@ -26,8 +26,8 @@ pub mod cli {
     pub use quikinfra_cli::*;
 
     /// The plugins every program links: AWS (the `aws` provider, `s3://` state, `synth`,
-    /// `stack`) and Azure (the `azure` provider), each configured from the process
-    /// environment when first needed.
+    /// `stack`) and Azure (the `azure` provider, `azblob://` state), each configured from the
+    /// process environment when first needed.
     pub fn plugins() -> Vec<Arc<dyn Plugin>> {
         vec![Arc::new(quikinfra_aws::AwsPlugin::from_env()), Arc::new(quikinfra_azure::AzurePlugin::from_env())]
     }

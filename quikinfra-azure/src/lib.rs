@@ -5,7 +5,7 @@
 //! defaults, its static schema (what forces replacement and why, what ARM computes) and its
 //! field rules, checked before any API call. [`arm`] is the ARM client (on `azure_core`'s
 //! pipeline, with `azure_identity` credentials) and [`provider`] the engine's `azure` provider
-//! over it.
+//! over it. [`blob`] keeps state in Azure Blob Storage (`azblob://`), on `azure_storage_blob`.
 //!
 //! Every type but the resource group takes `&ResourceGroup` in its constructor, copying the
 //! group's region and referring to its name:
@@ -28,6 +28,7 @@
 
 pub mod aks_cluster;
 pub mod arm;
+pub mod blob;
 mod check;
 pub mod kafka_namespace;
 pub mod managed_redis;
@@ -40,6 +41,7 @@ mod testing;
 pub mod traffic_manager_profile;
 
 pub use aks_cluster::{AksCluster, AksTier, NetworkPlugin, NetworkPluginMode, NetworkProfile, Replicas};
+pub use blob::{BlobBackend, BlobBackends};
 pub use kafka_namespace::{EventHubsTier, KafkaNamespace, KafkaTopic};
 pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisSku};
 pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};

@@ -1,10 +1,14 @@
 //! [`AzurePlugin`]: what linking quikinfra-azure adds to a program: the `azure` provider for
-//! `--cloud real`, configured from `AZURE_*` variables and the credential chain.
+//! `--cloud real`, configured from `AZURE_*` variables and the credential chain, and
+//! `azblob://` state backends in Azure Blob Storage ([`crate::blob`]).
 
 use std::sync::Arc;
 
 use quikinfra_core::plugin::{Plugin, PluginError};
 use quikinfra_core::provider::Provider;
+use quikinfra_core::state::Backends;
+
+use crate::blob::BlobBackends;
 
 use crate::provider::{AzureProvider, FAMILY, SERVED};
 
@@ -24,7 +28,8 @@ impl AzurePlugin {
     }
 
     /// Configured from the variables `vars` answers (`AZURE_RESOURCE_MANAGER_ENDPOINT`,
-    /// `AZURE_SUBSCRIPTION_ID`, `AZURE_ACCESS_TOKEN` and the credential chain's).
+    /// `AZURE_SUBSCRIPTION_ID`, `AZURE_ACCESS_TOKEN` and the credential chain's; for state,
+    /// `AZURE_STORAGE_BLOB_ENDPOINT`, `AZURE_STORAGE_SAS_TOKEN`, `AZURE_STORAGE_ACCESS_TOKEN`).
     pub fn from_vars(vars: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         Self { vars: Arc::new(vars) }
     }
@@ -44,5 +49,13 @@ impl Plugin for AzurePlugin {
         let provider = AzureProvider::from_env(&move |name| vars(name))
             .map_err(|e| PluginError::Setup { family: FAMILY, message: e.to_string() })?;
         Ok(Arc::new(provider))
+    }
+
+    fn backend_scheme(&self) -> Option<&'static str> {
+        Some(crate::blob::settings::SCHEME)
+    }
+
+    fn backends(&self, url: &str) -> Result<Arc<dyn Backends>, PluginError> {
+        Ok(Arc::new(BlobBackends::from_url(url, &*self.vars)?))
     }
 }

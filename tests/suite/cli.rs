@@ -383,7 +383,7 @@ fn unknown_state_backends_are_refused_before_anything_runs() {
     assert_eq!(ftp.code, 1);
     assert!(
         ftp.err.contains(
-            "state backend `ftp://state`: no linked plugin opens this kind of URL (this program opens: s3://…)"
+            "state backend `ftp://state`: no linked plugin opens this kind of URL (this program opens: s3://…, azblob://…)"
         ),
         "{}",
         ftp.err
@@ -391,6 +391,9 @@ fn unknown_state_backends_are_refused_before_anything_runs() {
     let bad = run_extended(dir.path(), env(), &["--backend", "s3://Bad_Bucket/x", "plan"]);
     assert_eq!(bad.code, 1);
     assert!(bad.err.contains("not a bucket name"), "{}", bad.err);
+    let bad = run_extended(dir.path(), env(), &["--backend", "azblob://quikappstate/X", "plan"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.err.contains("state backend `azblob://quikappstate/X`: `X` is not a container name"), "{}", bad.err);
 }
 
 #[test]

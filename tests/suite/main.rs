@@ -7,6 +7,7 @@ mod support;
 mod blueprint;
 
 mod apply;
+mod azblob_state;
 mod azure;
 mod cli;
 mod crash;
