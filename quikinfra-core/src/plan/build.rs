@@ -849,16 +849,10 @@ mod tests {
 
     use super::*;
     use crate::apply::{self, ApplyOptions, SilentProgress};
-    use crate::resource::Lifecycle;
-    use crate::schema::{AttrSchema, AttrType};
+    use crate::resource::{Lifecycle, Resource};
     use crate::sim::Simulator;
     use crate::state::StateStore;
-
-    static THING: Schema = Schema {
-        type_name: "test_thing",
-        provider: "test",
-        attributes: &[AttrSchema::computed("arn", AttrType::String), AttrSchema::input("size", AttrType::Number)],
-    };
+    use crate::testing::Thing;
 
     fn a(name: &str) -> Address {
         Address::new("test_thing", name)
@@ -867,7 +861,7 @@ mod tests {
     fn node(name: &str, depends_on: &[&str]) -> ResourceNode {
         ResourceNode {
             address: a(name),
-            schema: &THING,
+            schema: Thing::schema(),
             attrs: [("size".to_string(), Value::from(1i64))].into_iter().collect(),
             depends_on: depends_on.iter().map(|d| a(d)).collect(),
             lifecycle: Lifecycle::default(),
