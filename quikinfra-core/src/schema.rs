@@ -1,7 +1,7 @@
 //! Per-type schemas: which attributes a resource type has and how the engine treats each one.
 //!
-//! A schema is static data derived from its resource type's struct (`#[derive(Resource)]`, see
-//! [`crate::resource`]): one attribute per serialized field, its name the serialized name. It
+//! A schema is static data derived from its resource type's struct (`#[derive(Resource)]`, see the
+//! `resource` module): one attribute per serialized field, its name the serialized name. It
 //! tells the diff engine which attributes force replacement (and why), which the cloud
 //! computes, which are sensitive and which are only watched for drift; it tells the simulator
 //! what to fill in on create.

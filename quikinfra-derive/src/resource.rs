@@ -51,11 +51,35 @@ struct TypeAttrs {
     span: Option<Span>,
 }
 
+/// Why a change forces replacement: a string, or the path of a `&str` constant.
+enum Reason {
+    Text(LitStr),
+    Const(Path),
+}
+
+impl Reason {
+    fn span(&self) -> Span {
+        match self {
+            Reason::Text(lit) => lit.span(),
+            Reason::Const(path) => path.span(),
+        }
+    }
+}
+
+impl quote::ToTokens for Reason {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Reason::Text(lit) => lit.to_tokens(tokens),
+            Reason::Const(path) => path.to_tokens(tokens),
+        }
+    }
+}
+
 /// One field's `#[resource(...)]`.
 struct FieldAttrs {
     mode: Mode,
     mode_span: Span,
-    force_new: Option<LitStr>,
+    force_new: Option<Reason>,
     sensitive: bool,
     setter: Option<Ident>,
     insert: Option<Ident>,
@@ -147,11 +171,19 @@ fn parse_field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                              `force_new = \"an s3 bucket cannot be renamed\"`",
                         ));
                     }
-                    let reason: LitStr = meta.value()?.parse()?;
-                    if reason.value().trim().is_empty() {
-                        return Err(syn::Error::new(reason.span(), "the reason a change forces replacement is empty"));
-                    }
-                    out.force_new = Some(reason);
+                    let value = meta.value()?;
+                    out.force_new = Some(if value.peek(LitStr) {
+                        let reason: LitStr = value.parse()?;
+                        if reason.value().trim().is_empty() {
+                            return Err(syn::Error::new(
+                                reason.span(),
+                                "the reason a change forces replacement is empty",
+                            ));
+                        }
+                        Reason::Text(reason)
+                    } else {
+                        Reason::Const(value.parse()?)
+                    });
                 }
                 "sensitive" => out.sensitive = true,
                 "setter" => {
@@ -198,6 +230,23 @@ fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
     Some(args.args.iter().filter_map(|a| if let GenericArgument::Type(t) = a { Some(t) } else { None }).collect())
+}
+
+/// Whether `ty` is a number, which a builder takes as it is: `impl Into<u32>` would leave an
+/// integer literal's type undecided (`.capacity(2)` would not compile).
+fn is_number(ty: &Type) -> bool {
+    const NUMBERS: &[&str] =
+        &["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64"];
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| NUMBERS.contains(&i.to_string().as_str())))
+}
+
+/// The parameter type and conversion of a builder taking a `ty`.
+fn taking(ty: &Type, value: &Ident) -> (TokenStream, TokenStream) {
+    if is_number(ty) {
+        (quote!(#ty), quote!(#value))
+    } else {
+        (quote!(impl ::core::convert::Into<#ty>), quote!(#value.into()))
+    }
 }
 
 fn docs_of(attrs: &[Attribute]) -> Vec<Attribute> {
@@ -314,7 +363,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let rename_all = match &container.rename_all {
         Some((rule, span)) => {
             if serde_attrs::rename_field(rule, "a_b").is_none() {
-                return Err(syn::Error::new(*span, format!("serde's `rename_all = \"{rule}\"` is not a rule it knows")));
+                return Err(syn::Error::new(
+                    *span,
+                    format!("serde's `rename_all = \"{rule}\"` is not a rule it knows"),
+                ));
             }
             Some(rule.as_str())
         }
@@ -380,7 +432,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         methods.extend(builders(a));
     }
     // Computed fields hold nothing and nothing reads them: touched here, they are not "unused".
-    let placeholders = attributes.iter().filter(|a| matches!(a.attrs.mode, Mode::Computed | Mode::Watch)).map(|a| &a.field);
+    let placeholders =
+        attributes.iter().filter(|a| matches!(a.attrs.mode, Mode::Computed | Mode::Watch)).map(|a| &a.field);
     let validate = ty.validate.as_ref().map(|path| {
         quote! {
             fn validate(&self, problems: &mut #krate::diag::FieldProblems<'_>) {
@@ -486,31 +539,40 @@ fn builders(a: &Attribute_) -> Vec<TokenStream> {
     if let Some(setter) = &a.attrs.setter {
         let setter = if setter == "__field" { field.clone() } else { setter.clone() };
         let docs = doc_or(&a.docs, format!("Sets `{}`.", a.name));
+        let value = format_ident!("value");
         out.push(match option_inner(ty) {
-            Some(inner) => quote! {
-                #docs
-                pub fn #setter(mut self, value: impl ::core::convert::Into<#inner>) -> Self {
-                    self.#field = ::core::option::Option::Some(value.into());
-                    self
+            Some(inner) => {
+                let (param, into) = taking(inner, &value);
+                quote! {
+                    #docs
+                    pub fn #setter(mut self, #value: #param) -> Self {
+                        self.#field = ::core::option::Option::Some(#into);
+                        self
+                    }
                 }
-            },
-            None => quote! {
-                #docs
-                pub fn #setter(mut self, value: impl ::core::convert::Into<#ty>) -> Self {
-                    self.#field = value.into();
-                    self
+            }
+            None => {
+                let (param, into) = taking(ty, &value);
+                quote! {
+                    #docs
+                    pub fn #setter(mut self, #value: #param) -> Self {
+                        self.#field = #into;
+                        self
+                    }
                 }
-            },
+            }
         });
     }
     if let Some(insert) = &a.attrs.insert {
         let args = generic_args(ty, "BTreeMap").expect("checked");
         let (k, v) = (args[0], args[1]);
         let docs = doc_or(&a.docs, format!("Adds an entry to `{}`.", a.name));
+        let (key, value) = (format_ident!("key"), format_ident!("value"));
+        let ((k, k_into), (v, v_into)) = (taking(k, &key), taking(v, &value));
         out.push(quote! {
             #docs
-            pub fn #insert(mut self, key: impl ::core::convert::Into<#k>, value: impl ::core::convert::Into<#v>) -> Self {
-                self.#field.insert(key.into(), value.into());
+            pub fn #insert(mut self, #key: #k, #value: #v) -> Self {
+                self.#field.insert(#k_into, #v_into);
                 self
             }
         });
@@ -518,10 +580,12 @@ fn builders(a: &Attribute_) -> Vec<TokenStream> {
     if let Some(push) = &a.attrs.push {
         let item = generic_args(ty, "Vec").expect("checked")[0];
         let docs = doc_or(&a.docs, format!("Adds an item to `{}`.", a.name));
+        let value = format_ident!("item");
+        let (param, into) = taking(item, &value);
         out.push(quote! {
             #docs
-            pub fn #push(mut self, item: impl ::core::convert::Into<#item>) -> Self {
-                self.#field.push(item.into());
+            pub fn #push(mut self, #value: #param) -> Self {
+                self.#field.push(#into);
                 self
             }
         });

@@ -109,9 +109,12 @@ impl<C: Send + Sync + 'static> Served<C> {
     {
         let schema = R::schema();
         assert_eq!(
-            schema.provider, self.family,
+            schema.provider,
+            self.family,
             "`{}` belongs to the `{}` family, not to `{}`",
-            R::TYPE, schema.provider, self.family
+            R::TYPE,
+            schema.provider,
+            self.family
         );
         let typed: Box<dyn Operations<C>> = Box::new(Typed::<R>(PhantomData));
         assert!(self.operations.insert(R::TYPE, typed).is_none(), "`{}` is registered twice", R::TYPE);

@@ -18,7 +18,9 @@ pub struct TagChanges {
 /// A `tags` attribute as plain strings (entries of another shape left out).
 fn tags(attrs: &Attrs) -> BTreeMap<String, String> {
     match attrs.get("tags") {
-        Some(Value::Map(map)) => map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect(),
+        Some(Value::Map(map)) => {
+            map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
+        }
         _ => BTreeMap::new(),
     }
 }
@@ -69,8 +71,10 @@ mod tests {
 
     #[test]
     fn removed_keys_and_changed_entries_are_told_apart() {
-        let changes =
-            TagChanges::between(&with_tags(&[("a", "1"), ("b", "2"), ("c", "3")]), &with_tags(&[("b", "2"), ("c", "4"), ("d", "5")]));
+        let changes = TagChanges::between(
+            &with_tags(&[("a", "1"), ("b", "2"), ("c", "3")]),
+            &with_tags(&[("b", "2"), ("c", "4"), ("d", "5")]),
+        );
         assert_eq!(changes.removed, ["a"]);
         assert_eq!(changes.set, BTreeMap::from([("c".into(), "4".into()), ("d".into(), "5".into())]));
         assert!(TagChanges::between(&with_tags(&[("a", "1")]), &with_tags(&[("a", "1")])).is_empty());

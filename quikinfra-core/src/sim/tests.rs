@@ -66,7 +66,12 @@ fn bucket_config(name: &str) -> Attrs {
 }
 
 async fn create(sim: &Simulator, name: &str, config: &Attrs) -> Result<Created, ProviderError> {
-    sim.create(CreateRequest { address: &addr(name), schema: <TestBucket as crate::resource::Resource>::schema(), config }).await
+    sim.create(CreateRequest {
+        address: &addr(name),
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        config,
+    })
+    .await
 }
 
 async fn read(sim: &Simulator, name: &str, id: &str) -> Result<Option<Attrs>, ProviderError> {
@@ -76,7 +81,15 @@ async fn read(sim: &Simulator, name: &str, id: &str) -> Result<Option<Attrs>, Pr
 async fn update(sim: &Simulator, name: &str, id: &str, config: &Attrs) -> Result<Attrs, ProviderError> {
     let address = addr(name);
     let prior = Attrs::new();
-    sim.update(UpdateRequest { address: &address, schema: <TestBucket as crate::resource::Resource>::schema(), id, prior: &prior, config, changed: &[] }).await
+    sim.update(UpdateRequest {
+        address: &address,
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        id,
+        prior: &prior,
+        config,
+        changed: &[],
+    })
+    .await
 }
 
 async fn delete(sim: &Simulator, name: &str, id: &str) -> Result<(), ProviderError> {
@@ -123,7 +136,13 @@ async fn ids_count_per_address() {
     assert_eq!(create(&sim, "logs", &config).await.expect("create").id, "logs-1");
     assert_eq!(create(&sim, "media", &config).await.expect("create").id, "media-2");
     let other = Address::new("test_queue", "media");
-    let created = sim.create(CreateRequest { address: &other, schema: <TestBucket as crate::resource::Resource>::schema(), config: &config }).await;
+    let created = sim
+        .create(CreateRequest {
+            address: &other,
+            schema: <TestBucket as crate::resource::Resource>::schema(),
+            config: &config,
+        })
+        .await;
     assert_eq!(created.expect("create").id, "media-1", "counters are per address, not per name");
     assert_eq!(sim.len(), 4);
     let listed: Vec<(String, String)> = sim.objects().into_iter().map(|o| (o.type_name, o.id)).collect();
@@ -466,7 +485,13 @@ fn open_for(dir: &Path, environment: &str) -> Simulator {
 }
 
 async fn find(sim: &Simulator, name: &str, config: &Attrs) -> Option<Created> {
-    sim.find(CreateRequest { address: &addr(name), schema: <TestBucket as crate::resource::Resource>::schema(), config }).await.expect("find answers")
+    sim.find(CreateRequest {
+        address: &addr(name),
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        config,
+    })
+    .await
+    .expect("find answers")
 }
 
 /// What an apply journals for a create: the config without its sensitive attributes.
@@ -609,7 +634,8 @@ async fn recovery_in_one_environment_never_adopts_anothers_object() {
     let production = Arc::new(open_for(dir.path(), "production"));
     let theirs = create(&production, "media", &config).await.expect("create");
 
-    let schemas: BTreeMap<&'static str, &'static Schema> = BTreeMap::from([("test_bucket", <TestBucket as crate::resource::Resource>::schema())]);
+    let schemas: BTreeMap<&'static str, &'static Schema> =
+        BTreeMap::from([("test_bucket", <TestBucket as crate::resource::Resource>::schema())]);
     let staging = Arc::new(open_for(dir.path(), "staging"));
     let providers = Providers::new().fallback(staging.clone(), 4);
     let interrupted = |state: &mut State| {
