@@ -100,7 +100,7 @@ pub struct CloudFrontDistribution {
 
 /// The distribution's origin: an S3 bucket's REST endpoint behind origin access control.
 #[derive(Clone, Debug, Serialize, AttrValue)]
-struct S3Origin {
+pub(crate) struct S3Origin {
     domain_name: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     origin_path: Option<String>,
@@ -108,7 +108,7 @@ struct S3Origin {
 
 /// The behaviour applied to every request (there are no path-specific behaviours yet).
 #[derive(Clone, Debug, Serialize, AttrValue)]
-struct CacheBehavior {
+pub(crate) struct CacheBehavior {
     viewer_protocol_policy: ViewerProtocolPolicy,
     allowed_methods: AllowedMethods,
     cache_policy_id: String,

@@ -84,7 +84,7 @@ pub enum DefaultAction {
 /// One rule of the ACL, with its evaluation priority (lowest first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Rule {
+pub(crate) enum Rule {
     /// Blocks an IP that sends more than `limit` requests in five minutes.
     RateBased { name: String, priority: u32, limit: u64, aggregate_key_type: &'static str },
     /// A rule group AWS maintains, with its own actions.

@@ -172,7 +172,7 @@ macro_rules! attr_values {
             const TYPE: AttrType = AttrType::$shape;
             type Target = $ty;
             type Read<'a> = $read;
-            fn read<'a>($v: &'a Value) -> Option<$read> {
+            fn read($v: &Value) -> Option<Self::Read<'_>> {
                 $body
             }
         }
