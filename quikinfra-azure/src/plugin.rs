@@ -6,7 +6,7 @@ use std::sync::Arc;
 use quikinfra_core::plugin::{Plugin, PluginError};
 use quikinfra_core::provider::Provider;
 
-use crate::provider::{AzureProvider, FAMILY, SERVED};
+use crate::provider::{AzureProvider, FAMILY, served};
 
 /// Reads a setting by name (the process environment, or a test's table).
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -36,7 +36,7 @@ impl Plugin for AzurePlugin {
     }
 
     fn serves(&self) -> &'static [&'static str] {
-        SERVED
+        served()
     }
 
     fn provider(&self) -> Result<Arc<dyn Provider>, PluginError> {

@@ -261,3 +261,31 @@ fn ids_name_their_group_and_subscription() {
     assert_eq!(subscription_of(id).as_deref(), Some("s1"));
     assert_eq!(short_region("Southeast Asia"), "southeastasia");
 }
+
+#[test]
+fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
+    use quikinfra_core::resource::Resource;
+
+    assert_eq!(
+        super::served(),
+        [
+            crate::ResourceGroup::TYPE,
+            crate::AksCluster::TYPE,
+            crate::MySqlFlexibleServer::TYPE,
+            crate::ManagedRedis::TYPE,
+            crate::KafkaNamespace::TYPE
+        ]
+    );
+    let schemas = [
+        crate::ResourceGroup::schema(),
+        crate::AksCluster::schema(),
+        crate::MySqlFlexibleServer::schema(),
+        crate::ManagedRedis::schema(),
+        crate::KafkaNamespace::schema(),
+    ];
+    for schema in schemas {
+        for name in [super::shared::ID, super::shared::NAME, super::shared::TAGS] {
+            assert!(schema.attr(name).is_some(), "{} has no `{name}`", schema.type_name);
+        }
+    }
+}
