@@ -501,7 +501,16 @@ fn schema_entry(krate: &Path, a: &Attribute_) -> TokenStream {
 }
 
 fn key(krate: &Path, a: &Attribute_) -> syn::Result<TokenStream> {
-    let upper = a.name.to_uppercase().replace(['-', '.', ' '], "_");
+    // SCREAMING_SNAKE_CASE of the attribute's name, word breaks kept (`sizeGb` → `SIZE_GB`).
+    let mut upper = String::new();
+    let mut prev_lower = false;
+    for c in a.name.chars() {
+        if c.is_uppercase() && prev_lower {
+            upper.push('_');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        upper.extend(if c.is_alphanumeric() { c.to_uppercase().collect::<Vec<_>>() } else { vec!['_'] });
+    }
     if upper == "TYPE" {
         return Err(syn::Error::new(a.field.span(), "an attribute named `type` would shadow `Resource::TYPE`"));
     }
