@@ -10,6 +10,7 @@ mod apply;
 mod azure;
 mod cli;
 mod crash;
+mod derive;
 mod e2e;
 mod environments;
 mod estate;
