@@ -38,7 +38,7 @@ use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ErrorKind, Provider, ProviderError, ReadRequest, Served, Serves,
+    CreateRequest, Created, DeleteRequest, Dispatch, ErrorKind, ProviderError, ReadRequest, Served, Serves,
     UpdateRequest,
 };
 use quikinfra_core::resource::Resource;
@@ -288,26 +288,9 @@ impl<R: ArmType> Serves<R> for AzureProvider {
     }
 }
 
-#[async_trait]
-impl Provider for AzureProvider {
-    fn name(&self) -> &str {
-        FAMILY
-    }
-
-    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
-        TYPES.read(self, req).await
-    }
-
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
-        TYPES.create(self, req).await
-    }
-
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
-        TYPES.update(self, req).await
-    }
-
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        TYPES.delete(self, req).await
+impl Dispatch for AzureProvider {
+    fn table() -> &'static Served<Self> {
+        &TYPES
     }
 }
 

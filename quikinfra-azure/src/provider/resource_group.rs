@@ -27,7 +27,9 @@ impl ArmType for ResourceGroup {
 
     async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
         let path = ctx.group_path(ResourceGroup::NAME.require_str(config)?);
-        let body = json!({"location": ResourceGroup::LOCATION.require_str(config)?, "tags": ResourceGroup::TAGS.json(config).cloned().unwrap_or(json!({}))});
+        let location = ResourceGroup::LOCATION.require_str(config)?;
+        let body =
+            json!({"location": location, "tags": ResourceGroup::TAGS.json(config).cloned().unwrap_or(json!({}))});
         let fetched = ctx.client.put(&path, api::RESOURCE_GROUPS, &body, &Condition::None).await.map_err(fail)?;
         Ok(attrs(&fetched.body, &super::id_of(&fetched.body, &path)))
     }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::LocalFile;
 use crate::provider::{
-    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, Served, Serves, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, Dispatch, ProviderError, ReadRequest, Served, Serves, UpdateRequest,
 };
 use crate::value::{Attrs, Value};
 
@@ -87,25 +87,8 @@ impl Serves<LocalFile> for LocalFiles {
     }
 }
 
-#[async_trait]
-impl Provider for LocalFiles {
-    fn name(&self) -> &str {
-        TYPES.family()
-    }
-
-    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
-        TYPES.read(self, req).await
-    }
-
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
-        TYPES.create(self, req).await
-    }
-
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
-        TYPES.update(self, req).await
-    }
-
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        TYPES.delete(self, req).await
+impl Dispatch for LocalFiles {
+    fn table() -> &'static Served<Self> {
+        &TYPES
     }
 }

@@ -20,7 +20,7 @@ use crate::schema::{MissingAttr, Schema};
 use crate::value::Attrs;
 
 pub use boundary::{CallStats, Providers, RetryPolicy};
-pub use serve::{Served, Serves};
+pub use serve::{Dispatch, Served, Serves};
 pub use tags::TagChanges;
 
 /// How a provider call failed, which decides whether the boundary retries it.

@@ -8,6 +8,9 @@
 //!     LazyLock::new(|| Served::new("aws").with::<S3Bucket>().with::<KmsKey>());
 //! ```
 //!
+//! A provider that needs nothing before a call ([`Dispatch`]) is a `Provider` by its table
+//! alone; one that does (clients to build, per-service limits) calls the table itself.
+//!
 //! The table is the one list of what the provider serves: a call for another type fails
 //! without reaching any code of the provider's, and the provider's plugin declares
 //! [`Served::types`], so the served types and the dispatch cannot disagree. Registering a type
@@ -19,7 +22,7 @@ use std::marker::PhantomData;
 
 use async_trait::async_trait;
 
-use super::{CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, UpdateRequest};
+use super::{CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest};
 use crate::resource::Resource;
 use crate::value::Attrs;
 
@@ -46,7 +49,8 @@ pub trait Serves<R: Resource>: Send + Sync {
     /// [`Provider::find`](super::Provider::find)); by default it cannot tell.
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         Err(ProviderError::permanent(format!(
-            "the provider cannot look up what an interrupted create of {} left behind",
+            "provider `{}` cannot look up what an interrupted create of {} left behind",
+            R::schema().provider,
             req.address
         )))
     }
@@ -161,5 +165,40 @@ impl<C: Send + Sync + 'static> Served<C> {
     /// Finds through the type's [`Serves::find`].
     pub async fn find(&self, c: &C, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         self.operations(req.address.type_name())?.find(c, req).await
+    }
+}
+
+/// A provider that is its own context: every call goes through [`Dispatch::table`] to the
+/// type's [`Serves`] impl on the provider, which makes it a [`Provider`] named after the
+/// table's family.
+pub trait Dispatch: Sized + Send + Sync + 'static {
+    /// The types served, each with its operations on `Self`.
+    fn table() -> &'static Served<Self>;
+}
+
+#[async_trait]
+impl<P: Dispatch> Provider for P {
+    fn name(&self) -> &str {
+        P::table().family()
+    }
+
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        P::table().read(self, req).await
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        P::table().create(self, req).await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        P::table().update(self, req).await
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        P::table().delete(self, req).await
+    }
+
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        P::table().find(self, req).await
     }
 }
