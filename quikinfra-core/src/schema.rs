@@ -152,7 +152,8 @@ impl Schema {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of a resource attribute: its shape is unknown",
     label = "no `AttrValue` for this type",
-    note = "derive it next to `Serialize` (`#[derive(Serialize, AttrValue)]`): the derive reads the shape (string, map…) from the serde attributes"
+    note = "derive it next to `Serialize` (`#[derive(Serialize, AttrValue)]`): \
+            the derive reads the shape (string, map…) from the serde attributes"
 )]
 pub trait AttrValue {
     /// The shape of the serialized value.

@@ -24,7 +24,8 @@ fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
 }
 
 fn sku(config: &Json) -> Json {
-    json!({"name": KafkaNamespace::TIER.json(config), "tier": KafkaNamespace::TIER.json(config), "capacity": KafkaNamespace::CAPACITY.json(config)})
+    let tier = KafkaNamespace::TIER.json(config);
+    json!({"name": tier, "tier": tier, "capacity": KafkaNamespace::CAPACITY.json(config)})
 }
 
 /// The PUT body of a new namespace.

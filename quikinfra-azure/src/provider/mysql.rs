@@ -121,6 +121,6 @@ pub(crate) fn update_body(config: &Json, prior: &Json, changed: &[String]) -> Re
     }
     props.retain(|_, v| !v.is_null());
     Ok(
-        json!({"sku": sku(config), "tags": MySqlFlexibleServer::TAGS.json(config).cloned().unwrap_or(json!({})), "properties": props}),
+        json!({"sku": sku(config), "tags": MySqlFlexibleServer::TAGS.json(config).unwrap_or(&json!({})), "properties": props}),
     )
 }
