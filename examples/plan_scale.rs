@@ -26,14 +26,19 @@ use quikinfra::engine::provider::ReadRequest;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
+/// Plan N resources with refresh and report time and memory.
+#[derive(clap::Parser)]
+struct Args {
+    /// How many resources (`10_000` and `10000` alike).
+    #[arg(default_value = "10000", value_parser = |s: &str| s.replace('_', "").parse::<usize>())]
+    n: usize,
+    /// Also time each phase of the plan.
+    #[arg(long)]
+    phases: bool,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let phases = args.iter().any(|a| a == "--phases");
-    let n: usize = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(|a| a.replace('_', "").parse().expect("N must be a whole number"))
-        .unwrap_or(10_000);
+    let Args { n, phases } = clap::Parser::parse();
     let rt = support::runtime();
 
     let shape = support::Shape::for_plan(n);

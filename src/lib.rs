@@ -40,6 +40,12 @@ pub mod cli {
         quikinfra_cli::run(env, plugins())
     }
 
+    /// Runs the command line of a whole estate (`plan`, `apply`, `drift` over every
+    /// environment, owners first) and exits.
+    pub fn run_estate(estate: estate::Estate) -> ! {
+        quikinfra_cli::estate::run(estate, plugins())
+    }
+
     /// Runs the command line for `program` (a definition with subcommands of its own) and exits.
     pub fn run_program<P: Program>(program: P) -> ! {
         quikinfra_cli::run_program(program, plugins())

@@ -7,7 +7,7 @@
 use quikinfra::aws::{CloudFrontDistribution, KmsKey, PriceClass, S3Bucket, ShieldProtection, StorageClass, WafWebAcl};
 use quikinfra::azure::{
     AksCluster, Endpoint, HighAvailability, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, MySqlTier,
-    ResourceGroup, TrafficManagerProfile,
+    ResourceGroup, RoutingMethod, TrafficManagerProfile,
 };
 use quikinfra::engine::local::LocalFile;
 use quikinfra::prelude::*;
@@ -286,7 +286,12 @@ pub fn origin(row: &Row, track: &str) -> String {
     format!("origin-{track}.{}", row.domain)
 }
 
-/// The edge: a weighted Traffic Manager profile for canary and blue/green environments.
+/// The edge: a Traffic Manager profile for canary and blue/green environments.
+///
+/// Decision: the canary is weighted routing (the stable track and the canary both enabled,
+/// weighted by the row's percentage); blue/green is priority routing, blue first (1) and green
+/// second (2), with only the active colour's endpoint enabled: traffic never splits between
+/// colours, not even while a switch is applied, and a switch is the two endpoints' statuses.
 fn edge(env: &mut Environment, row: &Row, rg: &ResourceGroup, active: Option<Colour>) {
     let profile = TrafficManagerProfile::new("edge", format!("tm-quikapp-{}", row.name), rg);
     let profile = match row.traffic {
@@ -296,8 +301,8 @@ fn edge(env: &mut Environment, row: &Row, rg: &ResourceGroup, active: Option<Col
             .endpoint(Endpoint::external("canary", origin(row, "canary")).weight(percent)),
         Traffic::BlueGreen { initial } => {
             let active = active.unwrap_or(initial);
-            Colour::ALL.into_iter().fold(profile, |p, c| {
-                p.endpoint(Endpoint::external(c.name(), origin(row, c.name())).enabled(c == active))
+            Colour::ALL.into_iter().zip(1..).fold(profile.routing(RoutingMethod::Priority), |p, (c, priority)| {
+                p.endpoint(Endpoint::external(c.name(), origin(row, c.name())).priority(priority).enabled(c == active))
             })
         }
     };

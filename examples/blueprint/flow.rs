@@ -65,6 +65,37 @@ pub fn flow_text() -> String {
 /// How promoting from `from` to `to` looks: where each stands in the flow, then the
 /// comparison of their definitions.
 pub fn promotion(from: &str, to: &str) -> Result<(String, Comparison), String> {
+    let (note, a, b) = promotion_note(from, to)?;
+    Ok((note, compare(&super::build(a), &super::build(b))))
+}
+
+/// Like [`promotion`], comparing what is deployed: both environments' states as `states`
+/// keeps them (names and domains normalised, computed attributes left out).
+pub fn promotion_deployed(
+    from: &str,
+    to: &str,
+    states: &quikinfra::engine::state::StateStores,
+) -> Result<(String, Comparison), String> {
+    let (note, a, b) = promotion_note(from, to)?;
+    let read = |name: &str| {
+        let store = states.open(name).map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        runtime.block_on(store.read()).map_err(|e| e.to_string())
+    };
+    let (sa, sb) = (read(from)?, read(to)?);
+    let missing: Vec<&str> = [(from, &sa), (to, &sb)].iter().filter(|(_, s)| s.is_none()).map(|(n, _)| *n).collect();
+    let note = if missing.is_empty() {
+        note
+    } else {
+        format!("{note}Note: {} has no state yet: nothing of it is deployed.\n", missing.join(" and "))
+    };
+    let comparison =
+        quikinfra::engine::compare::compare_deployed(&super::build(a), sa.as_ref(), &super::build(b), sb.as_ref());
+    Ok((note, comparison))
+}
+
+/// The flow note of a promotion and both rows.
+fn promotion_note(from: &str, to: &str) -> Result<(String, &'static Row, &'static Row), String> {
     let (Some(a), Some(b)) = (row(from), row(to)) else {
         let known: Vec<&str> = super::ESTATE.iter().map(|r| r.name).collect();
         return Err(format!("environments are {}", known.join(", ")));
@@ -87,5 +118,5 @@ pub fn promotion(from: &str, to: &str) -> Result<(String, Comparison), String> {
     } else {
         format!("Note: {} → {} goes back down the flow.\n", a.label, b.label)
     };
-    Ok((note, compare(&super::build(a), &super::build(b))))
+    Ok((note, a, b))
 }

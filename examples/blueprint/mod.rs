@@ -645,6 +645,18 @@ pub fn owner_of(store: SharedStore, reader: &str) -> Option<&'static Row> {
     SHARED.iter().find(|o| o.store == store && o.readers.contains(&reader)).and_then(|o| row(o.owner))
 }
 
+/// The whole estate, in the seed's order: what `cargo run --example estate` runs.
+pub fn estate() -> quikinfra::cli::estate::Estate {
+    let mut estate = quikinfra::cli::estate::Estate::new();
+    for row in ESTATE {
+        estate = match traffic::BlueGreen::new(row) {
+            Some(program) => estate.member(program),
+            None => estate.member(build(row)),
+        };
+    }
+    estate
+}
+
 /// Runs `row`'s command line with `args` and `ctx` (tests), returning the exit code: a
 /// blue/green environment gets its `switch` command.
 pub fn run_with(row: &'static Row, args: Vec<String>, ctx: quikinfra::cli::Context) -> i32 {

@@ -174,7 +174,7 @@ impl BlueGreen {
         if apply {
             apply::converge(session, definition, &target, &flags, None, auto_approve).await
         } else {
-            let args = plan::PlanArgs { flags, out: None, json: false, detailed_exitcode: false };
+            let args = plan::PlanArgs { flags, out: None, json: false, markdown: false, detailed_exitcode: false };
             plan::run(session, definition, &target, &args).await
         }
     }

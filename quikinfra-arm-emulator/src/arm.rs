@@ -12,6 +12,8 @@
 //! | Redis cluster / database | 201 / 200 + body + `Azure-AsyncOperation` | 202 + both | 202 + `Location` |
 //! | Event Hubs namespace | 201 / 200 + body + `Azure-AsyncOperation` | 200 + body + `Azure-AsyncOperation` | 202 + `Azure-AsyncOperation` |
 //! | event hub | 200, synchronous | 200 | 200 (204 when absent) |
+//! | Traffic Manager profile | 201 / 200 + body, synchronous | 200 + body | 200 + `{}` (204 when absent) |
+//! | Traffic Manager endpoint (`…/externalEndpoints/{name}`, `azureEndpoints`, `nestedEndpoints`) | 201 / 200 + body, kept in the profile's `endpoints` | 200 + body | 200 + `{}` (204 when absent) |
 //!
 //! A long-running operation finishes after [`Config::polls`] polls of its status URL
 //! (`…/operationStatuses/{id}`: 200 with `{"status": "InProgress" | "Succeeded" | "Failed"}`)
@@ -28,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::kinds::{self, Ctx, Invalid, Kind, Phase, Verb};
+use crate::kinds::{self, Ctx, EndpointType, Invalid, Kind, Phase, Verb};
 use crate::{Config, Fault, RequestRecord};
 
 /// One request, as the store sees it.
@@ -130,6 +132,7 @@ impl Target {
         let top = match self.kind {
             Kind::RedisDatabase => Kind::RedisCluster,
             Kind::EventHub => Kind::EventHubNamespace,
+            Kind::TrafficManagerEndpoint(_) => Kind::TrafficManagerProfile,
             k => k,
         };
         let mut id = format!("{}/providers/{}/{}/{}", self.rg_id(), top.namespace(), top.segment(), self.names[0]);
@@ -375,6 +378,9 @@ impl Store {
                 None,
             );
         }
+        if let Kind::TrafficManagerEndpoint(ty) = t.kind {
+            return self.endpoint(req, t, ty);
+        }
         // Reading a resource while an operation runs on it moves the operation along.
         if let Some(op) = self.resources.get(&k).and_then(|s| s.busy.clone()) {
             self.tick(&op);
@@ -499,7 +505,10 @@ impl Store {
         let style = t.kind.style(Verb::Delete);
         if !style.lro {
             self.remove(id);
-            return Resp::empty(style.status);
+            return match t.kind.delete_body() {
+                Some(body) => Resp::json(style.status, body),
+                None => Resp::empty(style.status),
+            };
         }
         let now = self.now();
         let op = self.start_operation(t, id, Verb::Delete, &now);
@@ -508,6 +517,85 @@ impl Store {
             stored.busy = Some(op.clone());
         }
         self.operation_headers(Resp::empty(style.status), &op, style)
+    }
+
+    /// A Traffic Manager endpoint: read and written in its profile's `endpoints`, the profile
+    /// filled again (and given a new ETag) after each write, as ARM keeps them.
+    fn endpoint(&mut self, req: &Req, t: &Target, ty: EndpointType) -> Resp {
+        let parent_id = t.parent_id().expect("an endpoint has a profile");
+        let parent_key = key(&parent_id);
+        let Some(profile) = self.resources.get(&parent_key).map(|s| s.body.clone()) else { return not_found(t) };
+        let name = t.names[1].clone();
+        let mut list: Vec<Value> =
+            profile.pointer("/properties/endpoints").and_then(Value::as_array).cloned().unwrap_or_default();
+        let found = list.iter().position(|e| {
+            e.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                && e.get("type").and_then(Value::as_str).and_then(EndpointType::parse) == Some(ty)
+        });
+        let status = match (req.method.as_str(), found) {
+            ("GET", Some(i)) => return Resp::json(200, list[i].clone()),
+            ("GET" | "PATCH", None) => return not_found(t),
+            ("DELETE", None) => return Resp::empty(204),
+            ("DELETE", Some(i)) => {
+                list.remove(i);
+                200
+            }
+            ("PUT" | "PATCH", _) => {
+                let Some(body) = req.body.clone() else {
+                    return Resp::error(400, "InvalidRequestContent", "The request content was empty.", None);
+                };
+                let mut endpoint = match (req.method.as_str(), found) {
+                    ("PATCH", Some(i)) => {
+                        let mut e = list[i].clone();
+                        kinds::merge_patch(&mut e, &body);
+                        e
+                    }
+                    _ => body,
+                };
+                if let Some(obj) = endpoint.as_object_mut() {
+                    obj.insert("name".into(), name.clone().into());
+                    obj.insert("type".into(), ty.arm_type().into());
+                }
+                match found {
+                    Some(i) => list[i] = endpoint,
+                    None => list.push(endpoint),
+                }
+                if found.is_some() { 200 } else { 201 }
+            }
+            (other, _) => {
+                return Resp::error(405, "MethodNotAllowed", &format!("The method '{other}' is not allowed."), None);
+            }
+        };
+        let mut body = profile.clone();
+        body["properties"]["endpoints"] = Value::Array(list);
+        let now = self.now();
+        let ctx = Ctx {
+            id: &parent_id,
+            subscription: &t.subscription,
+            resource_group: &t.resource_group,
+            name: &t.names[0],
+            parent: None,
+            now: &now,
+        };
+        let filled = match kinds::fill(Kind::TrafficManagerProfile, &ctx, Some(&profile), body) {
+            Ok(b) => b,
+            Err(e) => return e.into(),
+        };
+        let etag = self.new_etag();
+        let answer = filled
+            .pointer("/properties/endpoints")
+            .and_then(Value::as_array)
+            .and_then(|l| l.iter().find(|e| e.get("name").and_then(Value::as_str) == Some(name.as_str())))
+            .cloned();
+        if let Some(stored) = self.resources.get_mut(&parent_key) {
+            stored.body = filled;
+            stored.etag = etag;
+        }
+        match (req.method.as_str(), answer) {
+            ("DELETE", _) => Resp::json(200, json!({})),
+            (_, Some(endpoint)) => Resp::json(status, endpoint),
+            (_, None) => not_found(t),
+        }
     }
 
     fn start_operation(&mut self, t: &Target, id: &str, verb: Verb, now: &str) -> String {
@@ -943,6 +1031,76 @@ mod tests {
         assert_eq!(log.as_array().unwrap().len(), 2, "control calls are not logged: {log}");
         assert_eq!(s.handle(req("DELETE", &format!("/_emulator/resources{RG}"), None)).status, 204);
         assert!(s.ids().is_empty());
+    }
+
+    #[test]
+    fn traffic_manager_profiles_and_their_endpoints_are_synchronous() {
+        let mut s = store();
+        s.handle(req("PUT", &format!("{RG}?api-version=2024-03-01"), Some(json!({"location": "westeurope"}))));
+        let tm = format!("{RG}/providers/Microsoft.Network/trafficmanagerprofiles/tm1?api-version=2022-04-01");
+        let body = |relative: &str| {
+            json!({"location": "global", "properties": {
+                "trafficRoutingMethod": "Priority",
+                "dnsConfig": {"relativeName": relative, "ttl": 30},
+                "monitorConfig": {"protocol": "HTTPS", "port": 443, "path": "/healthz", "intervalInSeconds": 10},
+                "endpoints": [
+                    {"name": "blue", "type": "Microsoft.Network/TrafficManagerProfiles/ExternalEndpoints",
+                     "properties": {"target": "blue.example.com", "endpointStatus": "Enabled"}},
+                    {"name": "green", "type": "Microsoft.Network/trafficManagerProfiles/externalEndpoints",
+                     "properties": {"target": "green.example.com", "endpointStatus": "Disabled"}}]}})
+        };
+        let created = s.handle(req("PUT", &tm, Some(body("tm-one"))));
+        assert_eq!(created.status, 201);
+        assert!(!created.headers.iter().any(|(k, _)| k == "Azure-AsyncOperation" || k == "Location"));
+        let b = created.body.unwrap();
+        assert_eq!(b["id"], format!("{RG}/providers/Microsoft.Network/trafficManagerProfiles/tm1"));
+        assert_eq!(b["properties"]["dnsConfig"]["fqdn"], "tm-one.trafficmanager.net");
+        assert_eq!(b["properties"]["monitorConfig"]["timeoutInSeconds"], 9, "the default at a 10 s interval");
+        assert!(b["properties"].get("provisioningState").is_none());
+        let endpoints = &b["properties"]["endpoints"];
+        assert_eq!(endpoints[0]["type"], "Microsoft.Network/trafficManagerProfiles/externalEndpoints");
+        assert_eq!(
+            endpoints[1]["id"],
+            format!("{RG}/providers/Microsoft.Network/trafficManagerProfiles/tm1/externalEndpoints/green")
+        );
+        assert_eq!(
+            (endpoints[0]["properties"]["priority"].clone(), endpoints[1]["properties"]["priority"].clone()),
+            (json!(1), json!(2))
+        );
+        assert_eq!(endpoints[1]["properties"]["endpointMonitorStatus"], "Disabled");
+        assert_eq!(s.handle(req("PUT", &tm, Some(body("tm-one")))).status, 200);
+        let renamed = s.handle(req("PUT", &tm, Some(body("tm-two"))));
+        assert_eq!(
+            (renamed.status, renamed.body.unwrap()["error"]["code"].clone()),
+            (400, json!("PropertyChangeNotAllowed"))
+        );
+        let mut regional = body("tm-one");
+        regional["location"] = "westeurope".into();
+        let refused = s.handle(req("PUT", &tm.replace("tm1", "tm2"), Some(regional)));
+        assert_eq!(refused.body.unwrap()["error"]["code"], "LocationNotAvailableForResourceType");
+
+        // An endpoint's own API edits the profile.
+        let green = format!(
+            "{RG}/providers/Microsoft.Network/trafficManagerProfiles/tm1/externalEndpoints/green?api-version=2022-04-01"
+        );
+        let etag =
+            s.resources[&key(&format!("{RG}/providers/Microsoft.Network/trafficManagerProfiles/tm1"))].etag.clone();
+        let patched = s.handle(req("PATCH", &green, Some(json!({"properties": {"endpointStatus": "Enabled"}}))));
+        assert_eq!(patched.status, 200);
+        assert_eq!(patched.body.unwrap()["properties"]["endpointMonitorStatus"], "CheckingEndpoint");
+        let profile = s.handle(req("GET", &tm, None));
+        assert_ne!(profile.headers.iter().find(|(k, _)| k == "ETag").unwrap().1, format!("\"{etag}\""));
+        assert_eq!(profile.body.unwrap()["properties"]["endpoints"][1]["properties"]["endpointStatus"], "Enabled");
+        let azure = format!(
+            "{RG}/providers/Microsoft.Network/trafficManagerProfiles/tm1/azureEndpoints/green?api-version=2022-04-01"
+        );
+        assert_eq!(s.handle(req("GET", &azure, None)).status, 404, "an endpoint is found by name and type");
+        let deleted = s.handle(req("DELETE", &green, None));
+        assert_eq!((deleted.status, deleted.body), (200, Some(json!({}))));
+        assert_eq!(s.handle(req("DELETE", &green, None)).status, 204);
+        let gone = s.handle(req("DELETE", &tm, None));
+        assert_eq!((gone.status, gone.body), (200, Some(json!({}))));
+        assert_eq!(s.handle(req("DELETE", &tm, None)).status, 204);
     }
 
     #[test]

@@ -16,6 +16,41 @@ pub(crate) enum Kind {
     RedisDatabase,
     EventHubNamespace,
     EventHub,
+    TrafficManagerProfile,
+    /// An endpoint of a profile, kept inline in the profile's body.
+    TrafficManagerEndpoint(EndpointType),
+}
+
+/// The three kinds of Traffic Manager endpoint, each its own child type in ARM ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EndpointType {
+    External,
+    Azure,
+    Nested,
+}
+
+impl EndpointType {
+    const ALL: [EndpointType; 3] = [EndpointType::External, EndpointType::Azure, EndpointType::Nested];
+
+    /// The path segment naming it, in canonical case.
+    pub fn segment(self) -> &'static str {
+        match self {
+            EndpointType::External => "externalEndpoints",
+            EndpointType::Azure => "azureEndpoints",
+            EndpointType::Nested => "nestedEndpoints",
+        }
+    }
+
+    /// The type named by a path segment or by the last segment of an ARM type, any case.
+    pub fn parse(name: &str) -> Option<Self> {
+        let segment = name.rsplit('/').next().unwrap_or(name);
+        Self::ALL.into_iter().find(|t| t.segment().eq_ignore_ascii_case(segment))
+    }
+
+    /// The `type` of its bodies.
+    pub fn arm_type(self) -> String {
+        format!("Microsoft.Network/trafficManagerProfiles/{}", self.segment())
+    }
 }
 
 /// What a write does to a resource.
@@ -96,12 +131,14 @@ impl Kind {
             _ if is(namespace, "Microsoft.DBforMySQL") && is(ty, "flexibleServers") => Kind::MySqlServer,
             _ if is(namespace, "Microsoft.Cache") && is(ty, "redisEnterprise") => Kind::RedisCluster,
             _ if is(namespace, "Microsoft.EventHub") && is(ty, "namespaces") => Kind::EventHubNamespace,
+            _ if is(namespace, "Microsoft.Network") && is(ty, "trafficManagerProfiles") => Kind::TrafficManagerProfile,
             _ => return None,
         };
         match (top, child) {
             (_, None) => Some(top),
             (Kind::RedisCluster, Some(c)) if is(c, "databases") => Some(Kind::RedisDatabase),
             (Kind::EventHubNamespace, Some(c)) if is(c, "eventhubs") => Some(Kind::EventHub),
+            (Kind::TrafficManagerProfile, Some(c)) => EndpointType::parse(c).map(Kind::TrafficManagerEndpoint),
             _ => None,
         }
     }
@@ -114,6 +151,7 @@ impl Kind {
             Kind::MySqlServer => "2024-12-30",
             Kind::RedisCluster | Kind::RedisDatabase => "2025-07-01",
             Kind::EventHubNamespace | Kind::EventHub => "2024-01-01",
+            Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_) => "2022-04-01",
         }
     }
 
@@ -125,6 +163,7 @@ impl Kind {
             Kind::MySqlServer => "Microsoft.DBforMySQL",
             Kind::RedisCluster | Kind::RedisDatabase => "Microsoft.Cache",
             Kind::EventHubNamespace | Kind::EventHub => "Microsoft.EventHub",
+            Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_) => "Microsoft.Network",
         }
     }
 
@@ -138,11 +177,20 @@ impl Kind {
             Kind::RedisDatabase => "databases",
             Kind::EventHubNamespace => "namespaces",
             Kind::EventHub => "eventhubs",
+            Kind::TrafficManagerProfile => "trafficManagerProfiles",
+            Kind::TrafficManagerEndpoint(t) => t.segment(),
         }
     }
 
     /// The `type` property of bodies.
     pub fn arm_type(self) -> &'static str {
+        if let Kind::TrafficManagerEndpoint(t) = self {
+            return match t {
+                EndpointType::External => "Microsoft.Network/trafficManagerProfiles/externalEndpoints",
+                EndpointType::Azure => "Microsoft.Network/trafficManagerProfiles/azureEndpoints",
+                EndpointType::Nested => "Microsoft.Network/trafficManagerProfiles/nestedEndpoints",
+            };
+        }
         match self {
             Kind::ResourceGroup => "Microsoft.Resources/resourceGroups",
             Kind::ManagedCluster => "Microsoft.ContainerService/managedClusters",
@@ -151,12 +199,14 @@ impl Kind {
             Kind::RedisDatabase => "Microsoft.Cache/redisEnterprise/databases",
             Kind::EventHubNamespace => "Microsoft.EventHub/Namespaces",
             Kind::EventHub => "Microsoft.EventHub/Namespaces/EventHubs",
+            Kind::TrafficManagerProfile => "Microsoft.Network/trafficManagerProfiles",
+            Kind::TrafficManagerEndpoint(_) => unreachable!("answered above"),
         }
     }
 
     /// Whether the type is a child of another resource.
     pub fn is_child(self) -> bool {
-        matches!(self, Kind::RedisDatabase | Kind::EventHub)
+        matches!(self, Kind::RedisDatabase | Kind::EventHub | Kind::TrafficManagerEndpoint(_))
     }
 
     /// Whether bodies carry `eTag` (AKS does; the others only send the header).
@@ -187,7 +237,15 @@ impl Kind {
             (Kind::EventHubNamespace, Delete) => lro(202, false, true, false),
             (Kind::EventHub, Create | Update | Patch) => sync(200),
             (Kind::EventHub, Delete) => sync(200),
+            // Traffic Manager: every write synchronous; DELETE 200 with `{}` (204 when absent).
+            (Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_), Create) => sync(201),
+            (Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_), _) => sync(200),
         }
+    }
+
+    /// The body of a synchronous DELETE's 200, when the type's examples show one.
+    pub fn delete_body(self) -> Option<Value> {
+        matches!(self, Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_)).then(|| json!({}))
     }
 
     /// The code ARM answers with while another operation runs on the resource.
@@ -208,6 +266,10 @@ pub(crate) fn set_phase(kind: Kind, body: &mut Value, phase: Phase) {
         Phase::Succeeded => "Succeeded",
         Phase::Failed => "Failed",
     };
+    if matches!(kind, Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_)) {
+        // Traffic Manager bodies have no provisioning state: every write is synchronous.
+        return;
+    }
     let props = properties(body);
     match kind {
         Kind::MySqlServer => {
@@ -359,6 +421,15 @@ pub(crate) fn fill(kind: Kind, ctx: &Ctx<'_>, prior: Option<&Value>, body: Value
                 ));
             }
         };
+        if kind == Kind::TrafficManagerProfile && !location.eq_ignore_ascii_case("global") {
+            return Err(invalid(
+                "LocationNotAvailableForResourceType",
+                format!(
+                    "The provided location '{location}' is not available for resource type 'Microsoft.Network/trafficManagerProfiles'. List of available regions for the resource type is 'global'."
+                ),
+                "location",
+            ));
+        }
         let shown = if kind == Kind::MySqlServer { display_region(&location) } else { location };
         obj.insert("location".into(), shown.into());
     } else if kind == Kind::EventHub
@@ -377,6 +448,8 @@ pub(crate) fn fill(kind: Kind, ctx: &Ctx<'_>, prior: Option<&Value>, body: Value
         Kind::RedisDatabase => fill_redis_db(prior, &mut body)?,
         Kind::EventHubNamespace => fill_namespace(ctx, prior, &mut body)?,
         Kind::EventHub => fill_eventhub(ctx, prior, &mut body)?,
+        Kind::TrafficManagerProfile => fill_traffic_manager(ctx, prior, &mut body)?,
+        Kind::TrafficManagerEndpoint(_) => unreachable!("endpoints are written through their profile"),
     }
     Ok(body)
 }
@@ -839,6 +912,183 @@ fn fill_eventhub(ctx: &Ctx<'_>, prior: Option<&Value>, body: &mut Value) -> Resu
     let created = prior.and_then(|p| p.pointer("/properties/createdAt")).cloned().unwrap_or_else(|| ctx.now.into());
     props.insert("createdAt".into(), created);
     props.insert("updatedAt".into(), ctx.now.into());
+    Ok(())
+}
+
+const ROUTING_METHODS: [&str; 6] = ["Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet"];
+
+/// A Traffic Manager profile: DNS name fixed at creation, `fqdn` under `trafficmanager.net`,
+/// the probe's defaults as the examples show them (30 s interval, 10 s timeout, 3 tolerated
+/// failures), endpoints inline with their ids, types in canonical case, priorities numbered in
+/// order when none is given, and monitor statuses (`CheckingEndpoint(s)`, `Disabled`,
+/// `Inactive` for a profile with no enabled endpoint).
+fn fill_traffic_manager(ctx: &Ctx<'_>, prior: Option<&Value>, body: &mut Value) -> Result<(), Invalid> {
+    let obj = body.as_object_mut().expect("an object");
+    set_default(obj, "tags", json!({}));
+    let prior_props = prior.and_then(|p| p.get("properties")).cloned().unwrap_or(Value::Null);
+    let props = properties(body);
+    set_default(props, "profileStatus", "Enabled".into());
+    let profile_enabled = match props.get("profileStatus").and_then(Value::as_str) {
+        Some("Enabled") => true,
+        Some("Disabled") => false,
+        other => {
+            return Err(invalid(
+                "BadRequest",
+                format!("The profile status '{}' is not valid: Enabled or Disabled.", other.unwrap_or_default()),
+                "properties.profileStatus",
+            ));
+        }
+    };
+    let routing = props.get("trafficRoutingMethod").and_then(Value::as_str).unwrap_or_default().to_string();
+    if !ROUTING_METHODS.contains(&routing.as_str()) {
+        return Err(invalid(
+            "BadRequest",
+            format!("The traffic routing method '{routing}' is not valid: one of {}.", ROUTING_METHODS.join(", ")),
+            "properties.trafficRoutingMethod",
+        ));
+    }
+    // DNS: the relative name is required and fixed; the FQDN is under trafficmanager.net.
+    set_default(props, "dnsConfig", json!({}));
+    let dns = props.get_mut("dnsConfig").and_then(Value::as_object_mut).expect("an object");
+    let relative = dns.get("relativeName").and_then(Value::as_str).unwrap_or_default().to_string();
+    if relative.is_empty() {
+        return Err(invalid("BadRequest", "The relative DNS name is required.", "properties.dnsConfig.relativeName"));
+    }
+    if let Some(old) = str_at(&prior_props, "/dnsConfig/relativeName")
+        && !old.eq_ignore_ascii_case(&relative)
+    {
+        return Err(cannot_change("dnsConfig.relativeName"));
+    }
+    set_default(dns, "ttl", 300.into());
+    if dns.get("ttl").and_then(Value::as_u64).is_none_or(|t| t > i32::MAX as u64) {
+        return Err(invalid("BadRequest", "The TTL must be 0 to 2147483647 seconds.", "properties.dnsConfig.ttl"));
+    }
+    dns.insert("fqdn".into(), format!("{}.trafficmanager.net", relative.to_ascii_lowercase()).into());
+    // The probe.
+    set_default(props, "monitorConfig", json!({}));
+    let monitor = props.get_mut("monitorConfig").and_then(Value::as_object_mut).expect("an object");
+    set_default(monitor, "protocol", "HTTP".into());
+    let protocol = monitor.get("protocol").and_then(Value::as_str).unwrap_or_default().to_ascii_uppercase();
+    if !matches!(protocol.as_str(), "HTTP" | "HTTPS" | "TCP") {
+        return Err(invalid(
+            "BadRequest",
+            "The probe protocol must be HTTP, HTTPS or TCP.",
+            "properties.monitorConfig.protocol",
+        ));
+    }
+    set_default(monitor, "port", if protocol == "HTTPS" { 443 } else { 80 }.into());
+    if protocol != "TCP" && monitor.get("path").is_none_or(Value::is_null) {
+        return Err(invalid("BadRequest", "An HTTP(S) probe needs a path.", "properties.monitorConfig.path"));
+    }
+    set_default(monitor, "intervalInSeconds", 30.into());
+    let interval = monitor.get("intervalInSeconds").and_then(Value::as_u64).unwrap_or_default();
+    if interval != 10 && interval != 30 {
+        return Err(invalid(
+            "BadRequest",
+            "The probing interval must be 10 or 30 seconds.",
+            "properties.monitorConfig.intervalInSeconds",
+        ));
+    }
+    let max_timeout = if interval == 10 { 9 } else { 10 };
+    set_default(monitor, "timeoutInSeconds", max_timeout.into());
+    if !monitor.get("timeoutInSeconds").and_then(Value::as_u64).is_some_and(|t| (5..=max_timeout).contains(&t)) {
+        return Err(invalid(
+            "BadRequest",
+            format!("With a {interval} s probing interval the timeout must be 5 to {max_timeout} seconds."),
+            "properties.monitorConfig.timeoutInSeconds",
+        ));
+    }
+    set_default(monitor, "toleratedNumberOfFailures", 3.into());
+    // Endpoints.
+    set_default(props, "endpoints", json!([]));
+    let Some(Value::Array(endpoints)) = props.get_mut("endpoints") else {
+        return Err(invalid("BadRequest", "The endpoints must be a list.", "properties.endpoints"));
+    };
+    let mut names = std::collections::BTreeSet::new();
+    let given_priorities =
+        endpoints.iter().filter(|e| e.pointer("/properties/priority").is_some_and(|p| !p.is_null())).count();
+    if routing == "Priority" && given_priorities != 0 && given_priorities != endpoints.len() {
+        return Err(invalid(
+            "BadRequest",
+            "A priority, when given, must be given on every endpoint.",
+            "properties.endpoints.properties.priority",
+        ));
+    }
+    let mut priorities = std::collections::BTreeSet::new();
+    let mut any_enabled = false;
+    for (i, endpoint) in endpoints.iter_mut().enumerate() {
+        let target = |f: &str| format!("properties.endpoints[{i}].{f}");
+        let Some(e) = endpoint.as_object_mut() else {
+            return Err(invalid("BadRequest", "An endpoint must be an object.", &target("")));
+        };
+        let name = e.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        if name.is_empty() || !names.insert(name.to_ascii_lowercase()) {
+            return Err(invalid(
+                "BadRequest",
+                format!("Endpoint name '{name}' is empty or listed twice."),
+                &target("name"),
+            ));
+        }
+        let Some(ty) = e.get("type").and_then(Value::as_str).and_then(EndpointType::parse) else {
+            return Err(invalid("BadRequest", "The endpoint type is not valid.", &target("type")));
+        };
+        e.insert("id".into(), format!("{}/{}/{name}", ctx.id, ty.segment()).into());
+        e.insert("type".into(), ty.arm_type().into());
+        let p = e.entry("properties").or_insert_with(|| json!({}));
+        let Some(p) = p.as_object_mut() else {
+            return Err(invalid("BadRequest", "The endpoint properties must be an object.", &target("properties")));
+        };
+        match ty {
+            EndpointType::Azure if p.get("targetResourceId").and_then(Value::as_str).is_none_or(str::is_empty) => {
+                return Err(invalid(
+                    "BadRequest",
+                    "An Azure endpoint needs a targetResourceId.",
+                    &target("properties.targetResourceId"),
+                ));
+            }
+            EndpointType::External | EndpointType::Nested
+                if p.get("target").and_then(Value::as_str).is_none_or(str::is_empty) =>
+            {
+                return Err(invalid("BadRequest", "The endpoint needs a target.", &target("properties.target")));
+            }
+            _ => {}
+        }
+        set_default(p, "endpointStatus", "Enabled".into());
+        let enabled = match p.get("endpointStatus").and_then(Value::as_str) {
+            Some("Enabled") => true,
+            Some("Disabled") => false,
+            _ => {
+                return Err(invalid(
+                    "BadRequest",
+                    "The endpoint status must be Enabled or Disabled.",
+                    &target("properties.endpointStatus"),
+                ));
+            }
+        };
+        any_enabled |= enabled;
+        set_default(p, "weight", 1.into());
+        if !p.get("weight").and_then(Value::as_u64).is_some_and(|w| (1..=1000).contains(&w)) {
+            return Err(invalid("BadRequest", "The weight must be 1 to 1000.", &target("properties.weight")));
+        }
+        set_default(p, "priority", (i as u64 + 1).into());
+        let priority = p.get("priority").and_then(Value::as_u64).unwrap_or_default();
+        if !(1..=1000).contains(&priority) || (routing == "Priority" && !priorities.insert(priority)) {
+            return Err(invalid(
+                "BadRequest",
+                format!("The priority {priority} is out of range (1 to 1000) or taken by another endpoint."),
+                &target("properties.priority"),
+            ));
+        }
+        let status = if enabled && profile_enabled { "CheckingEndpoint" } else { "Disabled" };
+        p.insert("endpointMonitorStatus".into(), status.into());
+    }
+    let profile_monitor = match (profile_enabled, any_enabled) {
+        (false, _) => "Disabled",
+        (true, false) => "Inactive",
+        (true, true) => "CheckingEndpoints",
+    };
+    let monitor = props.get_mut("monitorConfig").and_then(Value::as_object_mut).expect("an object");
+    monitor.insert("profileMonitorStatus".into(), profile_monitor.into());
     Ok(())
 }
 

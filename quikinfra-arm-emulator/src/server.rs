@@ -45,7 +45,8 @@ pub(crate) async fn serve(
 
 async fn handle(store: Arc<Mutex<Store>>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
+    // Names may hold spaces (Traffic Manager endpoints: `My external endpoint`), sent encoded.
+    let path = percent_decode(req.uri().path(), false);
     let query = parse_query(req.uri().query().unwrap_or(""));
     let headers: BTreeMap<String, String> = req
         .headers()
@@ -97,12 +98,13 @@ fn parse_query(query: &str) -> BTreeMap<String, String> {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
+            (percent_decode(k, true), percent_decode(v, true))
         })
         .collect()
 }
 
-fn percent_decode(text: &str) -> String {
+/// Decodes `%XX` escapes, and `+` as a space when `plus_is_space` (queries, not paths).
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -116,7 +118,7 @@ fn percent_decode(text: &str) -> String {
                 }
                 _ => out.push(b'%'),
             },
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b => out.push(b),
         }
         i += 1;
@@ -138,6 +140,10 @@ mod tests {
         assert_eq!(q["api-version"], "2024-01-01");
         assert_eq!(q["x"], "a b");
         assert_eq!(q["flag"], "");
-        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("100%", true), "100%");
+        assert_eq!(
+            percent_decode("/externalEndpoints/My%20external+endpoint", false),
+            "/externalEndpoints/My external+endpoint"
+        );
     }
 }

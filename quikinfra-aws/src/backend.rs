@@ -177,6 +177,8 @@ impl S3Backend {
             operation: "unknown".to_string(),
             created: "an unknown time".to_string(),
             expires: "never".to_string(),
+            host: None,
+            pid: None,
         });
         Ok(Some((object.etag, info)))
     }
@@ -316,8 +318,8 @@ impl StateBackend for S3Backend {
                 return Ok(info);
             }
             let Some((etag, current)) = self.read_lock().await? else { continue };
-            if !current.is_expired(SystemTime::now()) {
-                return Err(StateError::Locked(current));
+            if !current.is_stale(SystemTime::now()) {
+                return Err(StateError::Locked(Box::new(current)));
             }
             // Expired: take it over, unless another run took it over (or its holder renewed it)
             // since it was read, which changes the ETag.
@@ -326,16 +328,14 @@ impl StateBackend for S3Backend {
             }
         }
         match self.read_lock().await? {
-            Some((_, current)) => Err(StateError::Locked(current)),
+            Some((_, current)) => Err(StateError::Locked(Box::new(current))),
             None => Err(self.gave_up()),
         }
     }
 
     async fn renew(&self, lock: &LockInfo, ttl: Duration) -> Result<LockInfo, StateError> {
-        let renewed = LockInfo {
-            expires: humantime::format_rfc3339_seconds(SystemTime::now() + ttl).to_string(),
-            ..lock.clone()
-        };
+        let renewed =
+            LockInfo { expires: quikinfra_core::state::backend::expiry(SystemTime::now(), ttl), ..lock.clone() };
         for _ in 0..LOCK_ATTEMPTS {
             let (etag, _) = self.lock_with_id(&lock.id).await?;
             if self.put_if(&self.lock_key, lock_json(&renewed), Some(&etag)).await?.is_some() {

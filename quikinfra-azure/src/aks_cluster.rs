@@ -67,8 +67,10 @@ pub struct AksCluster {
     #[serde(skip)]
     #[resource(computed)]
     node_resource_group: Computed<String>,
+    /// ARM's provisioning state, watched: `Failed` or `Canceled` (an operation that did not
+    /// succeed) makes the next plan repair the cluster.
     #[serde(skip)]
-    #[resource(watch)]
+    #[resource(watch, failed_when = crate::arm::FAILED_STATES)]
     provisioning_state: Computed<String>,
     #[resource(force_new = "an aks cluster cannot be renamed")]
     name: String,
@@ -625,6 +627,7 @@ mod tests {
             assert!(!schema.attr(name).unwrap().force_new, "{name}");
         }
         assert_eq!(schema.attr("provisioning_state").unwrap().mode, quikinfra_core::schema::AttrMode::Watch);
+        assert_eq!(schema.attr("provisioning_state").unwrap().failed, ["Failed", "Canceled"]);
     }
 
     #[test]

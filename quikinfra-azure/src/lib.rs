@@ -46,4 +46,4 @@ pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier
 pub use plugin::AzurePlugin;
 pub use provider::AzureProvider;
 pub use resource_group::ResourceGroup;
-pub use traffic_manager_profile::{Endpoint, Monitor, TrafficManagerProfile};
+pub use traffic_manager_profile::{Endpoint, Monitor, RoutingMethod, TrafficManagerProfile};

@@ -1,15 +1,17 @@
-//! `azure_traffic_manager_profile`: a DNS-based traffic split at the edge, with weighted
-//! external endpoints: what a blue/green switch or a canary release changes.
+//! `azure_traffic_manager_profile`: a DNS-based traffic split at the edge: what a blue/green
+//! switch or a canary release changes.
 //!
 //! Traffic Manager answers DNS queries for `<dns_relative_name>.trafficmanager.net` with one of
-//! the profile's enabled endpoints, picked by weight among the healthy ones. A blue/green pair
-//! is two endpoints of which one is enabled; a canary is two enabled endpoints weighted, say,
-//! 90 and 10. Attribute names follow ARM's `Microsoft.Network/trafficmanagerprofiles`
+//! the profile's enabled, healthy endpoints: by weight with [`RoutingMethod::Weighted`] (a
+//! canary is two enabled endpoints weighted, say, 90 and 10), the first by priority with
+//! [`RoutingMethod::Priority`] (a blue/green pair is two endpoints of which one is enabled, so
+//! traffic never splits). Attribute names follow ARM's `Microsoft.Network/trafficmanagerprofiles`
 //! (API 2022-04-01) in snake case; endpoints are managed as a list attribute of the profile,
 //! so a switch is one in-place update. Profiles are global: they have no region.
 //!
-//! Only weighted routing and external endpoints (a host name or IP address, such as a
-//! cluster's ingress) are modelled.
+//! Endpoints are external (a host name or IP address, such as a cluster ingress's) or Azure
+//! endpoints (an Azure resource with a DNS name, such as a public IP, by ARM id). Weighted and
+//! priority routing are modelled.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,10 +26,12 @@ use crate::check::{self, NameRules};
 
 /// The heaviest weight an endpoint takes.
 pub const MAX_WEIGHT: u32 = 1000;
+/// The largest priority number an endpoint takes.
+pub const MAX_PRIORITY: u32 = 1000;
 /// The most endpoints one profile holds.
 pub const MAX_ENDPOINTS: usize = 200;
 
-/// A Traffic Manager profile with weighted routing.
+/// A Traffic Manager profile: weighted routing unless [`routing`](Self::routing) says otherwise.
 ///
 /// ```ignore
 /// let edge = TrafficManagerProfile::new("edge", "tm-quikapp-live", &rg)
@@ -64,6 +68,8 @@ pub struct TrafficManagerProfile {
     /// creation, unique across Azure).
     #[resource(setter = "dns_name", force_new = "a profile's dns name is fixed at creation")]
     dns_relative_name: String,
+    /// Sets how the profile picks an endpoint (weighted unless set).
+    #[resource(setter = "routing")]
     routing_method: RoutingMethod,
     /// Sets how long resolvers cache an answer, in seconds: how fast a switch takes effect.
     #[resource(setter)]
@@ -85,6 +91,8 @@ pub struct TrafficManagerProfile {
 pub enum RoutingMethod {
     /// At random among healthy enabled endpoints, in proportion to their weights.
     Weighted,
+    /// The healthy enabled endpoint of lowest priority number; the others are failovers.
+    Priority,
 }
 
 /// How endpoints are probed.
@@ -149,14 +157,20 @@ pub enum EndpointStatus {
     Disabled,
 }
 
-/// One endpoint of a profile: an external host name or IP address with a weight.
+/// One endpoint of a profile: an external host name or IP address, or an Azure resource, with
+/// a weight and, optionally, a priority.
 #[derive(Clone, Debug, Serialize)]
 pub struct Endpoint {
     name: String,
     #[serde(rename = "type")]
     kind: &'static str,
-    target: Val<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<Val<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_resource_id: Option<Val<String>>,
     weight: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<u32>,
     status: EndpointStatus,
 }
 
@@ -167,10 +181,31 @@ impl Endpoint {
         Self {
             name: name.into(),
             kind: "ExternalEndpoints",
-            target: target.into(),
+            target: Some(target.into()),
+            target_resource_id: None,
             weight: 1,
+            priority: None,
             status: EndpointStatus::Enabled,
         }
+    }
+
+    /// An enabled Azure endpoint called `name`: the Azure resource with ARM id `resource_id` (a
+    /// public IP address with a DNS name, an App Service…), whose DNS name Traffic Manager
+    /// answers with, of weight 1.
+    pub fn azure(name: impl Into<String>, resource_id: impl Into<Val<String>>) -> Self {
+        Self {
+            kind: "AzureEndpoints",
+            target: None,
+            target_resource_id: Some(resource_id.into()),
+            ..Self::external(name, "")
+        }
+    }
+
+    /// Sets the priority, 1 to 1000, lower first (priority routing). Set on every endpoint of
+    /// a profile or on none (ARM then numbers them in order); no two share one.
+    pub fn priority(mut self, priority: u32) -> Self {
+        self.priority = Some(priority);
+        self
     }
 
     /// Sets the weight, 1 to 1000: the share of traffic is the weight over the sum of the
@@ -258,7 +293,12 @@ fn validate_endpoints(p: &mut FieldProblems<'_>, endpoints: &[Endpoint]) {
     if !endpoints.is_empty() && !endpoints.iter().any(Endpoint::is_enabled) {
         p.field("endpoints", "every endpoint is disabled: the profile would answer no query");
     }
+    let with_priority = endpoints.iter().filter(|e| e.priority.is_some()).count();
+    if with_priority != 0 && with_priority != endpoints.len() {
+        p.field("endpoints", "set a priority on every endpoint or on none");
+    }
     let mut seen = BTreeSet::new();
+    let mut priorities = BTreeSet::new();
     for (i, e) in endpoints.iter().enumerate() {
         let at = |field: &str| format!("endpoints[{i}].{field}");
         for message in check::name_problems(&e.name, &ENDPOINT_NAME) {
@@ -267,13 +307,25 @@ fn validate_endpoints(p: &mut FieldProblems<'_>, endpoints: &[Endpoint]) {
         if !seen.insert(e.name.to_ascii_lowercase()) {
             p.field(&at("name"), format!("endpoint `{}` is listed twice", e.name));
         }
-        if let Val::Known(target) = &e.target
+        if let Some(Val::Known(target)) = &e.target
             && (target.is_empty() || target.contains(char::is_whitespace) || target.contains("://"))
         {
             p.field(&at("target"), format!("`{target}` is not a host name or IP address"));
         }
+        if let Some(Val::Known(id)) = &e.target_resource_id
+            && !id.to_ascii_lowercase().starts_with("/subscriptions/")
+        {
+            p.field(&at("target_resource_id"), format!("`{id}` is not an ARM resource id (`/subscriptions/…`)"));
+        }
         if !(1..=MAX_WEIGHT).contains(&e.weight) {
             p.field(&at("weight"), format!("must be 1 to {MAX_WEIGHT}, got {}", e.weight));
+        }
+        if let Some(priority) = e.priority {
+            if !(1..=MAX_PRIORITY).contains(&priority) {
+                p.field(&at("priority"), format!("must be 1 to {MAX_PRIORITY}, got {priority}"));
+            } else if !priorities.insert(priority) {
+                p.field(&at("priority"), format!("priority {priority} is taken by another endpoint"));
+            }
         }
     }
 }
@@ -356,6 +408,35 @@ mod tests {
             .endpoint(Endpoint::external("stable", "stable.example.com").weight(90))
             .endpoint(Endpoint::external("canary", "canary.example.com").weight(10));
         assert!(problems(canary).is_empty());
+    }
+
+    #[test]
+    fn priority_routing_and_azure_endpoints() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/ingress-blue";
+        let profile = TrafficManagerProfile::new("edge", "tm", &rg())
+            .routing(RoutingMethod::Priority)
+            .endpoint(Endpoint::azure("blue", id).priority(1))
+            .endpoint(Endpoint::external("green", "origin-green.example.com").priority(2).enabled(false));
+        assert!(problems(profile.clone()).is_empty(), "{:?}", problems(profile.clone()));
+        let a = attrs(&profile);
+        assert_eq!(a["routing_method"], "Priority");
+        assert_eq!(
+            a["endpoints"][0],
+            json!({"name": "blue", "type": "AzureEndpoints", "target_resource_id": id, "weight": 1, "priority": 1, "status": "Enabled"})
+        );
+        assert_eq!(a["endpoints"][1]["priority"], 2);
+        let found = problems(
+            TrafficManagerProfile::new("edge", "tm", &rg())
+                .routing(RoutingMethod::Priority)
+                .endpoint(Endpoint::azure("a", "ingress-blue").priority(1))
+                .endpoint(Endpoint::external("b", "b.example.com").priority(1))
+                .endpoint(Endpoint::external("c", "c.example.com").priority(1001))
+                .endpoint(Endpoint::external("d", "d.example.com")),
+        );
+        assert_problem(&found, "endpoints", "every endpoint or on none");
+        assert_problem(&found, "endpoints[0].target_resource_id", "not an ARM resource id");
+        assert_problem(&found, "endpoints[1].priority", "priority 1 is taken");
+        assert_problem(&found, "endpoints[2].priority", "1 to 1000, got 1001");
     }
 
     #[test]

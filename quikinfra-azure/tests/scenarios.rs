@@ -1,6 +1,8 @@
 //! The `azure` provider driven by the real engine (plan, apply, local state in a temporary
 //! directory) against the ARM emulator: create, no phantom changes, drift, in-place updates,
-//! replacement, deletion through long-running operations, throttling, failed operations.
+//! replacement, deletion through long-running operations, throttling, failed operations and the
+//! repair of what they leave Failed, Traffic Manager profiles (a switch in one PUT), and the
+//! official Traffic Manager example payloads replayed against the emulator.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -400,4 +402,266 @@ async fn a_create_left_running_by_an_interrupted_apply_is_resumed() {
         .collect();
     assert_eq!(statuses, [201, 409, 200]);
     w.assert_no_changes(&env).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failed objects are repaired.
+
+#[tokio::test]
+async fn a_cluster_left_failed_by_an_operation_is_planned_as_a_repair_and_repaired() {
+    let w = World::new();
+    w.converge(&estate(&Shape { kafka: false, redis: false, ..Shape::default() })).await;
+    // The next update's long-running operation ends Failed: the PUT's body is stored, Failed.
+    let env = estate(&Shape { kafka: false, redis: false, user_nodes: Replicas::range(3, 6), ..Shape::default() });
+    w.emu.inject(Fault::FailOperation {
+        count: 1,
+        path_contains: Some("managedClusters".into()),
+        code: "InternalOperationError".into(),
+        message: "An internal error occurred while upgrading the agent pool.".into(),
+    });
+    let plan = w.plan(&env).await;
+    let report = w.apply(&env, &plan).await;
+    assert_eq!(report.failures.len(), 1, "{:#?}", report.failures);
+    let id = w.id(&env, AKS).await;
+    assert_eq!(w.emu.resource(&id).unwrap()["properties"]["provisioningState"], "Failed");
+
+    // Live now matches the definition but failed: a repair, not "No changes".
+    let plan = w.plan(&env).await;
+    assert_eq!(action(&plan, AKS), Action::Update);
+    let change = plan.resource_changes.iter().find(|c| c.address.to_string() == AKS).unwrap();
+    assert_eq!(change.reason, Some(Reason::Repair { attribute: "provisioning_state".into(), value: "Failed".into() }));
+    assert_eq!(change_names(&plan, AKS), ["provisioning_state"]);
+    assert_eq!(plan.actions().count(), 1);
+    let before = w.emu.requests().len();
+    let report = w.apply(&env, &plan).await;
+    assert!(report.succeeded(), "{:#?}", report.failures);
+    assert_eq!(report.changed, 1);
+    let writes: Vec<String> = w.emu.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.status))
+        .collect();
+    assert_eq!(writes, ["PUT 200"], "the definition sent again, in place");
+    assert_eq!(w.emu.resource(&id).unwrap()["properties"]["provisioningState"], "Succeeded");
+    w.assert_no_changes(&env).await;
+
+    // A cluster found Canceled (an upgrade stopped halfway) is repaired the same way.
+    w.emu.edit(&id, |b| b["properties"]["provisioningState"] = json!("Canceled"));
+    let plan = w.plan(&env).await;
+    assert!(matches!(&plan.resource_changes.iter().find(|c| c.address.to_string() == AKS).unwrap().reason,
+        Some(Reason::Repair { value, .. }) if value == "Canceled"));
+    assert!(w.apply(&env, &plan).await.succeeded());
+    let plan = w.plan(&env).await;
+    assert!(!plan.has_changes(), "{:#?}", plan.actions().collect::<Vec<_>>());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traffic Manager.
+
+const EDGE: &str = "azure_traffic_manager_profile.edge";
+
+fn edge(active: &str, dns: &str) -> Environment {
+    use quikinfra_azure::{Endpoint, Monitor, RoutingMethod, TrafficManagerProfile};
+    let group = ResourceGroup::new("main", "rg-quikapp-live", "westeurope");
+    let profile = TrafficManagerProfile::new("edge", "tm-quikapp-live", &group)
+        .dns_name(dns)
+        .routing(RoutingMethod::Priority)
+        .monitor(Monitor::https("/healthz").interval_seconds(10))
+        .endpoint(Endpoint::external("blue", "origin-blue.live.quikapp.com").priority(1).enabled(active == "blue"))
+        .endpoint(Endpoint::external("green", "origin-green.live.quikapp.com").priority(2).enabled(active == "green"))
+        .tag("colour", active);
+    Environment::new("live").with(group).with(profile)
+}
+
+#[tokio::test]
+async fn a_traffic_manager_switch_is_one_put_and_a_new_dns_name_replaces_the_profile() {
+    let w = World::new();
+    let env = edge("blue", "quikapp-live");
+    assert_eq!(w.converge(&env).await.added, 2);
+    w.assert_no_changes(&env).await;
+    let id = w.id(&env, EDGE).await;
+    let profile = w.emu.resource(&id).unwrap();
+    assert_eq!(profile["properties"]["dnsConfig"]["fqdn"], "quikapp-live.trafficmanager.net");
+    let state = w.backend(&env).read().await.unwrap().unwrap();
+    let attrs = &state.resources[&EDGE.parse::<Address>().unwrap()].attributes;
+    assert_eq!(attrs["fqdn"], Value::from("quikapp-live.trafficmanager.net"));
+    assert_eq!(attrs["profile_status"], Value::from("Enabled"));
+
+    // The switch: both endpoints' statuses, in place, in one PUT guarded by the ETag.
+    let green = edge("green", "quikapp-live");
+    let plan = w.plan(&green).await;
+    assert_eq!(action(&plan, EDGE), Action::Update);
+    assert_eq!(change_names(&plan, EDGE), ["endpoints", "tags"]);
+    let before = w.emu.requests().len();
+    assert!(w.apply(&green, &plan).await.succeeded());
+    let writes: Vec<String> = w.emu.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.status))
+        .collect();
+    assert_eq!(writes, ["PUT 200"]);
+    let endpoints = w.emu.resource(&id).unwrap()["properties"]["endpoints"].clone();
+    let statuses: Vec<&str> =
+        endpoints.as_array().unwrap().iter().map(|e| e["properties"]["endpointStatus"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["Disabled", "Enabled"]);
+    w.assert_no_changes(&green).await;
+
+    // Someone disables green through the endpoint's own API: drift, and the plan puts it back.
+    let endpoint = format!("{id}/externalEndpoints/green");
+    let disabled = json!({"properties": {"endpointStatus": "Disabled"}});
+    w.provider.client().patch(&endpoint, "2022-04-01", &disabled, &Default::default()).await.unwrap();
+    let plan = w.plan(&green).await;
+    assert_eq!(plan.drift.iter().map(|d| d.address.to_string()).collect::<Vec<_>>(), [EDGE]);
+    assert_eq!(change_names(&plan, EDGE), ["endpoints"]);
+    assert!(w.apply(&green, &plan).await.succeeded());
+    w.assert_no_changes(&green).await;
+
+    // The DNS name is fixed at creation: a new one replaces the profile, with the schema's reason.
+    let renamed = edge("green", "quikapp-live-2");
+    let plan = w.plan(&renamed).await;
+    assert_eq!(action(&plan, EDGE), Action::Replace);
+    match &plan.resource_changes.iter().find(|c| c.address.to_string() == EDGE).unwrap().reason {
+        Some(Reason::ReplaceBecause { attributes }) => {
+            assert_eq!(
+                (attributes[0].attribute.as_str(), attributes[0].because.as_str()),
+                ("dns_relative_name", "a profile's dns name is fixed at creation")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(w.apply(&renamed, &plan).await.succeeded());
+    assert_eq!(w.emu.resource(&id).unwrap()["properties"]["dnsConfig"]["fqdn"], "quikapp-live-2.trafficmanager.net");
+    w.assert_no_changes(&renamed).await;
+    let tm_writes: Vec<String> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET" && r.path.contains("trafficManagerProfiles"))
+        .map(|r| format!("{} {}", r.method, r.status))
+        .collect();
+    assert_eq!(tm_writes, ["PUT 201", "PUT 200", "PATCH 200", "PUT 200", "DELETE 200", "PUT 201"]);
+
+    // Gone from the definition: deleted (synchronously).
+    let bare = Environment::new("live").with(ResourceGroup::new("main", "rg-quikapp-live", "westeurope"));
+    let plan = w.plan(&bare).await;
+    assert_eq!(action(&plan, EDGE), Action::Delete);
+    assert!(w.apply(&bare, &plan).await.succeeded());
+    assert!(w.emu.resource(&id).is_none());
+}
+
+/// Substitutes the example's placeholders and names into a request path.
+fn example_path(example: &serde_json::Value, tail: &str) -> String {
+    let p = &example["parameters"];
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{}/providers/Microsoft.Network/trafficManagerProfiles/{}{tail}",
+        p["resourceGroupName"].as_str().unwrap(),
+        p["profileName"].as_str().unwrap()
+    )
+}
+
+fn example(file: &str) -> serde_json::Value {
+    let path = format!("{}/testdata/arm-examples/traffic-manager/2022-04-01_{file}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+}
+
+/// Every field of the official answer `want` is in `got` with the same value; ids name the
+/// test's subscription, FQDNs live under `trafficmanager.net` instead of the examples' test zone.
+#[track_caller]
+fn answers_like(want: &serde_json::Value, got: &serde_json::Value, at: &str) {
+    use serde_json::Value as J;
+    match (want, got) {
+        (J::Object(w), J::Object(g)) => {
+            for (k, v) in w {
+                let there = g.get(k).unwrap_or_else(|| panic!("{at}.{k} missing in {got:#}"));
+                answers_like(v, there, &format!("{at}.{k}"));
+            }
+        }
+        (J::Array(w), J::Array(g)) => {
+            assert_eq!(w.len(), g.len(), "{at}: {got:#}");
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                answers_like(a, b, &format!("{at}[{i}]"));
+            }
+        }
+        (J::String(w), J::String(g)) if at.ends_with(".fqdn") => {
+            assert_eq!(w.split('.').next(), g.split('.').next(), "{at}");
+            assert!(g.ends_with(".trafficmanager.net"), "{at}: {g}");
+        }
+        (J::String(w), J::String(g)) => assert_eq!(&w.replace("{subscription-id}", SUB), g, "{at}"),
+        _ => assert_eq!(want, got, "{at}"),
+    }
+}
+
+#[tokio::test]
+async fn the_official_traffic_manager_examples_replay_against_the_emulator() {
+    let w = World::new();
+    let client = w.provider.client();
+    let none = quikinfra_azure::arm::Condition::None;
+    let api = quikinfra_azure::arm::api::TRAFFIC_MANAGER;
+    for file in [
+        "Profile-PUT-WithEndpoints.json",
+        "Profile-PUT-WithCustomHeaders.json",
+        "Profile-PUT-NoEndpoints.json",
+        "Profile-PUT-WithNestedEndpoints.json",
+    ] {
+        let ex = example(file);
+        let group =
+            format!("/subscriptions/{SUB}/resourceGroups/{}", ex["parameters"]["resourceGroupName"].as_str().unwrap());
+        client
+            .put(&group, quikinfra_azure::arm::api::RESOURCE_GROUPS, &json!({"location": "westeurope"}), &none)
+            .await
+            .unwrap();
+        let path = example_path(&ex, "");
+        let mut request = ex["parameters"]["parameters"].clone();
+        let mut want_201 = ex["responses"].get("201").unwrap_or(&ex["responses"]["200"])["body"].clone();
+        let mut want_200 = ex["responses"]["200"]["body"].clone();
+        if file == "Profile-PUT-WithNestedEndpoints.json" {
+            // The example answers priority 1 for an endpoint it asked priority 2 for: a Priority
+            // profile's priorities are distinct, so the emulator keeps what was asked.
+            for want in [&mut want_201, &mut want_200] {
+                want["properties"]["endpoints"][1]["properties"]["priority"] = json!(2);
+            }
+        }
+        client.delete(&path, api, &none).await.unwrap();
+        let created = client.put(&path, api, &request, &none).await.unwrap();
+        answers_like(&want_201, &created.body, file);
+        request["properties"]["dnsConfig"]["ttl"] = json!(35);
+        let updated = client.put(&path, api, &request, &none).await.unwrap();
+        answers_like(&want_200, &updated.body, file);
+        let puts: Vec<u16> =
+            w.emu.requests().iter().filter(|r| r.method == "PUT" && r.path == path).map(|r| r.status).collect();
+        assert_eq!(puts[puts.len() - 2..], [201, 200], "{file}");
+    }
+
+    // PATCH of the probe, on the profile the endpoints example made.
+    let ex = example("Profile-PATCH-MonitorConfig.json");
+    let path = example_path(&ex, "");
+    client
+        .put(&path, api, &example("Profile-PUT-WithEndpoints.json")["parameters"]["parameters"], &none)
+        .await
+        .unwrap();
+    let patched = client.patch(&path, api, &ex["parameters"]["parameters"], &none).await.unwrap();
+    answers_like(&ex["responses"]["200"]["body"], &patched.body, "Profile-PATCH-MonitorConfig.json");
+
+    // PATCH of one endpoint's target, on the profile the no-endpoints example made, once it has
+    // the endpoint.
+    let ex = example("Endpoint-PATCH-External-Target.json");
+    let p = &ex["parameters"];
+    let endpoint = example_path(&ex, &format!("/externalEndpoints/{}", p["endpointName"].as_str().unwrap()));
+    let first = json!({"properties": {"target": "foobar.contoso.com", "endpointLocation": "North Europe"}});
+    let created = client.put(&endpoint, api, &first, &none).await.unwrap();
+    assert_eq!(created.body["properties"]["target"], "foobar.contoso.com");
+    let patched = client.patch(&endpoint, api, &p["parameters"], &none).await.unwrap();
+    answers_like(&ex["responses"]["200"]["body"], &patched.body, "Endpoint-PATCH-External-Target.json");
+    let profile = client.get(&example_path(&ex, ""), api).await.unwrap().unwrap();
+    assert_eq!(profile.body["properties"]["endpoints"][0]["properties"]["target"], "another.foobar.contoso.com");
+
+    // DELETE: 200 with `{}`, then 204 once gone.
+    let ex = example("Profile-DELETE.json");
+    let path = example_path(&example("Profile-PUT-NoEndpoints.json"), "");
+    client.delete(&path, api, &none).await.unwrap();
+    client.delete(&path, api, &none).await.unwrap();
+    let deletes: Vec<u16> =
+        w.emu.requests().iter().filter(|r| r.method == "DELETE" && r.path == path).map(|r| r.status).collect();
+    assert_eq!(deletes[deletes.len() - 2..], [200, 204]);
+    assert_eq!(ex["responses"]["200"]["body"], json!({}));
 }

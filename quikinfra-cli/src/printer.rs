@@ -16,7 +16,7 @@ use quikinfra_core::apply::recover::Recovery;
 use quikinfra_core::ops::{OpsError, Reporter};
 use quikinfra_core::plan::Plan;
 use quikinfra_core::render;
-use quikinfra_core::state::StateError;
+use quikinfra_core::state::{LockInfo, StateError};
 
 use crate::session::Session;
 use crate::shell::Shell;
@@ -153,6 +153,13 @@ impl Reporter for CliReporter<'_> {
         for r in recovered {
             shell.err_line(&format!("  - {r}"));
         }
+    }
+
+    fn lock_taken_over(&self, previous: &LockInfo) {
+        self.session.shell.err_line(&format!(
+            "Note: the state lock held by {} for `{}` since {} was left by a process of this host that no longer runs; taking it over",
+            previous.holder, previous.operation, previous.created
+        ));
     }
 
     fn unlock_failed(&self, error: &StateError) {

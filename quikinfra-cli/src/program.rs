@@ -183,6 +183,7 @@ where
                 return 1;
             }
         };
+        session.interrupts().watch();
         let result = dispatch(&program, &session, &matches, &plugin_commands).await;
         match result {
             Ok(code) => code,
@@ -194,8 +195,16 @@ where
     })
 }
 
+/// The state stores `global`'s `--backend` (or `--state-dir`) names, sealed with the key in
+/// `QUIKINFRA_STATE_KEY`: for programs of a team's own that read environments' state the way
+/// every command does.
+pub fn open_states(global: &GlobalArgs, plugins: &[Arc<dyn Plugin>]) -> Result<StateStores, CliError> {
+    let key = std::env::var(quikinfra_core::state::crypt::KEY_ENV).ok().filter(|k| !k.trim().is_empty());
+    Ok(open(global, key.as_deref(), plugins)?.0)
+}
+
 /// The state stores `--backend` (or `--state-dir`) and the key name.
-fn open(
+pub(crate) fn open(
     global: &GlobalArgs,
     state_key: Option<&str>,
     plugins: &[Arc<dyn Plugin>],

@@ -10,14 +10,14 @@ use std::time::Duration;
 use quikinfra_core::addr::Address;
 use quikinfra_core::environment::Environment;
 use quikinfra_core::local::LocalFiles;
-use quikinfra_core::ops::{OpsError, RunOptions, Workspace};
+use quikinfra_core::ops::{HeldLocks, OpsError, RunOptions, Workspace};
 use quikinfra_core::plan::{Plan, PlanMode};
 use quikinfra_core::plugin::Plugin;
 use quikinfra_core::provider::{Providers, ReadRequest};
 use quikinfra_core::render::TextOptions;
 use quikinfra_core::sim::{Faults, Simulator};
 use quikinfra_core::state::crypt::Cipher;
-use quikinfra_core::state::{State, StateStore, StateStores, StateVersion};
+use quikinfra_core::state::{State, StateStore, StateStores, StateVersion, TargetKind};
 use quikinfra_core::value::{Attrs, Value};
 
 use crate::args::{Cloud, GlobalArgs};
@@ -31,14 +31,14 @@ pub struct Session {
     pub global: GlobalArgs,
     /// Where output goes.
     pub shell: Shell,
-    input: Mutex<Box<dyn BufRead + Send>>,
+    input: Arc<Mutex<Box<dyn BufRead + Send>>>,
     input_is_terminal: bool,
     plugins: Vec<Arc<dyn Plugin>>,
     states: StateStores,
     cipher: Option<Cipher>,
     env: Environment,
     defined_from: Option<Option<StateVersion>>,
-    interrupts: Interrupts,
+    interrupts: Arc<Interrupts>,
 }
 
 /// A definition and the state version it was built from, when it was built from state.
@@ -92,14 +92,31 @@ impl Session {
         Self {
             global,
             shell,
-            input: Mutex::new(input),
+            input: Arc::new(Mutex::new(input)),
             input_is_terminal,
             plugins,
             states,
             cipher,
             env,
             defined_from,
-            interrupts: Interrupts::new(),
+            interrupts: Arc::new(Interrupts::new(Arc::new(HeldLocks::new()))),
+        }
+    }
+
+    /// A session for another environment of the same run (an estate): the same flags, streams,
+    /// plugins, state stores and interrupt handling, another definition.
+    pub fn for_environment(&self, env: Environment, defined_from: Option<Option<StateVersion>>) -> Session {
+        Session {
+            global: self.global.clone(),
+            shell: self.shell.clone(),
+            input: self.input.clone(),
+            input_is_terminal: self.input_is_terminal,
+            plugins: self.plugins.clone(),
+            states: self.states.clone(),
+            cipher: self.cipher.clone(),
+            env,
+            defined_from,
+            interrupts: self.interrupts.clone(),
         }
     }
 
@@ -165,6 +182,11 @@ impl Session {
             parallelism: usize::from(self.global.parallelism),
             placeholder_secrets: self.placeholder_secrets(),
             defined_from: definition.from.cloned(),
+            target: Some(match self.global.cloud {
+                Cloud::Sim => TargetKind::Simulator,
+                Cloud::Real => TargetKind::Real,
+            }),
+            held: Some(self.interrupts.held().clone()),
         }
     }
 
@@ -177,54 +199,7 @@ impl Session {
     /// `to_stderr`, so `--json` output stays a document): the embedded simulator, or the real
     /// clouds through the plugins serving the families `env` uses.
     pub fn target(&self, env: &Environment, to_stderr: bool) -> Result<Target, CliError> {
-        let concurrency = usize::from(self.global.parallelism);
-        let say = |line: String| if to_stderr { self.shell.err_line(&line) } else { self.shell.line(&line) };
-        let local = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
-        match self.global.cloud {
-            Cloud::Sim => {
-                let faults = Faults::from_env().map_err(CliError::msg)?;
-                let sim = Arc::new(Simulator::open(self.sim_dir())?.for_environment(env.name()).with_faults(faults));
-                say(format!(
-                    "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
-                    self.sim_dir().display(),
-                    env.name()
-                ));
-                self.note_placeholder_secrets(env);
-                Ok(Target { providers: local.fallback(sim, concurrency.max(64)) })
-            }
-            Cloud::Real => {
-                if self.plugins.is_empty() {
-                    return Err(CliError::msg("this program links no real-cloud provider"));
-                }
-                let used: BTreeSet<&str> = env.resources().iter().map(|r| r.schema.provider).collect();
-                let mut providers = local;
-                let mut names = Vec::new();
-                for plugin in self.plugins.iter().filter(|p| used.contains(p.family())) {
-                    names.push(plugin.family());
-                    providers =
-                        providers.register_serving(plugin.family(), plugin.provider()?, plugin.serves(), concurrency);
-                }
-                let names = if names.is_empty() { "none needed".to_string() } else { names.join(", ") };
-                say(format!("Target: real clouds ({names}) for environment `{}`", env.name()));
-                Ok(Target { providers })
-            }
-        }
-    }
-
-    fn note_placeholder_secrets(&self, env: &Environment) {
-        let mut unset = BTreeSet::new();
-        for node in env.resources() {
-            for value in node.attrs.values() {
-                if let Value::Secret(spec) = value
-                    && std::env::var_os(&spec.env).is_none()
-                {
-                    unset.insert(spec.env.clone());
-                }
-            }
-        }
-        for name in unset {
-            self.shell.err_line(&format!("Note: secret `{name}` is not set; the simulator uses a placeholder for it"));
-        }
+        target_for(&self.global, &self.plugins, env, &self.shell, Some(to_stderr))
     }
 
     /// The live object of `address` whose provider id is `id`, read through `target`
@@ -249,8 +224,13 @@ impl Session {
         let stats = target.providers.stats();
         for (provider, ops) in &stats.calls {
             let list: Vec<String> = ops.iter().map(|(op, n)| format!("{op}={n}")).collect();
-            let retries = stats.retries.get(provider).copied().unwrap_or(0);
-            self.shell.err_line(&format!("Provider calls ({provider}): {} retries={retries}", list.join(" ")));
+            let engine = stats.retries.get(provider).copied().unwrap_or(0);
+            let client = stats.provider_retries.get(provider).copied().unwrap_or(0);
+            self.shell.err_line(&format!(
+                "Provider calls ({provider}): {} retries={} (client {client}, engine {engine})",
+                list.join(" "),
+                engine + client
+            ));
         }
         for (provider, calls) in &stats.api_calls {
             let total: u64 = calls.values().sum();
@@ -288,5 +268,74 @@ impl Session {
             .read_line(&mut answer)
             .map_err(|e| NoAnswer(format!("reading the answer: {e}")))?;
         Ok(answer.trim() == "yes")
+    }
+}
+
+/// The target's providers for `env` under `global`'s flags: the embedded simulator (for `env`'s
+/// own objects), or the real clouds through `plugins` (each serving its declared types, built
+/// only for the families `env` uses). `announce`: say which target on standard output
+/// (`Some(false)`), standard error (`Some(true)`) or not at all; unset simulator secrets are
+/// noted on standard error whenever announced.
+pub fn target_for(
+    global: &GlobalArgs,
+    plugins: &[Arc<dyn Plugin>],
+    env: &Environment,
+    shell: &Shell,
+    announce: Option<bool>,
+) -> Result<Target, CliError> {
+    let concurrency = usize::from(global.parallelism);
+    let say = |line: String| match announce {
+        Some(true) => shell.err_line(&line),
+        Some(false) => shell.line(&line),
+        None => {}
+    };
+    let local = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
+    match global.cloud {
+        Cloud::Sim => {
+            let faults = Faults::from_env().map_err(CliError::msg)?;
+            let sim_dir = global.state_dir.join("sim");
+            let sim = Arc::new(Simulator::open(&sim_dir)?.for_environment(env.name()).with_faults(faults));
+            say(format!(
+                "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
+                sim_dir.display(),
+                env.name()
+            ));
+            if announce.is_some() {
+                note_placeholder_secrets(shell, env);
+            }
+            Ok(Target { providers: local.fallback(sim, concurrency.max(64)) })
+        }
+        Cloud::Real => {
+            if plugins.is_empty() {
+                return Err(CliError::msg("this program links no real-cloud provider"));
+            }
+            let used: BTreeSet<&str> = env.resources().iter().map(|r| r.schema.provider).collect();
+            let mut providers = local;
+            let mut names = Vec::new();
+            for plugin in plugins.iter().filter(|p| used.contains(p.family())) {
+                names.push(plugin.family());
+                providers =
+                    providers.register_serving(plugin.family(), plugin.provider()?, plugin.serves(), concurrency);
+            }
+            let names = if names.is_empty() { "none needed".to_string() } else { names.join(", ") };
+            say(format!("Target: real clouds ({names}) for environment `{}`", env.name()));
+            Ok(Target { providers })
+        }
+    }
+}
+
+fn note_placeholder_secrets(shell: &Shell, env: &Environment) {
+    let mut unset = BTreeSet::new();
+    for node in env.resources() {
+        for value in node.attrs.values() {
+            if let Value::Secret(spec) = value
+                && std::env::var_os(&spec.env).is_none()
+            {
+                unset.insert(spec.env.clone());
+            }
+        }
+    }
+    for name in unset {
+        shell.err_line(&format!("Note: secret `{name}` is not set; the simulator uses a placeholder for it"));
     }
 }

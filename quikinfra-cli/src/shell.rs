@@ -1,12 +1,13 @@
 //! [`Shell`]: all output of a run goes through here, coloured only when allowed.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-/// Standard output and error of a run.
+/// Standard output and error of a run; clones write to the same streams.
+#[derive(Clone)]
 pub struct Shell {
-    out: Mutex<Box<dyn Write + Send>>,
-    err: Mutex<Box<dyn Write + Send>>,
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+    err: Arc<Mutex<Box<dyn Write + Send>>>,
     /// Whether to colour output.
     pub color: bool,
     /// Whether standard output is a terminal.
@@ -16,7 +17,7 @@ pub struct Shell {
 impl Shell {
     /// A shell over `out` and `err`.
     pub fn new(out: Box<dyn Write + Send>, err: Box<dyn Write + Send>, color: bool, terminal: bool) -> Self {
-        Self { out: Mutex::new(out), err: Mutex::new(err), color, terminal }
+        Self { out: Arc::new(Mutex::new(out)), err: Arc::new(Mutex::new(err)), color, terminal }
     }
 
     /// Writes `text` to standard output as is.

@@ -8,6 +8,12 @@
 //! environments' facts, and left out of each resource's tags. Ownership (managed here or read
 //! from another environment) and lifecycle options are compared too. Nothing is called: this
 //! is a function of the two definitions, and its output is deterministic.
+//!
+//! [`compare_deployed`] compares what is deployed instead: both environments' states, attribute
+//! by attribute, with what is environment-specific normalised away (each side's name, domain
+//! and the domain's first label become `{env}` / `{domain}`, standard tags are left out, and
+//! attributes the cloud computes — ids, ARNs, endpoints — are not compared), so what remains
+//! is what promoting would change.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -70,6 +76,8 @@ pub struct Comparison {
     pub facts: Vec<Difference>,
     /// Every resource of either side, ordered by address.
     pub resources: Vec<ResourceComparison>,
+    /// Whether it compares what is deployed (states) rather than definitions.
+    pub deployed: bool,
 }
 
 /// Compares the definitions of `from` and `to`.
@@ -103,7 +111,100 @@ pub fn compare(from: &Environment, to: &Environment) -> Comparison {
             }
         })
         .collect();
-    Comparison { from: from.name().to_string(), to: to.name().to_string(), facts, resources }
+    Comparison { from: from.name().to_string(), to: to.name().to_string(), facts, resources, deployed: false }
+}
+
+/// Compares what is deployed: `from_state` (of the `from` definition) with `to_state`.
+/// Resources only one state tracks show as present on one side; a side with no state tracks
+/// nothing.
+pub fn compare_deployed(
+    from: &Environment,
+    from_state: Option<&crate::state::State>,
+    to: &Environment,
+    to_state: Option<&crate::state::State>,
+) -> Comparison {
+    let empty = BTreeMap::new();
+    let left = from_state.map_or(&empty, |s| &s.resources);
+    let right = to_state.map_or(&empty, |s| &s.resources);
+    let mut addresses: Vec<&Address> = left.keys().chain(right.keys()).collect();
+    addresses.sort();
+    addresses.dedup();
+    let schemas = {
+        let mut m = from.schemas();
+        m.extend(to.schemas());
+        m
+    };
+    let resources = addresses
+        .into_iter()
+        .map(|address| {
+            let (l, r) = (left.get(address), right.get(address));
+            let presence = match (l, r) {
+                (Some(_), Some(_)) => Presence::Both,
+                (Some(_), None) => Presence::OnlyFrom,
+                _ => Presence::OnlyTo,
+            };
+            let attrs = |env: &Environment, rs: &crate::state::ResourceState| {
+                normalised_attrs(env, schemas.get(address.type_name()).copied(), &rs.attributes)
+            };
+            let differences = match (l, r) {
+                (Some(l), Some(r)) => diff_maps("", &attrs(from, l), &attrs(to, r)),
+                _ => Vec::new(),
+            };
+            let owner = |env: &Environment| env.resource(address).and_then(|n| n.owner.clone());
+            ResourceComparison { address: address.clone(), presence, owners: (owner(from), owner(to)), differences }
+        })
+        .collect();
+    Comparison {
+        from: from.name().to_string(),
+        to: to.name().to_string(),
+        facts: Vec::new(),
+        resources,
+        deployed: true,
+    }
+}
+
+/// A state's attributes without what the cloud computes, without the standard tags, and with
+/// the environment's name and domain replaced by placeholders.
+fn normalised_attrs(
+    env: &Environment,
+    schema: Option<&crate::schema::Schema>,
+    attrs: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    let standard = env.standard_tags();
+    let mut tokens: Vec<(String, &str)> = Vec::new();
+    if let Some(domain) = env.get_fact("domain") {
+        tokens.push((domain.to_string(), "{domain}"));
+        if let Some(first) = domain.split('.').next().filter(|f| f.len() > 2) {
+            tokens.push((first.to_string(), "{env}"));
+        }
+    }
+    tokens.push((env.name().to_string(), "{env}"));
+    tokens.sort_by_key(|(t, _)| std::cmp::Reverse(t.len()));
+    let normalise = |text: &str| tokens.iter().fold(text.to_string(), |acc, (t, with)| acc.replace(t.as_str(), with));
+    fn walk(value: &Value, normalise: &dyn Fn(&str) -> String) -> Value {
+        match value {
+            Value::String(s) => Value::String(normalise(s)),
+            Value::List(items) => Value::List(items.iter().map(|v| walk(v, normalise)).collect()),
+            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), walk(v, normalise))).collect()),
+            other => other.clone(),
+        }
+    }
+    let computed =
+        |name: &str| schema.and_then(|s| s.attr(name)).is_some_and(|a| a.mode == crate::schema::AttrMode::Computed);
+    let mut out = BTreeMap::new();
+    for (name, value) in attrs.iter().filter(|(name, _)| !computed(name)) {
+        let mut value = value.clone();
+        if name == "tags"
+            && let Value::Map(tags) = &mut value
+        {
+            tags.retain(|k, v| standard.get(k).is_none_or(|s| v.as_str() != Some(s.as_str())));
+            if tags.is_empty() {
+                continue;
+            }
+        }
+        out.insert(name.clone(), walk(&value, &normalise));
+    }
+    out
 }
 
 fn by_address(env: &Environment) -> BTreeMap<Address, &ResourceNode> {
@@ -234,7 +335,12 @@ impl Comparison {
     /// The comparison as text: facts, then each resource that differs, then a summary line.
     pub fn to_text(&self) -> String {
         let (from, to) = (&self.from, &self.to);
-        let mut out = format!("Comparing the definitions of `{from}` and `{to}` (left: {from}, right: {to}).\n");
+        let what = if self.deployed {
+            "what is deployed (states; names and domains normalised, computed attributes left out)"
+        } else {
+            "the definitions"
+        };
+        let mut out = format!("Comparing {what} of `{from}` and `{to}` (left: {from}, right: {to}).\n");
         if !self.facts.is_empty() {
             out.push_str("\nEnvironment facts and standard tags:\n");
             let width = self.facts.iter().map(|d| d.path.len()).max().unwrap_or(0);

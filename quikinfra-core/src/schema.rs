@@ -3,8 +3,9 @@
 //! A schema is static data derived from its resource type's struct (`#[derive(Resource)]`, see the
 //! `resource` module): one attribute per serialized field, its name the serialized name. It
 //! tells the diff engine which attributes force replacement (and why), which the cloud
-//! computes, which are sensitive and which are only watched for drift; it tells the simulator
-//! what to fill in on create.
+//! computes, which are sensitive, which are only watched for drift and which values of a watched
+//! attribute mean the live object failed (so a plan repairs it); it tells the simulator what to
+//! fill in on create.
 //!
 //! [`AttrValue`] gives every field type its shape ([`AttrType`]) and how providers read it back
 //! from erased attributes; [`Attr`] is a typed attribute key, which the derive generates for
@@ -73,12 +74,16 @@ pub struct AttrSchema {
     pub replace_reason: &'static str,
     /// The value never reaches state, plans or logs.
     pub sensitive: bool,
+    /// Values meaning the live object failed: its last operation ended without success (ARM's
+    /// `provisioningState` `Failed`). A plan finding one repairs the object, an update sending
+    /// the definition again, even when nothing else differs. Empty: no value means failed.
+    pub failed: &'static [&'static str],
 }
 
 impl AttrSchema {
     /// An input attribute, updatable in place.
     pub const fn input(name: &'static str, ty: AttrType) -> Self {
-        Self { name, ty, mode: AttrMode::Input, force_new: false, replace_reason: "", sensitive: false }
+        Self { name, ty, mode: AttrMode::Input, force_new: false, replace_reason: "", sensitive: false, failed: &[] }
     }
 
     /// An attribute the cloud computes.
@@ -109,6 +114,12 @@ impl AttrSchema {
         self
     }
 
+    /// These values of the attribute mean the live object failed and must be repaired.
+    pub const fn failed_when(mut self, values: &'static [&'static str]) -> Self {
+        self.failed = values;
+        self
+    }
+
     /// Whether the definition sets this attribute (input or optional).
     pub fn is_input(&self) -> bool {
         matches!(self.mode, AttrMode::Input | AttrMode::InputOrComputed)
@@ -135,6 +146,15 @@ impl Schema {
     /// The attribute called `name`.
     pub fn attr(&self, name: &str) -> Option<&AttrSchema> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The attribute whose value in `live` says the object failed, with that value (see
+    /// [`AttrSchema::failed`]); the first in schema order when several do.
+    pub fn failure<'a>(&self, live: &'a Attrs) -> Option<(&'static str, &'a str)> {
+        self.attributes.iter().find_map(|a| match live.get(a.name) {
+            Some(Value::String(value)) if a.failed.contains(&value.as_str()) => Some((a.name, value.as_str())),
+            _ => None,
+        })
     }
 
     /// Whether the type carries the standard `tags` map.
@@ -357,4 +377,51 @@ pub struct MissingAttr {
     pub name: &'static str,
     /// The shape it should have.
     pub ty: AttrType,
+}
+
+/// Replaces every value of a sensitive attribute in `attrs` (as a provider read it) by its
+/// fingerprint, so no secret a live object holds reaches state, plans or output.
+pub fn mask_sensitive(schema: &Schema, address: &crate::addr::Address, attrs: &mut crate::value::Attrs) {
+    use crate::value::Value;
+    for a in schema.attributes.iter().filter(|a| a.sensitive) {
+        let Some(value) = attrs.get_mut(a.name) else { continue };
+        if matches!(value, Value::Sensitive(_) | Value::Null) {
+            continue;
+        }
+        let text = match &*value {
+            Value::String(s) => s.clone(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        };
+        *value = Value::Sensitive(crate::value::fingerprint(address, a.name, &text));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static TYPE: Schema = Schema {
+        type_name: "test_cluster",
+        provider: "test",
+        attributes: &[
+            AttrSchema::watch("power_state", AttrType::String).failed_when(&["Stopped"]),
+            AttrSchema::watch("provisioning_state", AttrType::String).failed_when(&["Failed", "Canceled"]),
+            AttrSchema::input("size", AttrType::Number),
+        ],
+    };
+
+    #[test]
+    fn a_failed_value_of_a_watched_attribute_names_the_failure() {
+        let attrs =
+            |pairs: &[(&str, Value)]| -> Attrs { pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect() };
+        assert_eq!(TYPE.failure(&attrs(&[("provisioning_state", "Succeeded".into())])), None);
+        assert_eq!(TYPE.failure(&attrs(&[("size", 3i64.into())])), None);
+        assert_eq!(
+            TYPE.failure(&attrs(&[("provisioning_state", "Canceled".into())])),
+            Some(("provisioning_state", "Canceled"))
+        );
+        let both = attrs(&[("provisioning_state", "Failed".into()), ("power_state", "Stopped".into())]);
+        assert_eq!(TYPE.failure(&both), Some(("power_state", "Stopped")), "schema order decides");
+        assert!(AttrSchema::input("x", AttrType::String).failed.is_empty());
+    }
 }

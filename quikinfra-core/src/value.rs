@@ -206,9 +206,83 @@ fn one_key<S: Serializer, V: Serialize + ?Sized>(serializer: S, key: &str, value
 }
 
 impl<'de> Deserialize<'de> for Value {
+    /// Decodes in one pass, straight from the document (no intermediate `serde_json::Value`):
+    /// reserved one-key objects (`$ref`, `$unknown`, `$secret`, `$sensitive`) become their
+    /// variants, like [`Value::from_json`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let json = serde_json::Value::deserialize(deserializer)?;
-        Value::from_json(json).map_err(D::Error::custom)
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Value, E> {
+        serde_json::Number::from_f64(n).map(Value::Number).ok_or_else(|| E::custom("a number JSON cannot hold"))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = BTreeMap::new();
+        let Some(first) = map.next_key::<String>()? else { return Ok(Value::Map(out)) };
+        if matches!(first.as_str(), REF_KEY | UNKNOWN_KEY | SECRET_KEY | SENSITIVE_KEY) {
+            // A reserved key: the value is one of the variants if it is the only key.
+            let inner: serde_json::Value = map.next_value()?;
+            let Some(second) = map.next_key::<String>()? else {
+                let one = serde_json::Value::Object(std::iter::once((first, inner)).collect());
+                return Value::from_json(one).map_err(A::Error::custom);
+            };
+            out.insert(first, Value::from_json(inner).map_err(A::Error::custom)?);
+            out.insert(second, map.next_value::<Value>()?);
+        } else {
+            out.insert(first, map.next_value::<Value>()?);
+        }
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value::<Value>()?;
+            out.insert(key, value);
+        }
+        Ok(Value::Map(out))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, Path, PathArguments, Type};
 
@@ -11,7 +12,7 @@ use crate::unknown;
 
 const TYPE_KEYS: &[&str] = &["type", "provider", "refs", "validate", "crate"];
 const FIELD_KEYS: &[&str] =
-    &["computed", "optional_computed", "watch", "force_new", "sensitive", "setter", "insert", "push"];
+    &["computed", "optional_computed", "watch", "failed_when", "force_new", "sensitive", "setter", "insert", "push"];
 
 /// How an attribute's value comes to be (the schema's `AttrMode`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,10 +76,28 @@ impl quote::ToTokens for Reason {
     }
 }
 
+/// The values of a watched attribute that mean the live object failed: a list of strings, or
+/// the path of a `&[&str]` constant.
+enum Failed {
+    List(Vec<LitStr>),
+    Const(Path),
+}
+
+impl quote::ToTokens for Failed {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Failed::List(values) => quote!(&[#(#values),*]).to_tokens(tokens),
+            Failed::Const(path) => path.to_tokens(tokens),
+        }
+    }
+}
+
 /// One field's `#[resource(...)]`.
 struct FieldAttrs {
     mode: Mode,
     mode_span: Span,
+    /// `failed_when = …`, with where it stands.
+    failed_when: Option<(Failed, Span)>,
     force_new: Option<Reason>,
     sensitive: bool,
     setter: Option<Ident>,
@@ -134,6 +153,7 @@ fn parse_field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
     let mut out = FieldAttrs {
         mode: Mode::Input,
         mode_span: Span::call_site(),
+        failed_when: None,
         force_new: None,
         sensitive: false,
         setter: None,
@@ -184,6 +204,46 @@ fn parse_field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     } else {
                         Reason::Const(value.parse()?)
                     });
+                }
+                "failed_when" => {
+                    let span = meta.path.span();
+                    if !meta.input.peek(syn::Token![=]) {
+                        return Err(meta.error(
+                            "`failed_when` names the values meaning the live object failed: \
+                             `failed_when = [\"Failed\", \"Canceled\"]` or `failed_when = FAILED_STATES`",
+                        ));
+                    }
+                    if out.failed_when.is_some() {
+                        return Err(meta.error("`failed_when` is given twice"));
+                    }
+                    let value = meta.value()?;
+                    let failed = if value.peek(syn::token::Bracket) {
+                        let content;
+                        let brackets = syn::bracketed!(content in value);
+                        let items = content.parse_terminated(syn::Lit::parse, syn::Token![,])?;
+                        let mut values = Vec::new();
+                        for item in items {
+                            match item {
+                                syn::Lit::Str(s) if !s.value().trim().is_empty() => values.push(s),
+                                other => {
+                                    return Err(syn::Error::new(
+                                        other.span(),
+                                        "`failed_when` lists the attribute's values as non-empty strings",
+                                    ));
+                                }
+                            }
+                        }
+                        if values.is_empty() {
+                            return Err(syn::Error::new(
+                                brackets.span.join(),
+                                "`failed_when` needs at least one value: an empty list means nothing fails",
+                            ));
+                        }
+                        Failed::List(values)
+                    } else {
+                        Failed::Const(value.parse()?)
+                    };
+                    out.failed_when = Some((failed, span));
                 }
                 "sensitive" => out.sensitive = true,
                 "setter" => {
@@ -315,6 +375,18 @@ fn attribute_of(
         }
         _ => {}
     }
+    if let Some((_, span)) = &attrs.failed_when
+        && attrs.mode != Mode::Watch
+    {
+        return fail(
+            *span,
+            format!(
+                "`{ident}` is `{}`, but `failed_when` names values of a watched attribute (the cloud reports them, \
+                 no definition sets them) that mean the live object failed: `#[resource(watch, failed_when = …)]`",
+                attrs.mode.keyword()
+            ),
+        );
+    }
     let computed = matches!(attrs.mode, Mode::Computed | Mode::Watch);
     if computed {
         let builder = attrs.setter.as_ref().or(attrs.insert.as_ref()).or(attrs.push.as_ref());
@@ -412,6 +484,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
     let krate = ty.krate.clone().unwrap_or_else(|| syn::parse_quote!(::quikinfra_core));
     let schema_attrs = attributes.iter().map(|a| schema_entry(&krate, a));
+    let shape_checks = attributes.iter().filter_map(|a| failed_shape(&krate, a));
     let keys = attributes.iter().map(|a| key(&krate, a)).collect::<syn::Result<Vec<_>>>()?;
     let mut methods = Vec::new();
     for r in &ty.refs {
@@ -475,6 +548,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         impl #name {
             #(#methods)*
         }
+
+        #(#shape_checks)*
     })
 }
 
@@ -498,7 +573,24 @@ fn schema_entry(krate: &Path, a: &Attribute_) -> TokenStream {
     if a.attrs.sensitive {
         entry = quote!(#entry.sensitive());
     }
+    if let Some((values, _)) = &a.attrs.failed_when {
+        entry = quote!(#entry.failed_when(#values));
+    }
     entry
+}
+
+/// A compile-time check that a `failed_when` attribute holds strings: the engine compares a
+/// live string with the values, so on another shape they would never match.
+fn failed_shape(krate: &Path, a: &Attribute_) -> Option<TokenStream> {
+    let (_, span) = a.attrs.failed_when.as_ref()?;
+    let ty = &a.ty;
+    let message = format!("`{}` has `failed_when`, so it must hold a string (`Computed<String>`)", a.field);
+    Some(quote_spanned! {*span=>
+        const _: () = ::core::assert!(
+            ::core::matches!(<#ty as #krate::schema::AttrValue>::TYPE, #krate::schema::AttrType::String),
+            #message
+        );
+    })
 }
 
 fn key(krate: &Path, a: &Attribute_) -> syn::Result<TokenStream> {

@@ -204,3 +204,24 @@ async fn optional_attributes_left_out_are_filled_by_the_provider() {
     assert!(matches!(description, Some(quikinfra::engine::value::Value::String(_))), "{description:?}");
     assert!(!world.plan(&env).await.has_changes());
 }
+
+#[tokio::test]
+#[allow(unsafe_code)] // a variable only this test reads
+async fn a_secret_changed_since_the_plan_stops_the_apply_before_its_first_call() {
+    const VAR: &str = "QUIKINFRA_TEST_SECRET_CHANGED_SINCE_PLAN";
+    unsafe { std::env::set_var(VAR, "first") };
+    let mut env = chain();
+    env.add(Thing::new("z-last").password(Secret::from_env(VAR)));
+    let world = World::new();
+    let plan = world.plan(&env).await;
+    unsafe { std::env::set_var(VAR, "second") };
+    let opts = ApplyOptions::default();
+    let err =
+        apply::apply(&plan, &env.schemas(), &world.providers, &world.backend(&env), &apply::SilentProgress, &opts)
+            .await
+            .expect_err("refused");
+    assert!(matches!(&err, ApplyError::SecretsChanged(list) if list.len() == 1), "{err}");
+    assert!(err.to_string().contains(&format!("`{VAR}` (test_thing.z-last.password) changed")), "{err}");
+    assert!(world.sim.objects().is_empty(), "nothing was created: {:?}", world.sim.objects());
+    assert_eq!(world.providers.stats().total(), 0, "no provider call");
+}

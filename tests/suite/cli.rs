@@ -392,3 +392,112 @@ fn unknown_state_backends_are_refused_before_anything_runs() {
     assert_eq!(bad.code, 1);
     assert!(bad.err.contains("not a bucket name"), "{}", bad.err);
 }
+
+#[test]
+fn hostile_lock_ttls_are_refused_without_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    for ttl in ["18446744073709551615", "99999999999999", "604801", "0"] {
+        let run = run(dir.path(), env(), &["--lock-ttl", ttl, "plan"]);
+        assert_eq!(run.code, 1, "--lock-ttl {ttl}: {}{}", run.out, run.err);
+        assert!(run.err.contains("--lock-ttl"), "{}", run.err);
+    }
+    assert_eq!(run(dir.path(), env(), &["--lock-ttl", "604800", "plan"]).code, 0);
+}
+
+#[test]
+fn plan_out_never_overwrites_state() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let state_file = dir.path().join("staging").join("state.json");
+    let before = std::fs::read(&state_file).unwrap();
+    let backup = dir.path().join("staging").join("state.json.backup");
+    for target in [state_file.clone(), backup, dir.path().join("sim").join("world.log")] {
+        let plan = run(dir.path(), env(), &["plan", "--out", target.to_str().unwrap()]);
+        assert_eq!(plan.code, 1, "{}{}", plan.out, plan.err);
+        assert!(plan.err.contains("among the state files"), "{}", plan.err);
+    }
+    assert_eq!(std::fs::read(&state_file).unwrap(), before);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let ok = run(dir.path(), env(), &["plan", "--out", elsewhere.path().join("plan.json").to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}", ok.err);
+}
+
+#[test]
+fn a_state_at_its_last_serial_is_refused_whole_and_the_lock_released() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = quikinfra::engine::state::StateStore::local(dir.path(), "staging");
+    let mut state = rt.block_on(store.read()).unwrap().unwrap();
+    let read = state.version.clone();
+    state.version.serial = u64::MAX;
+    rt.block_on(store.write(&state, Some(&read))).unwrap();
+    let before = std::fs::read(dir.path().join("staging").join("state.json")).unwrap();
+    for args in [
+        &["state", "rm", "test_thing.key"][..],
+        &["destroy", "--auto-approve"],
+        &["import", "test_thing.key", "staging.key-1"],
+    ] {
+        let out = run(dir.path(), env(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.out, out.err);
+        assert!(
+            out.err.contains("serial is at its maximum") || out.err.contains("already managed"),
+            "{args:?}: {}",
+            out.err
+        );
+        assert!(!dir.path().join("staging").join("state.lock").exists(), "{args:?} left its lock");
+    }
+    assert_eq!(std::fs::read(dir.path().join("staging").join("state.json")).unwrap(), before);
+    let twice = run(dir.path(), env(), &["state", "rm", "test_thing.key", "test_thing.key"]);
+    assert!(twice.err.contains("test_thing.key is named more than once"), "{}", twice.err);
+}
+
+#[test]
+fn outputs_go_with_what_a_destroy_destroys() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), env(), &["apply", "--auto-approve"]).code, 0);
+    let before = run(dir.path(), env(), &["output"]);
+    assert!(before.out.contains("key_arn"), "{}", before.out);
+    let destroy = run(dir.path(), env(), &["destroy", "--auto-approve"]);
+    assert_eq!(destroy.code, 0, "{}{}", destroy.out, destroy.err);
+    assert!(!destroy.out.contains("Outputs:"), "{}", destroy.out);
+    let after = run(dir.path(), env(), &["output"]);
+    assert_eq!(after.code, 0, "{}", after.err);
+    assert!(after.out.contains("No outputs"), "{}", after.out);
+    let named = run(dir.path(), env(), &["output", "key_arn"]);
+    assert_eq!(named.code, 1);
+    assert!(named.err.contains("no output named `key_arn`"), "{}", named.err);
+    // On a fresh directory with no state at all, the same.
+    let fresh = tempfile::tempdir().unwrap();
+    assert!(run(fresh.path(), env(), &["output"]).out.contains("No outputs"));
+}
+
+#[test]
+fn a_sensitive_value_read_from_a_live_object_is_only_ever_a_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = || {
+        Environment::new("staging").with(
+            Thing::new("db").password(quikinfra::engine::value::Secret::from_env("QUIKINFRA_TEST_UNSET_DB_PASSWORD")),
+        )
+    };
+    assert_eq!(run(dir.path(), db(), &["apply", "--auto-approve"]).code, 0);
+    let leak = "hunter2-set-in-the-console";
+    let set = run(dir.path(), db(), &["sim", "set", "test_thing.db", "password", &format!("\"{leak}\"")]);
+    assert_eq!(set.code, 0, "{}", set.err);
+    let mut seen = String::new();
+    for args in [
+        &["refresh"][..],
+        &["show"],
+        &["show", "--json"],
+        &["plan", "--json"],
+        &["plan"],
+        &["state", "show", "test_thing.db"],
+    ] {
+        let r = run(dir.path(), db(), args);
+        seen.push_str(&r.out);
+        seen.push_str(&r.err);
+    }
+    seen.push_str(&std::fs::read_to_string(dir.path().join("staging").join("state.json")).unwrap());
+    assert!(!seen.contains(leak), "the live value leaked:\n{seen}");
+    assert!(seen.contains("(sensitive value)"), "the change shows, masked:\n{seen}");
+}

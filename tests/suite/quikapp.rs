@@ -25,6 +25,7 @@ use crate::support::{Buf, World};
 
 /// A simulator world that also serves `local_file` under a temporary directory.
 fn world() -> World {
+    crate::support::blueprint_secrets();
     let mut world = World::new();
     let files = world.dir.path().join("files");
     world.providers =
@@ -77,6 +78,15 @@ fn owners_first(name: &str) -> Vec<&'static Row> {
 
 /// Secret fingerprints depend on the secret: set in a developer's shell, a placeholder here.
 fn redact_fingerprints(json: &str) -> String {
+    // Lineages are random: an owner's (`owners_state`) is shown as `[lineage]`.
+    let lines: String = json
+        .lines()
+        .map(|line| match line.find("\"lineage\": \"") {
+            Some(at) => format!("{}\"lineage\": \"[lineage]\",\n", &line[..at]),
+            None => format!("{line}\n"),
+        })
+        .collect();
+    let json: &str = &lines;
     let mut out = String::with_capacity(json.len());
     let mut rest = json;
     while let Some(at) = rest.find("\"sha256:") {
@@ -103,6 +113,7 @@ struct Run {
 
 /// Runs environment `name`'s command line as its example does, with state under `dir`.
 fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
+    crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
     let ctx = Context {
         out: Box::new(out.clone()),
@@ -532,6 +543,12 @@ fn switching_live_to_green_changes_only_the_edge_and_sticks() {
     let headers = switch.out.lines().filter(|l| l.starts_with("  # ")).count();
     assert_eq!(headers, 1, "one resource changes:\n{}", switch.out);
     assert!(switch.out.contains("# azure_traffic_manager_profile.edge will be updated in-place"), "{}", switch.out);
+    // Shown as the statuses that change, endpoint by endpoint, not every endpoint removed and added.
+    for (colour, from, to) in [("blue", "Enabled", "Disabled"), ("green", "Disabled", "Enabled")] {
+        let shown = format!("\"name\"   = \"{colour}\"\n              ~ \"status\" = \"{from}\" -> \"{to}\"");
+        assert!(switch.out.contains(&shown), "{colour}:\n{}", switch.out);
+    }
+    assert!(!switch.out.contains("- {") && !switch.out.contains("+ {"), "{}", switch.out);
     assert!(switch.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", switch.out);
     assert_eq!(
         blueprint::traffic::active_colour(&live_state(dir.path())),
@@ -613,4 +630,40 @@ fn a_reader_cannot_import_its_owners_resource() {
         import.err
     );
     assert!(!dir.path().join("uat2").join("state.json").exists(), "nothing was written");
+}
+
+#[test]
+fn a_readers_saved_plan_is_refused_once_its_owners_state_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let plans = tempfile::tempdir().unwrap();
+    ok(&cli(dir.path(), "dev", &["apply", "--auto-approve"]));
+    let saved = plans.path().join("qa.plan");
+    ok(&cli(dir.path(), "qa", &["plan", "--out", saved.to_str().unwrap()]));
+    // Dev's state moves: its Kafka namespace drifts and a refresh records it.
+    ok(&cli(dir.path(), "dev", &["sim", "set", "azure_eventhub_namespace.shared", "capacity", "3"]));
+    ok(&cli(dir.path(), "dev", &["refresh"]));
+    let apply = cli(dir.path(), "qa", &["apply", saved.to_str().unwrap()]);
+    assert_eq!(apply.code, 1, "{}{}", apply.out, apply.err);
+    assert!(apply.err.contains("the plan is stale: it read the state of `dev` at lineage"), "{}", apply.err);
+    assert!(!dir.path().join("qa").join("state.json").exists(), "nothing was applied");
+}
+
+#[test]
+fn promoting_compares_what_is_deployed_with_names_and_domains_normalised() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&cli(dir.path(), "staging", &["apply", "--auto-approve"]));
+    ok(&cli(dir.path(), "production", &["apply", "--auto-approve"]));
+    let states = quikinfra::engine::state::StateStores::local(dir.path());
+    let (note, comparison) = blueprint::flow::promotion_deployed("staging", "production", &states).unwrap();
+    assert!(note.contains("Staging → Production"), "{note}");
+    let text = comparison.to_text();
+    assert!(text.starts_with("Comparing what is deployed"), "{text}");
+    assert!(text.contains("~ backup_retention_days  = 14 -> 35"), "{text}");
+    assert!(text.contains("+ aws_wafv2_web_acl.edge (only in `production`"), "{text}");
+    // The buckets differ only by name (quikapp-media-staging, quikapp-media-prod): identical.
+    assert!(!text.contains("aws_s3_bucket.media"), "{text}");
+    assert!(!text.contains("staging.") && !text.contains("prod.quikapp.com"), "names and domains normalised: {text}");
+    // Nothing deployed on one side says so.
+    let (note, _) = blueprint::flow::promotion_deployed("staging", "live", &states).unwrap();
+    assert!(note.contains("live has no state yet"), "{note}");
 }

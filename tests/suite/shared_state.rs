@@ -1,7 +1,7 @@
 //! The estate's state kept in S3 (moto) and encrypted: owners and readers, and Live's switch,
 //! all read one another's state through the configured backend and key; the objects in the
 //! bucket are sealed. And `--cloud real` links the real providers for every program, Live's
-//! included, refusing a type no plugin serves before any request leaves the process.
+//! included, and refuses a type no plugin serves before any request leaves the process.
 //!
 //! Needs moto (`./scripts/test.sh` starts it); fails, never skips, without it.
 
@@ -27,6 +27,7 @@ struct Run {
 /// Runs environment `name` as its example does, with the AWS plugin on moto, state under
 /// `--backend url` sealed with [`KEY`], and the simulator's world under `dir`.
 fn cli(config: &aws_config::SdkConfig, dir: &std::path::Path, url: &str, name: &str, args: &[&str]) -> Run {
+    crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
     let plugin = quikinfra::aws::AwsPlugin::with_config(config.clone());
     let mut ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![Arc::new(plugin)]);
@@ -129,8 +130,15 @@ fn counting_endpoint() -> (String, Arc<AtomicUsize>) {
     (url, count)
 }
 
+static FRONT_DOOR: quikinfra::engine::schema::Schema = quikinfra::engine::schema::Schema {
+    type_name: "azure_front_door_profile",
+    provider: "azure",
+    attributes: &[quikinfra::engine::schema::AttrSchema::input("name", quikinfra::engine::schema::AttrType::String)],
+};
+
 #[test]
-fn live_gets_the_real_providers_and_an_unserved_type_fails_before_any_request() {
+fn live_gets_the_real_providers_and_a_type_no_plugin_serves_fails_before_any_request() {
+    crate::support::blueprint_secrets();
     let arm = Emulator::start(Config::default()).expect("the ARM emulator must start for this test");
     let (aws_url, aws_connections) = counting_endpoint();
     let config = moto::config(&aws_url);
@@ -144,25 +152,49 @@ fn live_gets_the_real_providers_and_an_unserved_type_fails_before_any_request() 
     let plugins: Vec<Arc<dyn quikinfra::engine::plugin::Plugin>> =
         vec![Arc::new(quikinfra::aws::AwsPlugin::with_config(config)), Arc::new(azure)];
     let dir = tempfile::tempdir().unwrap();
-    for command in ["plan", "validate"] {
+    let run = |program: Option<quikinfra::engine::environment::Environment>, command: &str| {
         let (out, err) = (Buf::default(), Buf::default());
         let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), plugins.clone());
-        let argv = ["live", "--state-dir", dir.path().to_str().unwrap(), "--cloud", "real", command];
-        let code = blueprint::run_with(blueprint::row("live").unwrap(), argv.map(String::from).to_vec(), ctx);
-        let (out, err) = (out.text(), err.text());
+        let name = program.as_ref().map_or("live", |env| env.name()).to_string();
+        let argv = [name.as_str(), "--state-dir", dir.path().to_str().unwrap(), "--cloud", "real", command];
+        let argv = argv.map(String::from).to_vec();
+        let code = match program {
+            Some(env) => quikinfra::cli::run_with(env, argv, ctx),
+            None => blueprint::run_with(blueprint::row("live").unwrap(), argv, ctx),
+        };
+        (code, out.text(), err.text())
+    };
+
+    // Live, a program with its own subcommands, gets the real providers for every type it uses.
+    let (code, out, err) = run(None, "validate");
+    assert_eq!(code, 0, "validate: {out}{err}");
+    let (code, out, err) = run(None, "plan");
+    assert_eq!(code, 1, "plan: {out}{err}");
+    assert!(out.starts_with("Target: real clouds (aws, azure) for environment `live`"), "{out}");
+    assert!(err.contains("owned by environment `production`, which does not manage it yet"), "{err}");
+    assert!(!err.contains("does not serve") && !err.contains("this program links no real-cloud provider"), "{err}");
+
+    // A type of a linked family that its plugin does not serve is refused by name, offline.
+    let mut env = quikinfra::engine::environment::Environment::new("edge");
+    env.add_node(quikinfra::engine::resource::ResourceNode {
+        address: "azure_front_door_profile.main".parse().unwrap(),
+        schema: &FRONT_DOOR,
+        attrs: [("name".to_string(), quikinfra::engine::value::Value::from("fd-quikapp"))].into_iter().collect(),
+        depends_on: vec![],
+        lifecycle: Default::default(),
+        owner: None,
+    });
+    for command in ["plan", "validate"] {
+        let (code, out, err) = run(Some(env.clone()), command);
         assert_eq!(code, 1, "{command}: {out}{err}");
-        if command == "plan" {
-            assert!(out.starts_with("Target: real clouds (aws, azure) for environment `live`"), "{out}");
-        }
         assert!(
             err.contains(
-                "azure_traffic_manager_profile.edge: the `azure` provider of this run does not serve `azure_traffic_manager_profile` resources"
+                "azure_front_door_profile.main: the `azure` provider of this run does not serve `azure_front_door_profile` resources"
             ) || err.contains(
-                "azure_traffic_manager_profile.edge: the `azure` plugin linked into this program does not serve `azure_traffic_manager_profile` resources"
+                "azure_front_door_profile.main: the `azure` plugin linked into this program does not serve `azure_front_door_profile` resources"
             ),
             "{command}: {err}"
         );
-        assert!(!err.contains("this program links no real-cloud provider"), "{err}");
     }
     assert_eq!(arm.requests().len(), 0, "no request reached the ARM emulator: {:?}", arm.requests());
     assert_eq!(aws_connections.load(Ordering::SeqCst), 0, "no request reached the AWS endpoint");

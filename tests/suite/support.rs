@@ -94,6 +94,31 @@ impl Buf {
     }
 }
 
+/// Real targets need real secrets: sets every secret variable the blueprint's environments
+/// name (the MySQL administrator passwords) to a value derived from the variable's name, once
+/// per process. Every test running a blueprint environment calls it before its first plan, so
+/// no test ever sees a variable go from unset (the simulator's placeholder) to set between its
+/// plan and its apply.
+pub fn blueprint_secrets() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for row in crate::blueprint::ESTATE {
+            for node in crate::blueprint::build(row).resources() {
+                for value in node.attrs.values() {
+                    if let quikinfra::engine::value::Value::Secret(spec) = value {
+                        set_secret(&spec.env, &format!("suite-{}-password", spec.env.len()));
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[allow(unsafe_code)] // setting variables only the suite reads, once, before any test plans with them
+fn set_secret(name: &str, value: &str) {
+    unsafe { std::env::set_var(name, value) };
+}
+
 /// moto server, which `./scripts/test.sh` installs and starts: tests that use it fail, never
 /// skip, without it.
 pub mod moto {

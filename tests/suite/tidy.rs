@@ -220,3 +220,16 @@ fn every_row_of_the_estate_has_its_example() {
         .collect();
     assert!(missing.is_empty(), "rows without an examples/<name>.rs calling blueprint::run(\"<name>\"): {missing:?}");
 }
+
+#[test]
+fn examples_parse_no_flags_by_hand() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let by_hand: Vec<String> = files
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains(concat!("std::env::", "args(")))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(by_hand.is_empty(), "examples reading their arguments by hand (use clap or quikinfra::cli): {by_hand:?}");
+}

@@ -107,16 +107,49 @@ pub(crate) fn is_code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>, 
     code(err) == Some(wanted)
 }
 
+/// Codes with which AWS rejects the credentials a call was signed with.
+const REJECTED_CREDENTIALS: &[&str] = &[
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "AuthFailure",
+    "InvalidToken",
+];
+
+/// What to say when no credentials could be found: the chain that was tried, and the fix.
+const NO_CREDENTIALS: &str = "no AWS credentials: aws-config's default chain tried the environment \
+(AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), the shared profile (AWS_PROFILE, ~/.aws/credentials and \
+~/.aws/config), SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), ECS and instance metadata, and none \
+answered; set one of them (for example `aws sso login --profile NAME` with AWS_PROFILE=NAME)";
+
+/// Whether a failure that never reached the service was the credential chain's.
+fn is_missing_credentials(text: &str) -> bool {
+    text.contains("CredentialsNotLoaded") || text.contains("the credential provider was not enabled")
+}
+
 /// Converts a failed SDK call, `call` naming it (`s3:GetBucketTagging`).
 pub(crate) fn sdk<E>(call: &str, err: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if !matches!(err, SdkError::ServiceError(_)) && is_missing_credentials(&DisplayErrorContext(&err).to_string()) {
+        // Not worth retrying: the chain has nothing to give.
+        return ProviderError::permanent(format!("{call}: {NO_CREDENTIALS}"));
+    }
     match &err {
         SdkError::ServiceError(e) => {
             let status = e.raw().status().as_u16();
             let code = e.err().code();
             let kind = classify(code, Some(status));
+            if let Some(code) = code.filter(|c| REJECTED_CREDENTIALS.contains(c)) {
+                let said = e.err().message().unwrap_or("the credentials were refused");
+                return ProviderError::permanent(format!(
+                    "{call}: AWS rejected the credentials ({code}: {said}); check which identity aws-config's default chain picked (AWS_PROFILE, AWS_ACCESS_KEY_ID) or refresh the session (`aws sso login`)"
+                ));
+            }
             let message = match (code, e.err().message()) {
                 (Some(code), Some(message)) => format!("{call}: {code}: {message}"),
                 (Some(code), None) => format!("{call}: {code} (HTTP {status})"),

@@ -138,3 +138,50 @@ fn stack_commands_deploy_the_environment_through_change_sets() {
     assert!(out.contains("Stack destroyed."), "{out}");
     assert!(!exists(&media));
 }
+
+/// A credential chain where nothing answers, as on a laptop with no profile.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl aws_credential_types::provider::ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "no providers in chain provided credentials",
+            ),
+        ))
+    }
+}
+
+#[test]
+fn missing_credentials_give_one_line_naming_the_chain() {
+    let moto = Moto::new();
+    let config = moto
+        .config
+        .to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(NoCredentials))
+        .build();
+    let bucket = unique("quikapp-media-live");
+    let env = Environment::new("live")
+        .with(S3Bucket::new("media", &bucket).sse_s3())
+        .with(S3Bucket::new("logs", format!("{bucket}-logs")).sse_s3());
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (Buf::default(), Buf::default());
+    let ctx =
+        Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![Arc::new(AwsPlugin::with_config(config))]);
+    let argv = ["live", "--state-dir", dir.path().to_str().unwrap(), "--cloud", "real", "apply", "--auto-approve"];
+    let code = run_with(env, argv.map(String::from).to_vec(), ctx);
+    let err = err.text();
+    assert_eq!(code, 1, "{}{err}", out.text());
+    let mentions: Vec<&str> = err.lines().filter(|l| l.contains("no AWS credentials")).collect();
+    assert_eq!(mentions.len(), 1, "one line for both buckets: {err}");
+    assert!(
+        mentions[0].starts_with("Error: aws_s3_bucket.logs, aws_s3_bucket.media: s3:CreateBucket: no AWS credentials"),
+        "{err}"
+    );
+    assert!(err.contains("AWS_PROFILE") && err.contains("aws sso login"), "{err}");
+    assert!(!err.contains("ConstructionFailure") && !err.contains("DispatchFailure"), "no SDK debug dump: {err}");
+}

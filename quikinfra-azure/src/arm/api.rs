@@ -14,3 +14,5 @@ pub const MYSQL_FLEXIBLE_SERVERS: &str = "2024-12-30";
 pub const REDIS_ENTERPRISE: &str = "2025-07-01";
 /// `Microsoft.EventHub/namespaces` and their event hubs.
 pub const EVENT_HUBS: &str = "2024-01-01";
+/// `Microsoft.Network/trafficManagerProfiles`, endpoints inline.
+pub const TRAFFIC_MANAGER: &str = "2022-04-01";

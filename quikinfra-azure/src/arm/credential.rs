@@ -313,21 +313,35 @@ impl TokenCredential for ChainCredential {
                     return Ok(token);
                 }
                 Err(e) => {
-                    failures.push(format!("{kind:?}: {e}"));
+                    failures.push(format!("{kind:?}: {}", one_line(&e.to_string())));
                     if !kind.falls_through() {
                         break;
                     }
                 }
             }
         }
-        let tried = if failures.is_empty() { "no credential is configured".to_string() } else { failures.join("\n  ") };
+        let tried = if failures.is_empty() { "no credential is configured".to_string() } else { failures.join("; ") };
         Err(azure_core::Error::with_message(
             ErrorKind::Credential,
             format!(
-                "no Azure credential produced a token (order: AZURE_ACCESS_TOKEN, client secret, workload identity, managed identity, Azure CLI):\n  {tried}"
+                "no Azure credential produced a token ({tried}); set AZURE_ACCESS_TOKEN, a service principal (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET), or sign in with `az login` (the chain tries, in order: AZURE_ACCESS_TOKEN, client secret, workload identity, managed identity, Azure CLI)"
             ),
         ))
     }
+}
+
+/// A credential's failure in one line: the SDK's troubleshooting links left out, each cause
+/// once, without the "X authentication failed." preamble.
+fn one_line(text: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let meaningful = |l: &&str| !l.is_empty() && !l.starts_with("To troubleshoot") && !l.ends_with(':');
+    for line in text.lines().map(str::trim).filter(meaningful) {
+        let cause = line.rsplit_once(". ").map_or(line, |(_, cause)| cause).trim_end_matches('.').to_string();
+        if !parts.contains(&cause) {
+            parts.push(cause);
+        }
+    }
+    parts.join(", ")
 }
 
 #[cfg(test)]

@@ -259,6 +259,10 @@ pub fn is_retryable(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// The `provisioningState`s a resource is left in when its last operation did not succeed:
+/// what a plan repairs (see `AttrSchema::failed_when`).
+pub const FAILED_STATES: &[&str] = &["Failed", "Canceled"];
+
 /// Whether a `provisioningState` (or operation `status`) is terminal, and how it ended.
 fn terminal(state: &str) -> Option<bool> {
     match state.to_ascii_lowercase().as_str() {

@@ -9,7 +9,7 @@
 //! - regions come back in their short form (`Southeast Asia` → `southeastasia`);
 //! - optional nested attributes (AKS's `network_profile`) keep only the keys the definition
 //!   manages: those of the config on create and update, those of the prior state on read;
-//! - lists keep the definition's order (Event Hubs topics);
+//! - lists keep the definition's order (Event Hubs topics, Traffic Manager endpoints);
 //! - write-only values (the MySQL administrator password) are sent, never read back: the
 //!   engine keeps their fingerprints.
 //!
@@ -25,6 +25,10 @@
 //! Errors: the ARM client has already retried throttling and 5xx (see [`crate::arm`]), so
 //! failures reach the engine as permanent (404 as not found, 409 and 412 as conflicts), each
 //! message carrying ARM's code, message and target.
+//!
+//! For `-v`, the provider reports the ARM client's requests and polls as its API calls and the
+//! requests the client sent again as its retries (through [`Dispatch`], so the engine shows
+//! them apart from its own).
 
 mod aks;
 mod eventhubs;
@@ -33,7 +37,9 @@ mod redis;
 mod resource_group;
 #[cfg(test)]
 mod tests;
+mod traffic_manager;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
@@ -47,7 +53,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::arm::credential::{AzureSettings, ChainCredential, SettingError};
 use crate::arm::{ArmClient, ArmConfig, ArmError};
-use crate::{AksCluster, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, ResourceGroup};
+use crate::{AksCluster, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, ResourceGroup, TrafficManagerProfile};
 
 /// The provider family name the Azure types declare in their schemas.
 pub const FAMILY: &str = "azure";
@@ -61,6 +67,7 @@ static TYPES: LazyLock<Served<AzureProvider>> = LazyLock::new(|| {
         .with::<MySqlFlexibleServer>()
         .with::<ManagedRedis>()
         .with::<KafkaNamespace>()
+        .with::<TrafficManagerProfile>()
 });
 
 /// Every resource type this provider serves: what the `azure` plugin declares.
@@ -291,6 +298,17 @@ impl<R: ArmType> Serves<R> for AzureProvider {
 impl Dispatch for AzureProvider {
     fn table() -> &'static Served<Self> {
         &TYPES
+    }
+
+    /// The ARM client's requests and polls.
+    fn api_call_counts(&self) -> BTreeMap<String, u64> {
+        let stats = self.client.stats();
+        BTreeMap::from([("arm:polls".to_string(), stats.polls), ("arm:requests".to_string(), stats.requests)])
+    }
+
+    /// The requests the ARM client sent again (429, 5xx, connection failures).
+    fn client_retries(&self) -> u64 {
+        self.client.stats().retries
     }
 }
 

@@ -273,7 +273,8 @@ fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
             crate::AksCluster::TYPE,
             crate::MySqlFlexibleServer::TYPE,
             crate::ManagedRedis::TYPE,
-            crate::KafkaNamespace::TYPE
+            crate::KafkaNamespace::TYPE,
+            crate::TrafficManagerProfile::TYPE
         ]
     );
     let schemas = [
@@ -282,10 +283,232 @@ fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
         crate::MySqlFlexibleServer::schema(),
         crate::ManagedRedis::schema(),
         crate::KafkaNamespace::schema(),
+        crate::TrafficManagerProfile::schema(),
     ];
     for schema in schemas {
         for name in [super::shared::ID, super::shared::NAME, super::shared::TAGS] {
             assert!(schema.attr(name).is_some(), "{} has no `{name}`", schema.type_name);
         }
     }
+}
+
+const TM: &str = "traffic-manager/2022-04-01_";
+
+/// What an example's request asks for, in the spec's attributes (the monitor's interval from
+/// the response when the request leaves it to ARM).
+fn tm_requested(example: &Json, body: &Json) -> Json {
+    let request = &example["parameters"]["parameters"]["properties"];
+    let monitor = &request["monitorConfig"];
+    let endpoints: Vec<Json> = request["endpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            json!({
+                "name": e["name"],
+                "type": e["type"].as_str().unwrap().rsplit('/').next().unwrap().replace("externalEndpoints", "ExternalEndpoints").replace("nestedEndpoints", "NestedEndpoints"),
+                "target": e["properties"]["target"],
+                "weight": body["properties"]["endpoints"].as_array().unwrap().iter().find(|b| b["name"] == e["name"]).unwrap()["properties"]["weight"],
+                "status": e["properties"]["endpointStatus"],
+            })
+        })
+        .collect();
+    json!({
+        "name": example["parameters"]["profileName"],
+        "resource_group": example["parameters"]["resourceGroupName"],
+        "dns_relative_name": request["dnsConfig"]["relativeName"],
+        "ttl": request["dnsConfig"]["ttl"],
+        "routing_method": request["trafficRoutingMethod"],
+        "profile_status": request["profileStatus"],
+        "monitor": {
+            "protocol": monitor["protocol"],
+            "port": monitor["port"],
+            "path": monitor["path"],
+            "interval_seconds": body["properties"]["monitorConfig"]["intervalInSeconds"],
+        },
+        "endpoints": endpoints,
+    })
+}
+
+fn tm_id(example: &Json) -> String {
+    format!(
+        "/subscriptions/{{subscription-id}}/resourceGroups/{}/providers/Microsoft.Network/trafficManagerProfiles/{}",
+        example["parameters"]["resourceGroupName"].as_str().unwrap(),
+        example["parameters"]["profileName"].as_str().unwrap()
+    )
+}
+
+/// The endpoints of `attrs` without their priorities (the hint decides those).
+fn without_priorities(mut attrs: Json) -> Json {
+    for e in attrs["endpoints"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("priority");
+    }
+    attrs
+}
+
+#[test]
+fn traffic_manager_example_bodies_read_as_the_request_asked() {
+    for (file, statuses) in [
+        ("Profile-PUT-WithEndpoints.json", &["200", "201"][..]),
+        ("Profile-PUT-WithCustomHeaders.json", &["200"]),
+        ("Profile-PUT-NoEndpoints.json", &["200", "201"]),
+        ("Profile-PUT-WithNestedEndpoints.json", &["200", "201"]),
+    ] {
+        let example = example(&format!("{TM}{file}"));
+        let id = tm_id(&example);
+        for status in statuses {
+            let body = response(&example, status);
+            let requested = tm_requested(&example, &body);
+            let hint = requested["endpoints"].clone();
+            let parse = |b: &Json| traffic_manager::attrs(b, &id, Some(&hint));
+            check(parse, &body, requested.clone());
+            let read = parse(&body);
+            assert_eq!(read["fqdn"], body["properties"]["dnsConfig"]["fqdn"], "{file} {status}");
+            assert_eq!(read["id"], json!(id));
+            for absent in ["location", "subscription_id"] {
+                assert!(read.get(absent).is_none(), "{file}: `{absent}` is no attribute of a profile");
+            }
+            // Without a hint (an import), ARM's priorities come back too.
+            let all = traffic_manager::attrs(&body, &id, None);
+            assert_eq!(without_priorities(all.clone()), read, "{file} {status}");
+            for e in all["endpoints"].as_array().unwrap() {
+                assert!(e["priority"].as_u64().is_some(), "{file}: {e}");
+            }
+        }
+    }
+    // A GET and a PATCH answer read the same way.
+    for (file, routing) in
+        [("Profile-GET-WithEndpoints.json", "Performance"), ("Profile-PATCH-MonitorConfig.json", "Performance")]
+    {
+        let example = example(&format!("{TM}{file}"));
+        let body = response(&example, "200");
+        let parse = |b: &Json| traffic_manager::attrs(b, &tm_id(&example), None);
+        check(
+            parse,
+            &body,
+            json!({
+                "routing_method": routing,
+                "ttl": 35,
+                "tags": {},
+                "endpoints": [{"name": "My external endpoint", "type": "ExternalEndpoints", "target": "foobar.contoso.com",
+                    "weight": 1, "priority": 1, "status": "Enabled"}],
+            }),
+        );
+    }
+    let patched = traffic_manager::attrs(
+        &response(&example(&format!("{TM}Profile-PATCH-MonitorConfig.json")), "200"),
+        "/x",
+        None,
+    );
+    assert_eq!(
+        patched["monitor"],
+        json!({"protocol": "HTTP", "port": 80, "path": "/testpath.aspx", "interval_seconds": 30})
+    );
+}
+
+#[test]
+fn traffic_manager_priorities_read_back_only_where_the_definition_sets_them() {
+    let example = example(&format!("{TM}Profile-PUT-WithNestedEndpoints.json"));
+    let body = response(&example, "201");
+    let hint = json!([{"name": "MyFirstNestedEndpoint", "priority": 1}, {"name": "MySecondNestedEndpoint"}]);
+    let read = traffic_manager::attrs(&body, "/x", Some(&hint));
+    assert_eq!(read["routing_method"], "Priority");
+    assert_eq!(read["endpoints"][0]["priority"], 1);
+    assert!(read["endpoints"][1].get("priority").is_none());
+    assert_eq!(read["endpoints"][1]["type"], "NestedEndpoints");
+    // The definition's order, whatever ARM's.
+    let reversed = json!([{"name": "MySecondNestedEndpoint"}, {"name": "MyFirstNestedEndpoint"}]);
+    let names: Vec<Json> = traffic_manager::attrs(&body, "/x", Some(&reversed))["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("MySecondNestedEndpoint"), json!("MyFirstNestedEndpoint")]);
+}
+
+#[test]
+fn traffic_manager_create_bodies_match_the_example_request_shape() {
+    let example = example(&format!("{TM}Profile-PUT-WithEndpoints.json"));
+    let request = &example["parameters"]["parameters"];
+    let config = json!({
+        "name": "azuresdkfornetautoresttrafficmanager6192", "resource_group": "rg",
+        "dns_relative_name": "azuresdkfornetautoresttrafficmanager6192", "ttl": 35, "routing_method": "Performance",
+        "monitor": {"protocol": "HTTP", "port": 80, "path": "/testpath.aspx", "interval_seconds": 10},
+        "endpoints": [{"name": "My external endpoint", "type": "ExternalEndpoints", "target": "foobar.contoso.com",
+            "weight": 1, "status": "Enabled"}],
+        "tags": {},
+    });
+    let body = traffic_manager::create_body(&config);
+    assert_eq!(body["location"], request["location"]);
+    let (ours, theirs) = (&body["properties"], &request["properties"]);
+    for key in ["dnsConfig", "profileStatus", "trafficRoutingMethod"] {
+        assert_eq!(ours[key], theirs[key], "{key}");
+    }
+    for key in ["protocol", "port", "path", "intervalInSeconds"] {
+        assert_eq!(ours["monitorConfig"][key], theirs["monitorConfig"][key], "monitorConfig.{key}");
+    }
+    let (e, want) = (&ours["endpoints"][0], &theirs["endpoints"][0]);
+    assert_eq!(e["name"], want["name"]);
+    assert!(e["type"].as_str().unwrap().eq_ignore_ascii_case(want["type"].as_str().unwrap()), "{}", e["type"]);
+    for key in ["target", "endpointStatus"] {
+        assert_eq!(e["properties"][key], want["properties"][key], "{key}");
+    }
+    // An Azure endpoint names its resource; ARM fills the target.
+    let azure = json!({"endpoints": [{"name": "blue", "type": "AzureEndpoints", "target_resource_id": "/subscriptions/s/x",
+        "weight": 1, "priority": 1, "status": "Enabled"}]});
+    let e = &traffic_manager::create_body(&azure)["properties"]["endpoints"][0];
+    assert_eq!(e["type"], "Microsoft.Network/trafficManagerProfiles/azureEndpoints");
+    assert_eq!(
+        e["properties"],
+        json!({"targetResourceId": "/subscriptions/s/x", "endpointStatus": "Enabled", "weight": 1, "priority": 1})
+    );
+}
+
+#[test]
+fn traffic_manager_updates_change_only_what_the_definition_manages() {
+    let live = response(&example(&format!("{TM}Profile-PUT-WithCustomHeaders.json")), "200");
+    let config = json!({
+        "routing_method": "Weighted", "ttl": 30, "dns_relative_name": "azuresdkfornetautoresttrafficmanager6192",
+        "monitor": {"protocol": "HTTPS", "port": 443, "path": "/healthz", "interval_seconds": 30},
+        "endpoints": [
+            {"name": "My external endpoint", "type": "ExternalEndpoints", "target": "foobar.contoso.com", "weight": 5, "status": "Disabled"},
+            {"name": "green", "type": "ExternalEndpoints", "target": "green.contoso.com", "weight": 1, "status": "Enabled"},
+        ],
+        "tags": {"environment": "live"},
+    });
+    let body = traffic_manager::update_body(&live, &config).unwrap();
+    let props = &body["properties"];
+    assert_eq!(props["trafficRoutingMethod"], "Weighted");
+    assert_eq!(props["trafficViewEnrollmentStatus"], "Disabled", "unmanaged settings survive");
+    assert_eq!(props["monitorConfig"]["customHeaders"], live["properties"]["monitorConfig"]["customHeaders"]);
+    assert!(props["monitorConfig"].get("timeoutInSeconds").is_none(), "a new interval lets ARM pick the timeout");
+    let first = &props["endpoints"][0];
+    assert_eq!(first["properties"]["endpointStatus"], "Disabled");
+    assert_eq!(first["properties"]["weight"], 5);
+    assert_eq!(first["properties"]["endpointLocation"], "North Europe");
+    assert_eq!(first["properties"]["customHeaders"], live["properties"]["endpoints"][0]["properties"]["customHeaders"]);
+    assert_eq!(props["endpoints"][1]["type"], "Microsoft.Network/trafficManagerProfiles/externalEndpoints");
+    assert_eq!(body["tags"], json!({"environment": "live"}));
+    // An endpoint no longer declared is dropped.
+    let none = json!({"endpoints": []});
+    assert_eq!(traffic_manager::update_body(&live, &none).unwrap()["properties"]["endpoints"], json!([]));
+}
+
+#[test]
+fn traffic_manager_endpoint_payloads_read_as_endpoints() {
+    let patch = example(&format!("{TM}Endpoint-PATCH-External-Target.json"));
+    let endpoint = traffic_manager::endpoint_attrs(&response(&patch, "200"), false);
+    assert_eq!(
+        endpoint,
+        json!({"name": "azsmnet7187", "type": "ExternalEndpoints", "target": "another.foobar.contoso.com", "weight": 1, "status": "Enabled"})
+    );
+    assert_eq!(
+        patch["parameters"]["parameters"]["properties"]["target"], endpoint["target"],
+        "what the PATCH asked for reads back"
+    );
+    // A profile's DELETE answers 200 with an empty body, or 204 when there was nothing.
+    let delete = example(&format!("{TM}Profile-DELETE.json"));
+    assert_eq!(response(&delete, "200"), json!({}));
+    assert!(delete["responses"]["204"].get("body").is_none());
 }

@@ -97,8 +97,16 @@ fn summarize(session: &Session, report: &ApplyReport, destroy: bool) -> i32 {
     if report.interrupted {
         shell.error(&format!("apply interrupted; state was saved. {counts}"));
     }
+    // Resources failing the same way (missing credentials, say) are named together.
+    let mut by_message: Vec<(&str, Vec<String>)> = Vec::new();
     for f in &report.failures {
-        shell.error(&format!("{}: {}", f.address, f.message));
+        match by_message.iter_mut().find(|(m, _)| *m == f.message) {
+            Some((_, addresses)) => addresses.push(f.address.to_string()),
+            None => by_message.push((&f.message, vec![f.address.to_string()])),
+        }
+    }
+    for (message, addresses) in by_message {
+        shell.error(&format!("{}: {message}", addresses.join(", ")));
     }
     if !report.not_started.is_empty() {
         shell.err_line(&format!(

@@ -18,7 +18,7 @@ pub struct OutputArgs {
 
 /// Prints the outputs.
 pub async fn exec(session: &Session, args: &OutputArgs) -> CliResult {
-    let state = session.state().await?.ok_or_else(|| CliError::msg("no state: apply first"))?;
+    let state = session.state().await?.unwrap_or_else(|| quikinfra_core::state::State::new(session.env().name(), ""));
     if let Some(name) = &args.name {
         let value = state.outputs.get(name).ok_or_else(|| CliError::msg(format!("no output named `{name}`")))?;
         session.shell.line(&if args.json { serde_json::to_string(value)? } else { render::value_text(value) });
@@ -26,6 +26,8 @@ pub async fn exec(session: &Session, args: &OutputArgs) -> CliResult {
     }
     if args.json {
         session.shell.line(&serde_json::to_string_pretty(&state.outputs)?);
+    } else if state.outputs.is_empty() {
+        session.shell.line(&format!("No outputs: `{}` records none (apply first).", session.env().name()));
     } else {
         super::apply::print_outputs(session, &state);
     }

@@ -41,11 +41,20 @@ pub struct ApplyOptions {
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
     /// Stand in for unset secrets (the simulator target only), as the plan did.
     pub placeholder_secrets: bool,
+    /// The target this apply writes to, recorded in state with every checkpoint (`None`:
+    /// leave whatever is recorded).
+    pub target: Option<crate::state::TargetKind>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        Self { parallelism: 10, still_running_every: Duration::from_secs(10), stop: None, placeholder_secrets: false }
+        Self {
+            parallelism: 10,
+            still_running_every: Duration::from_secs(10),
+            stop: None,
+            placeholder_secrets: false,
+            target: None,
+        }
     }
 }
 
@@ -70,6 +79,12 @@ pub enum ApplyError {
         /// The environment applying it.
         env: String,
     },
+    /// Secrets changed since the plan was made: found before any call, so nothing was changed.
+    #[error(
+        "secrets changed since the plan was made: {}; make a new plan (nothing was changed)",
+        .0.join(", ")
+    )]
+    SecretsChanged(Vec<String>),
     /// A resource type in the plan has no schema in this program.
     #[error("{0}: resource type is unknown to this program")]
     UnknownType(Address),
@@ -147,6 +162,7 @@ pub async fn apply(
             return Err(ApplyError::UnknownType(c.address.clone()));
         }
     }
+    check_secrets(plan, opts.placeholder_secrets)?;
     let mut run = Run {
         plan,
         schemas,
@@ -154,6 +170,7 @@ pub async fn apply(
         store,
         written: current.as_ref().map(|s| s.version.clone()),
         placeholder_secrets: opts.placeholder_secrets,
+        target: opts.target,
         state: current.unwrap_or_else(|| State::new(&plan.environment, State::new_lineage())),
         added: 0,
         changed: 0,
@@ -269,6 +286,11 @@ pub async fn apply(
         }
     }
 
+    // A destroy takes the outputs of what it destroyed with it.
+    if plan.mode == PlanMode::Destroy && failures.is_empty() && !interrupted && plan.outputs != run.state.outputs {
+        run.state.outputs = plan.outputs.clone();
+        run.checkpoint().await?;
+    }
     // Outputs, once everything that succeeded is recorded.
     if plan.mode == PlanMode::Normal && failures.is_empty() && !interrupted {
         let resources = &run.state.resources;
@@ -336,6 +358,25 @@ enum Outcome {
     StateOnly,
 }
 
+/// Every secret the plan will send, read now and compared with the fingerprint planned, so a
+/// secret changed (or unset) since planning stops the apply before its first call rather than
+/// at that resource's turn.
+fn check_secrets(plan: &Plan, placeholders: bool) -> Result<(), ApplyError> {
+    let mut changed = Vec::new();
+    for c in plan.actions().filter(|c| matches!(c.action, Action::Create | Action::Update | Action::Replace)) {
+        for (name, value) in c.after.iter().flatten() {
+            let Value::Secret(spec) = value else { continue };
+            let Some(planned) = &spec.fingerprint else { continue };
+            let now = read_secret(spec, placeholders).map(|secret| fingerprint(&c.address, name, &secret));
+            if now.as_deref() != Some(planned.as_str()) {
+                let what = if now.is_none() { "is not set" } else { "changed" };
+                changed.push(format!("`{}` ({}.{name}) {what}", spec.env, c.address));
+            }
+        }
+    }
+    if changed.is_empty() { Ok(()) } else { Err(ApplyError::SecretsChanged(changed)) }
+}
+
 /// The mutable side of one apply: the working state and counters.
 struct Run<'a> {
     plan: &'a Plan,
@@ -345,6 +386,7 @@ struct Run<'a> {
     state: State,
     written: Option<crate::state::StateVersion>,
     placeholder_secrets: bool,
+    target: Option<crate::state::TargetKind>,
     added: usize,
     changed: usize,
     destroyed: usize,
@@ -634,8 +676,14 @@ impl<'a> Run<'a> {
 
     /// Writes the working state, one serial further, guarded by the version last written.
     async fn checkpoint(&mut self) -> Result<(), StateError> {
-        self.state.version.serial = self.written.as_ref().map_or(1, |v| v.serial + 1);
+        self.state.version.serial = match &self.written {
+            None => 1,
+            Some(v) => v.serial.checked_add(1).ok_or(StateError::SerialExhausted)?,
+        };
         self.state.writer = crate::VERSION.to_string();
+        if let Some(kind) = self.target {
+            crate::state::target::record(&mut self.state, kind);
+        }
         self.store.write(&self.state, self.written.as_ref()).await?;
         self.written = Some(self.state.version.clone());
         Ok(())

@@ -172,6 +172,7 @@ mod tests {
             environment: "staging".into(),
             mode: PlanMode::Destroy,
             prior_state: None,
+            owners_state: Default::default(),
             resource_changes: vec![change(Action::Read, false), change(Action::Delete, true)],
             drift: vec![],
             outputs: Default::default(),

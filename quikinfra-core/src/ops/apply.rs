@@ -5,6 +5,7 @@ use super::lock::locked;
 use super::{OpsError, Reporter, Workspace, read};
 use crate::apply::{ApplyOptions, ApplyReport};
 use crate::plan::{Plan, PlanMode, PlanOptions};
+use crate::state::backend::describe_version;
 
 /// What to apply.
 #[derive(Debug)]
@@ -30,18 +31,37 @@ pub async fn apply(
         return Err(OpsError::WrongEnvironment { plan: plan.environment.clone(), env: ws.env.name().to_string() });
     }
     let store = ws.store()?;
-    if saved.is_none() {
-        opts.shared = read::owners(ws).await?;
+    match &saved {
+        None => opts.shared = read::owners(ws).await?,
+        Some(plan) => {
+            if let Some(owner) = plan.pending_owners().into_iter().next() {
+                return Err(OpsError::OwnerNotApplied(owner.to_string()));
+            }
+            let now = read::owners(ws).await?;
+            for (owner, planned) in &plan.owners_state {
+                let current = now.get(owner).map(|s| &s.version);
+                if current != Some(planned) {
+                    return Err(OpsError::OwnerMoved {
+                        owner: owner.clone(),
+                        planned: describe_version(Some(planned)),
+                        current: describe_version(current),
+                    });
+                }
+            }
+        }
     }
     let destroy = saved.as_ref().map_or(opts.mode, |p| p.mode) == PlanMode::Destroy;
     let operation = if destroy { "destroy" } else { "apply" };
-    locked(&store, operation, ws.options.lock_ttl, reporter, async || {
+    locked(&store, operation, ws.options, reporter, async || {
         let plan = match saved {
             Some(plan) => plan,
             None => {
                 let state = read::recovered(ws, &store, reporter).await?;
                 let plan = crate::plan::plan(ws.env, state.as_ref(), ws.providers, &opts).await?;
                 reporter.planned(&plan);
+                if let Some(owner) = plan.pending_owners().into_iter().next() {
+                    return Err(OpsError::OwnerNotApplied(owner.to_string()));
+                }
                 if !plan.has_changes() && plan.mode != PlanMode::RefreshOnly {
                     return Ok(None);
                 }
@@ -58,6 +78,7 @@ pub async fn apply(
             parallelism: ws.options.parallelism,
             stop,
             placeholder_secrets: ws.options.placeholder_secrets,
+            target: ws.options.target,
             ..Default::default()
         };
         let report = crate::apply::apply(&plan, &ws.env.schemas(), ws.providers, &store, reporter, &options).await?;

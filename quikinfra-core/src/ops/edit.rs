@@ -16,11 +16,11 @@ async fn edit(
     change: impl FnOnce(&mut State) -> Result<(), OpsError>,
 ) -> Result<(), OpsError> {
     let store = ws.store()?;
-    locked(&store, operation, ws.options.lock_ttl, reporter, async || {
+    locked(&store, operation, ws.options, reporter, async || {
         let mut state = store.read().await?.ok_or(OpsError::NoState)?;
         let read = state.version.clone();
         change(&mut state)?;
-        state.version.serial = read.serial.checked_add(1).ok_or(OpsError::SerialExhausted)?;
+        state.version.serial = read.serial.checked_add(1).ok_or(crate::state::StateError::SerialExhausted)?;
         store.write(&state, Some(&read)).await?;
         Ok(())
     })

@@ -20,8 +20,11 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
         return Err(OpsError::Shared { address: address.clone(), owner: owner.clone() });
     }
     let store = ws.store()?;
-    locked(&store, "import", ws.options.lock_ttl, reporter, async || {
+    locked(&store, "import", ws.options, reporter, async || {
         let prior = store.read().await?;
+        if let Some(state) = &prior {
+            super::read::check_target(ws, state)?;
+        }
         if prior.as_ref().is_some_and(|s| s.resources.contains_key(address)) {
             return Err(OpsError::AlreadyManaged(address.clone()));
         }
@@ -33,6 +36,8 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
             .await
             .map_err(|source| OpsError::Provider { address: address.clone(), source })?
             .ok_or_else(|| OpsError::NoSuchObject { address: address.clone(), id: id.to_string() })?;
+        let mut live = live;
+        crate::schema::mask_sensitive(node.schema, address, &mut live);
         let expected = prior.as_ref().map(|s| s.version.clone());
         let mut state = prior.unwrap_or_else(|| State::new(ws.env.name(), State::new_lineage()));
         state.resources.insert(
@@ -46,7 +51,13 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
                 deposed: vec![],
             },
         );
-        state.version.serial = expected.as_ref().map_or(1, |v| v.serial + 1);
+        state.version.serial = match &expected {
+            None => 1,
+            Some(v) => v.serial.checked_add(1).ok_or(crate::state::StateError::SerialExhausted)?,
+        };
+        if let Some(kind) = ws.options.target {
+            crate::state::target::record(&mut state, kind);
+        }
         store.write(&state, expected.as_ref()).await?;
         Ok(())
     })

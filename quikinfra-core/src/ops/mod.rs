@@ -27,6 +27,7 @@ pub mod plan;
 pub mod read;
 pub mod refresh;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::addr::Address;
@@ -36,11 +37,12 @@ use crate::diag::Problems;
 use crate::environment::Environment;
 use crate::plan::{Plan, PlanError};
 use crate::provider::{ProviderError, Providers};
-use crate::state::{StateError, StateStore, StateStores, StateVersion};
+use crate::state::{LockInfo, StateError, StateStore, StateStores, StateTarget, StateVersion, TargetKind};
 
 pub use apply::{ApplyRequest, apply};
 pub use edit::{state_mv, state_rm};
 pub use import::import;
+pub use lock::HeldLocks;
 pub use plan::plan;
 pub use refresh::refresh;
 
@@ -65,7 +67,7 @@ impl Workspace<'_> {
 }
 
 /// How a run behaves, whatever the operation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// How long the state lock lives without renewal (a heartbeat renews it every third).
     pub lock_ttl: Duration,
@@ -77,11 +79,24 @@ pub struct RunOptions {
     /// definitions that depend on it (`Some(None)`: built before any state existed). An
     /// operation that finds another version under the lock refuses to go on.
     pub defined_from: Option<Option<StateVersion>>,
+    /// The target the run's providers talk to; a state recorded for another one is refused
+    /// (`None`: not checked, nor recorded).
+    pub target: Option<TargetKind>,
+    /// Where the locks the run takes are registered, for a front end to release them when it
+    /// leaves early.
+    pub held: Option<Arc<HeldLocks>>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { lock_ttl: Duration::from_secs(300), parallelism: 10, placeholder_secrets: false, defined_from: None }
+        Self {
+            lock_ttl: Duration::from_secs(300),
+            parallelism: 10,
+            placeholder_secrets: false,
+            defined_from: None,
+            target: None,
+            held: None,
+        }
     }
 }
 
@@ -91,6 +106,10 @@ impl Default for RunOptions {
 pub trait Reporter: Progress {
     /// Recovery settled operations an interrupted apply left unfinished.
     fn recovered(&self, _recovered: &[Recovery]) {}
+
+    /// A lock whose holder is gone (a process of this host that no longer runs) is being taken
+    /// over.
+    fn lock_taken_over(&self, _previous: &LockInfo) {}
 
     /// The state lock could not be released at the end (it expires on its own).
     fn unlock_failed(&self, _error: &StateError) {}
@@ -112,13 +131,13 @@ impl Reporter for SilentProgress {}
 pub enum OpsError {
     /// Reading, writing or locking state failed.
     #[error(transparent)]
-    State(#[from] StateError),
+    State(Box<StateError>),
     /// No plan could be made.
     #[error(transparent)]
-    Plan(#[from] PlanError),
+    Plan(Box<PlanError>),
     /// The apply could not start or could not save its work.
     #[error(transparent)]
-    Apply(#[from] ApplyError),
+    Apply(Box<ApplyError>),
     /// The definition is invalid; nothing was called.
     #[error("{0}")]
     Invalid(Problems),
@@ -183,14 +202,42 @@ pub enum OpsError {
         /// This environment.
         env: String,
     },
+    /// A saved plan resolved an owner's state that has moved since.
+    #[error(
+        "the plan is stale: it read the state of `{owner}` at {planned}, but that state is now {current}; make a new plan (nothing was changed)"
+    )]
+    OwnerMoved {
+        /// The owning environment.
+        owner: String,
+        /// Its version when planned.
+        planned: String,
+        /// Its version now.
+        current: String,
+    },
+    /// A plan that read an owner's planned values (before it applied) cannot be applied.
+    #[error(
+        "this plan read what `{0}` had not applied yet; apply `{0}` first, then make a new plan (nothing was changed)"
+    )]
+    OwnerNotApplied(String),
     /// The environment's state moved after its definition was built from it.
     #[error(
         "the state of `{0}` changed while its definition was being built from it (another run wrote it); nothing was changed, run the command again"
     )]
     DefinitionStale(String),
-    /// The state's serial cannot grow any further.
-    #[error("the state's serial is at its maximum and cannot be incremented; nothing was written")]
-    SerialExhausted,
+    /// The state's objects live in another target than the run's.
+    #[error(
+        "the state of `{environment}` records objects in {recorded}, but this run targets {run}; nothing was read or changed. Run with --cloud {flag} to work on it, or keep this target's state elsewhere (--state-dir or --backend)"
+    )]
+    WrongTarget {
+        /// The environment.
+        environment: String,
+        /// What its state records.
+        recorded: StateTarget,
+        /// The run's target.
+        run: TargetKind,
+        /// The `--cloud` value that matches the state.
+        flag: &'static str,
+    },
     /// Refresh could not write what it read.
     #[error("refresh could not update state")]
     RefreshFailed,
@@ -200,6 +247,24 @@ pub enum OpsError {
     /// A front end could not ask or answer (no terminal, a closed input).
     #[error("{0}")]
     Interaction(String),
+}
+
+impl From<PlanError> for OpsError {
+    fn from(e: PlanError) -> Self {
+        OpsError::Plan(Box::new(e))
+    }
+}
+
+impl From<ApplyError> for OpsError {
+    fn from(e: ApplyError) -> Self {
+        OpsError::Apply(Box::new(e))
+    }
+}
+
+impl From<StateError> for OpsError {
+    fn from(e: StateError) -> Self {
+        OpsError::State(Box::new(e))
+    }
 }
 
 impl From<Problems> for OpsError {

@@ -14,7 +14,7 @@ pub async fn plan(ws: &Workspace<'_>, mut opts: PlanOptions, reporter: &dyn Repo
         PlanMode::Destroy => "plan --destroy",
         PlanMode::RefreshOnly => "plan --refresh-only",
     };
-    locked(&store, operation, ws.options.lock_ttl, reporter, async || {
+    locked(&store, operation, ws.options, reporter, async || {
         let state = read::recovered(ws, &store, reporter).await?;
         Ok(crate::plan::plan(ws.env, state.as_ref(), ws.providers, &opts).await?)
     })

@@ -21,15 +21,33 @@ pub async fn recovered(
         return Err(OpsError::DefinitionStale(ws.env.name().to_string()));
     }
     let Some(mut state) = state else { return Ok(None) };
+    check_target(ws, &state)?;
     if state.pending.is_empty() {
         return Ok(Some(state));
     }
     let read = state.version.clone();
     let recovered = crate::apply::recover::recover(&mut state, &ws.env.schemas(), ws.providers).await;
     reporter.recovered(&recovered);
-    state.version.serial += 1;
+    state.version.serial = read.serial.checked_add(1).ok_or(crate::state::StateError::SerialExhausted)?;
     store.write(&state, Some(&read)).await?;
     Ok(Some(state))
+}
+
+/// Refuses a state whose objects live in another target than the run's.
+pub fn check_target(ws: &Workspace<'_>, state: &State) -> Result<(), OpsError> {
+    let Some(run) = ws.options.target else { return Ok(()) };
+    match crate::state::target::conflict(state, run) {
+        None => Ok(()),
+        Some(recorded) => Err(OpsError::WrongTarget {
+            environment: ws.env.name().to_string(),
+            flag: match recorded.kind {
+                crate::state::TargetKind::Simulator => "sim",
+                crate::state::TargetKind::Real => "real",
+            },
+            recorded,
+            run,
+        }),
+    }
 }
 
 /// The states of the environments owning resources this one reads, through the run's state

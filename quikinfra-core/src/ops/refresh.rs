@@ -23,13 +23,14 @@ pub async fn refresh(
         placeholder_secrets: ws.options.placeholder_secrets,
         ..Default::default()
     };
-    locked(&store, "refresh", ws.options.lock_ttl, reporter, async || {
+    locked(&store, "refresh", ws.options, reporter, async || {
         let Some(state) = read::recovered(ws, &store, reporter).await? else { return Ok(None) };
         let plan = crate::plan::plan(ws.env, Some(&state), ws.providers, &opts).await?;
         if plan.has_changes() || !plan.resource_changes.is_empty() {
             let options = ApplyOptions {
                 parallelism: ws.options.parallelism,
                 placeholder_secrets: ws.options.placeholder_secrets,
+                target: ws.options.target,
                 ..Default::default()
             };
             let report =

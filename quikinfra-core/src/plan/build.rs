@@ -6,7 +6,9 @@
 //! 2. refresh every resource in state concurrently through the provider boundary;
 //! 3. report drift: state versus live, per attribute;
 //! 4. walk resources in dependency order deciding no-op / create / update / replace, resolving
-//!    references to values already known and leaving the rest as `(known after apply)`;
+//!    references to values already known and leaving the rest as `(known after apply)`; a live
+//!    object whose schema says it failed (`provisioning_state = "Failed"`) is updated even when
+//!    nothing differs, the definition sent again to repair it ([`Reason::Repair`]);
 //! 5. delete what is in state but no longer declared; honour `prevent_destroy`.
 //!
 //! The scope (`--target`, `--exclude`) follows the direction of the plan. A normal plan takes a
@@ -54,6 +56,10 @@ pub struct PlanOptions {
     pub placeholder_secrets: bool,
     /// The states of the environments owning resources this one reads (`add_shared`), by name.
     pub shared: BTreeMap<String, State>,
+    /// Plans of owners that have not applied yet, made in the same run (an estate plan): a
+    /// shared resource their state lacks but their plan creates is read from the plan, its
+    /// computed values unknown until the owner applies.
+    pub pending: BTreeMap<String, super::Plan>,
 }
 
 impl Default for PlanOptions {
@@ -67,6 +73,7 @@ impl Default for PlanOptions {
             parallelism: 10,
             placeholder_secrets: false,
             shared: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 }
@@ -155,9 +162,19 @@ fn prevent_destroy_message(list: &[(Address, String)]) -> String {
 }
 
 fn refresh_message(list: &[(Address, ProviderError)]) -> String {
-    let mut out = String::from("reading live objects failed:");
+    // Resources failing the same way (missing credentials, an unreachable endpoint) are named
+    // together, with the reason once.
+    let mut by_message: Vec<(&str, Vec<&Address>)> = Vec::new();
     for (address, e) in list {
-        out.push_str(&format!("\n  - {address}: {e}"));
+        match by_message.iter_mut().find(|(m, _)| *m == e.message) {
+            Some((_, addresses)) => addresses.push(address),
+            None => by_message.push((&e.message, vec![address])),
+        }
+    }
+    let mut out = String::from("reading live objects failed:");
+    for (message, addresses) in by_message {
+        let names: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("\n  - {}: {message}", names.join(", ")));
     }
     out
 }
@@ -231,8 +248,10 @@ pub async fn plan(
         .map_err(PlanError::Invalid)?;
 
     // Resources owned by other environments: found through the owner's state.
+    let mut pending = BTreeMap::new();
     let shared = match opts.mode {
-        PlanMode::Normal => shared_resources(env, state_resources, opts).map_err(PlanError::Invalid)?,
+        PlanMode::Normal => shared_resources(env, state_resources, opts, &mut pending, &|a| scope.includes(a))
+            .map_err(PlanError::Invalid)?,
         PlanMode::Destroy | PlanMode::RefreshOnly => BTreeMap::new(),
     };
 
@@ -240,7 +259,9 @@ pub async fn plan(
     let to_read: Vec<(&Address, &ResourceState)> = state_resources.iter().filter(|(a, _)| scope.includes(a)).collect();
     let reads: Vec<(&Address, &ResourceState)> =
         to_read.iter().copied().chain(shared.iter().map(|(a, (_, rs))| (*a, *rs))).collect();
-    let mut live = if opts.refresh { refresh(providers, &reads, opts.parallelism).await? } else { HashMap::new() };
+    let schemas = env.schemas();
+    let mut live =
+        if opts.refresh { refresh(providers, &schemas, &reads, opts.parallelism).await? } else { HashMap::new() };
     let gone: Vec<&Address> =
         shared.keys().filter(|a| opts.refresh && live.get(**a).is_some_and(Option::is_none)).copied().collect();
     if !gone.is_empty() {
@@ -330,6 +351,23 @@ pub async fn plan(
                     continue;
                 }
                 let node = &env.resources()[declared[address]];
+                if let Some((owner, planned_by_owner)) = pending.get(address) {
+                    planned[i] = Some(Planned { action: Action::NoOp, change: changes.len() });
+                    changes.push(ResourceChange {
+                        address: address.clone(),
+                        provider: planned_by_owner.provider.clone(),
+                        action: Action::NoOp,
+                        reason: Some(Reason::SharedPending { owner: owner.to_string() }),
+                        id: None,
+                        deposed: false,
+                        before: None,
+                        after: planned_by_owner.after.clone(),
+                        changes: vec![],
+                        dependencies: vec![],
+                        lifecycle: node.lifecycle.clone(),
+                    });
+                    continue;
+                }
                 if let Some((owner, rs)) = shared.get(address) {
                     let now = take_live(&mut live, address, rs).unwrap_or_else(|| rs.attributes.clone());
                     planned[i] = Some(Planned { action: Action::NoOp, change: changes.len() });
@@ -419,6 +457,17 @@ pub async fn plan(
                 (name.clone(), v)
             })
             .collect()
+    } else if opts.mode == PlanMode::Destroy {
+        // What survives the destroy keeps its outputs; an output naming a destroyed resource
+        // (or any output, once nothing is left) goes with it.
+        let destroyed: BTreeSet<&Address> =
+            changes.iter().filter(|c| c.action == Action::Delete && !c.deposed).map(|c| &c.address).collect();
+        let left = state_resources.keys().any(|a| !destroyed.contains(a));
+        let names_destroyed = |name: &str| {
+            env.outputs().get(name).is_none_or(|v| v.references().iter().any(|r| destroyed.contains(&r.address)))
+        };
+        let prior_outputs = prior.map(|s| s.outputs.clone()).unwrap_or_default();
+        prior_outputs.into_iter().filter(|(name, _)| left && !names_destroyed(name)).collect()
     } else {
         prior.map(|s| s.outputs.clone()).unwrap_or_default()
     };
@@ -429,6 +478,7 @@ pub async fn plan(
         environment: env.name().to_string(),
         mode: opts.mode,
         prior_state: prior.map(|s| s.version.clone()),
+        owners_state: opts.shared.iter().map(|(owner, state)| (owner.clone(), state.version.clone())).collect(),
         resource_changes: changes,
         drift,
         outputs,
@@ -443,11 +493,17 @@ fn shared_resources<'a>(
     env: &'a Environment,
     state: &BTreeMap<Address, ResourceState>,
     opts: &'a PlanOptions,
+    pending: &mut BTreeMap<&'a Address, (&'a str, &'a ResourceChange)>,
+    in_scope: &dyn Fn(&Address) -> bool,
 ) -> Result<BTreeMap<&'a Address, (&'a str, &'a ResourceState)>, Problems> {
     let mut problems = Problems::default();
     let mut out = BTreeMap::new();
     for node in env.resources() {
         let Some(owner) = node.owner.as_deref() else { continue };
+        // Left out with --target / --exclude: neither read nor required.
+        if !in_scope(&node.address) {
+            continue;
+        }
         if state.contains_key(&node.address) {
             problems.push(
                 Some(&node.address),
@@ -459,9 +515,17 @@ fn shared_resources<'a>(
             );
             continue;
         }
+        let planned = || {
+            opts.pending.get(owner)?.resource_changes.iter().find(|c| {
+                c.address == node.address && !c.deposed && matches!(c.action, Action::Create | Action::Replace)
+            })
+        };
         match opts.shared.get(owner).and_then(|s| s.resources.get(&node.address)) {
             Some(rs) => {
                 out.insert(&node.address, (owner, rs));
+            }
+            None if planned().is_some() => {
+                pending.insert(&node.address, (owner, planned().expect("just found")));
             }
             None => problems.push(
                 Some(&node.address),
@@ -613,13 +677,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 async fn refresh(
     providers: &Providers,
+    schemas: &BTreeMap<&'static str, &'static Schema>,
     resources: &[(&Address, &ResourceState)],
     parallelism: usize,
 ) -> Result<HashMap<Address, Option<Attrs>>, PlanError> {
     let results: Vec<(Address, Result<Option<Attrs>, ProviderError>)> = stream::iter(resources.iter())
         .map(|(address, rs)| async move {
             let req = ReadRequest { address, id: &rs.id, prior: &rs.attributes };
-            let read = providers.read(&rs.provider, req).await.map(|live| live.map(|now| keep_sensitive(now, rs)));
+            let schema = schemas.get(address.type_name()).copied();
+            let read = providers.read(&rs.provider, req).await.map(|live| {
+                live.map(|mut now| {
+                    // A provider may hand back a sensitive value (one set outside quikinfra):
+                    // only its fingerprint goes further.
+                    if let Some(schema) = schema {
+                        crate::schema::mask_sensitive(schema, address, &mut now);
+                    }
+                    keep_sensitive(now, rs)
+                })
+            });
             ((*address).clone(), read)
         })
         .buffer_unordered(parallelism.max(1))
@@ -746,6 +821,22 @@ fn decide(
     }
     let mut after = live.clone();
     after.extend(desired.into_iter().filter(|(name, _)| !ignored.contains(name)));
+    // A failed object is repaired: the update sends the definition again, and the attribute
+    // reporting the failure is known only once that is done.
+    let failure = schema.failure(&live).filter(|(name, _)| !ignored.contains(*name));
+    if let Some((name, value)) = failure {
+        let reason = Reason::Repair { attribute: name.to_string(), value: value.to_string() };
+        changes.push(AttrChange {
+            name: name.to_string(),
+            before: Some(Value::String(value.to_string())),
+            after: Some(Value::Unknown),
+            forces_replacement: false,
+            sensitive: false,
+        });
+        sort_in_schema_order(&mut changes, schema);
+        after.insert(name.to_string(), Value::Unknown);
+        return base(Action::Update, Some(reason), id, Some(live), Some(after), changes);
+    }
     if changes.is_empty() {
         // Lifecycle options and dependencies live in state: a change to them alone is still
         // applied (without an API call), or removing `prevent_destroy` would never take effect.
@@ -1024,6 +1115,72 @@ mod tests {
         assert_eq!(deletes(&providers) - before, 2, "no delete call for the gone object");
         assert_eq!(report.destroyed, 2);
         assert!(run(backend.read()).unwrap().unwrap().resources.is_empty());
+    }
+
+    /// A cluster whose watched provisioning state says when it failed.
+    #[derive(serde::Serialize, crate::resource::Resource)]
+    #[resource(type = "test_cluster", provider = "test")]
+    struct Cluster {
+        #[serde(skip)]
+        meta: crate::resource::Meta,
+        #[serde(skip)]
+        #[resource(watch, failed_when = ["Failed"])]
+        provisioning_state: crate::value::Computed<String>,
+        size: u32,
+    }
+
+    #[test]
+    fn a_failed_object_is_planned_as_a_repair_and_the_apply_repairs_it() {
+        let sim = Arc::new(Simulator::in_memory());
+        let providers = Providers::new().fallback(sim.clone(), 4);
+        let dir = tempfile::tempdir().unwrap();
+        let backend = StateStore::local(dir.path(), "staging");
+        let cluster = |ignore: &[&str]| {
+            let mut env = Environment::new("staging");
+            let mut node = node("main", &[]);
+            node.address = Address::new("test_cluster", "main");
+            node.schema = Cluster::schema();
+            node.lifecycle.ignore_changes = ignore.iter().map(|s| s.to_string()).collect();
+            env.add_node(node);
+            env
+        };
+        let env = cluster(&[]);
+        let apply = |plan: &Plan| {
+            let opts = ApplyOptions::default();
+            let report = run(apply::apply(plan, &env.schemas(), &providers, &backend, &SilentProgress, &opts)).unwrap();
+            assert!(report.succeeded(), "{:?}", report.failures);
+            report
+        };
+        apply(&run(plan(&env, None, &providers, &PlanOptions::default())).unwrap());
+        let state = run(backend.read()).unwrap().unwrap();
+        let id = &state.resources[&Address::new("test_cluster", "main")].id;
+        sim.set_attribute("test_cluster", id, "provisioning_state", Value::from("Failed")).unwrap();
+
+        let plan_now = |env: &Environment| {
+            let state = run(backend.read()).unwrap().unwrap();
+            run(plan(env, Some(&state), &providers, &PlanOptions::default())).unwrap()
+        };
+        let repair = plan_now(&env);
+        let change = &repair.resource_changes[0];
+        assert_eq!(change.action, Action::Update);
+        assert_eq!(
+            change.reason,
+            Some(Reason::Repair { attribute: "provisioning_state".into(), value: "Failed".into() })
+        );
+        assert_eq!(
+            change.changes.iter().map(|c| (c.name.as_str(), c.after.clone())).collect::<Vec<_>>(),
+            [("provisioning_state", Some(Value::Unknown))]
+        );
+        assert_eq!(repair.summary().change, 1);
+        assert_eq!(repair.drift.len(), 1, "the failure is drift too");
+        // Ignoring the attribute turns the repair off (only the new lifecycle option is recorded).
+        let ignoring = plan_now(&cluster(&["provisioning_state"]));
+        assert_eq!(ignoring.resource_changes[0].reason, Some(Reason::StateOnly));
+
+        let report = apply(&repair);
+        assert_eq!(report.changed, 1);
+        let after = plan_now(&env);
+        assert!(!after.has_changes() && after.drift.is_empty(), "{:?}", after.resource_changes);
     }
 
     #[test]

@@ -96,6 +96,21 @@ pub enum Reason {
         /// The owning environment.
         owner: String,
     },
+    /// Another environment owns it and has not applied it yet: its values are the owner's
+    /// planned ones, those the cloud computes known only after the owner applies (an estate
+    /// plan). Such a plan is for review; it cannot be applied.
+    SharedPending {
+        /// The owning environment.
+        owner: String,
+    },
+    /// The live object failed (its last operation did not succeed, as `attribute` = `value`
+    /// shows): it is updated with the definition sent again, even when nothing else differs.
+    Repair {
+        /// The attribute reporting the failure (the schema's [`failed`](crate::schema::AttrSchema::failed)).
+        attribute: String,
+        /// Its live value.
+        value: String,
+    },
 }
 
 /// One attribute forcing a replacement.
@@ -210,6 +225,10 @@ pub struct Plan {
     /// The state version planned from; `None` when planned from no state at all, in which
     /// case the plan applies only while there is still no state.
     pub prior_state: Option<StateVersion>,
+    /// The state versions of the environments owning resources this one reads, as planned
+    /// from: a saved plan is refused once any of them moved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owners_state: BTreeMap<String, StateVersion>,
     /// One change per resource, ordered by address (deposed objects after their resource).
     pub resource_changes: Vec<ResourceChange>,
     /// Changes made outside quikinfra, ordered by address.
@@ -223,6 +242,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The owners this plan read planned values from, because they had not applied yet.
+    pub fn pending_owners(&self) -> std::collections::BTreeSet<&str> {
+        self.resource_changes
+            .iter()
+            .filter_map(|c| match &c.reason {
+                Some(Reason::SharedPending { owner }) => Some(owner.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Counts for `Plan: X to add, Y to change, Z to destroy.`
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();

@@ -74,8 +74,10 @@ struct Route {
 pub struct CallStats {
     /// Provider name → operation → calls (retries included).
     pub calls: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Provider name → retries after a transient failure.
+    /// Provider name → whole operations retried by the boundary after a transient failure.
     pub retries: BTreeMap<String, u64>,
+    /// Provider name → requests its own client retried (429, 5xx, connection failures).
+    pub provider_retries: BTreeMap<String, u64>,
     /// Provider name → cloud API call → count, for providers that count them.
     pub api_calls: BTreeMap<String, BTreeMap<String, u64>>,
 }
@@ -190,6 +192,7 @@ impl Providers {
                 }
             }
             *stats.retries.entry(name.clone()).or_default() += route.counters.retries.load(Ordering::Relaxed);
+            *stats.provider_retries.entry(name.clone()).or_default() += route.provider.retries();
             let api = route.provider.api_calls();
             if !api.is_empty() {
                 let entry = stats.api_calls.entry(name).or_default();
@@ -200,6 +203,7 @@ impl Providers {
         }
         stats.calls.retain(|_, ops| !ops.is_empty());
         stats.retries.retain(|_, n| *n > 0);
+        stats.provider_retries.retain(|_, n| *n > 0);
         stats
     }
 

@@ -164,4 +164,10 @@ pub trait Provider: Send + Sync {
     fn api_calls(&self) -> BTreeMap<String, u64> {
         BTreeMap::new()
     }
+
+    /// Requests the provider's own retry layer sent again so far (an API client retrying a
+    /// 429 or 5xx), for `-v`; the boundary's retries of whole operations are counted apart.
+    fn retries(&self) -> u64 {
+        0
+    }
 }

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! A provider that needs nothing before a call ([`Dispatch`]) is a `Provider` by its table
-//! alone; one that does (clients to build, per-service limits) calls the table itself.
+//! alone (and its call and retry counts, when it keeps them); one that does (clients to build,
+//! per-service limits) calls the table itself.
 //!
 //! The table is the one list of what the provider serves: a call for another type fails
 //! without reaching any code of the provider's, and the provider's plugin declares
@@ -174,6 +175,18 @@ impl<C: Send + Sync + 'static> Served<C> {
 pub trait Dispatch: Sized + Send + Sync + 'static {
     /// The types served, each with its operations on `Self`.
     fn table() -> &'static Served<Self>;
+
+    /// What [`Provider::api_calls`] reports: the cloud API calls made so far, by name; none
+    /// by default.
+    fn api_call_counts(&self) -> BTreeMap<String, u64> {
+        BTreeMap::new()
+    }
+
+    /// What [`Provider::retries`] reports: the requests the provider's own client sent again
+    /// so far; none by default.
+    fn client_retries(&self) -> u64 {
+        0
+    }
 }
 
 #[async_trait]
@@ -200,5 +213,13 @@ impl<P: Dispatch> Provider for P {
 
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         P::table().find(self, req).await
+    }
+
+    fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.api_call_counts()
+    }
+
+    fn retries(&self) -> u64 {
+        self.client_retries()
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`plan_text`]: the human plan, in the familiar Terraform shape (drift, actions, summary).
 //! - [`plan_json`]: `--json`, the format documented in `docs/plan-json.md`.
+//! - [`plan_markdown`]: `--markdown`, for review in a pull request.
 //! - [`state_text`] and [`resource_text`]: `show` and `state show ADDRESS`.
 //! - [`value_text`]: one value, as plans show it.
 //!
@@ -10,6 +11,7 @@
 //! ANSI styles only when [`TextOptions::color`] is set, never shows a secret, and rendering
 //! never changes the plan or state.
 
+mod markdown;
 mod style;
 mod text;
 mod value;
@@ -18,6 +20,7 @@ mod value;
 mod tests;
 
 pub use crate::jsonplan::to_json as plan_json;
+pub use markdown::{plan_markdown, plan_summary_markdown};
 pub use text::{plan_text, resource_text, state_text};
 pub use value::value_text;
 

@@ -49,6 +49,7 @@ fn plan(mode: PlanMode, resource_changes: Vec<ResourceChange>, drift: Vec<Drift>
         environment: "staging".to_string(),
         mode,
         prior_state: Some(StateVersion { lineage: "5f0c7a52-lineage".to_string(), serial: 7 }),
+        owners_state: Default::default(),
         resource_changes,
         drift,
         outputs: BTreeMap::new(),
@@ -509,4 +510,94 @@ fn multi_line_strings_render_as_heredocs_and_diff_line_by_line() {
               # (4 unchanged lines hidden)
           EOT
     ");
+}
+
+fn endpoint(name: &str, status: &str, weight: i64) -> Value {
+    map(&[
+        ("name", s(name)),
+        ("status", s(status)),
+        ("target", s(&format!("origin-{name}.example.com"))),
+        ("weight", n(weight)),
+    ])
+}
+
+#[test]
+fn list_elements_named_by_a_name_key_change_in_place() {
+    let before = Value::List(vec![
+        endpoint("blue", "Enabled", 1),
+        endpoint("green", "Disabled", 1),
+        endpoint("old", "Enabled", 1),
+    ]);
+    let after = Value::List(vec![
+        endpoint("blue", "Disabled", 1),
+        endpoint("green", "Enabled", 1),
+        endpoint("new", "Enabled", 5),
+    ]);
+    let mut edge = change("azure_traffic_manager_profile.edge", Action::Update);
+    edge.id = Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/trafficManagerProfiles/tm".into());
+    edge.before = Some(attrs(&[("endpoints", before.clone()), ("ttl", n(30))]));
+    edge.after = Some(attrs(&[("endpoints", after.clone()), ("ttl", n(30))]));
+    edge.changes = vec![attr("endpoints", Some(before), Some(after))];
+    let out = text(&plan(PlanMode::Normal, vec![edge], vec![]));
+    insta::assert_snapshot!("named_list_elements", out);
+    assert_eq!(out.matches("\"name\"   = \"blue\"").count(), 1, "{out}");
+
+    // Without a distinct name per element, elements are compared whole.
+    use crate::render::style::Painter;
+    use crate::render::value::diff;
+    let p = Painter::new(false);
+    let twice = |status: &str| Value::List(vec![endpoint("a", status, 1), endpoint("a", "Enabled", 2)]);
+    let (_, lines) = diff(Some(&twice("Enabled")), Some(&twice("Disabled")), false, 6, &p);
+    insta::assert_snapshot!(lines.join("\n"), @r#"
+    [
+            - {
+                - "name"   = "a"
+                - "status" = "Enabled"
+                - "target" = "origin-a.example.com"
+                - "weight" = 1
+              },
+            + {
+                + "name"   = "a"
+                + "status" = "Disabled"
+                + "target" = "origin-a.example.com"
+                + "weight" = 1
+              },
+              # (1 unchanged element hidden)
+          ]
+    "#);
+    let unnamed = |w: i64| Value::List(vec![map(&[("weight", n(w))])]);
+    let (_, lines) = diff(Some(&unnamed(1)), Some(&unnamed(2)), false, 6, &p);
+    insta::assert_snapshot!(lines.join("\n"), @r#"
+    [
+            - {
+                - "weight" = 1
+              },
+            + {
+                + "weight" = 2
+              },
+          ]
+    "#);
+}
+
+#[test]
+fn a_repair_says_which_attribute_showed_the_failure() {
+    let mut aks = change("azure_aks_cluster.main", Action::Update);
+    aks.reason = Some(Reason::Repair { attribute: "provisioning_state".into(), value: "Failed".into() });
+    aks.id = Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks".into());
+    aks.before = Some(attrs(&[("provisioning_state", s("Failed")), ("sku_tier", s("Standard"))]));
+    aks.after = Some(attrs(&[("provisioning_state", Value::Unknown), ("sku_tier", s("Standard"))]));
+    aks.changes = vec![attr("provisioning_state", Some(s("Failed")), Some(Value::Unknown))];
+    let drift = Drift {
+        address: addr("azure_aks_cluster.main"),
+        kind: DriftKind::Changed,
+        changes: vec![attr("provisioning_state", Some(s("Succeeded")), Some(s("Failed")))],
+    };
+    let plan = plan(PlanMode::Normal, vec![aks], vec![drift]);
+    insta::assert_snapshot!("repair", text(&plan));
+    let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).unwrap();
+    assert_eq!(
+        json["resource_changes"][0]["reason"],
+        serde_json::json!({"kind": "repair", "attribute": "provisioning_state", "value": "Failed"})
+    );
+    assert_eq!(serde_json::from_value::<Plan>(json).unwrap(), plan, "reads back");
 }

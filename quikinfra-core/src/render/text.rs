@@ -64,6 +64,18 @@ pub fn plan_text(plan: &Plan, opts: &TextOptions) -> String {
         }
     }
 
+    let pending = plan.pending_owners();
+    if !pending.is_empty() {
+        let names: Vec<String> = pending.iter().map(|o| format!("`{o}`")).collect();
+        lines.push(format!(
+            "Reads what {} has not applied yet: values only the cloud knows are known after {} applies. This plan is for review: apply {} first, then plan `{}` again.",
+            names.join(", "),
+            pending.iter().copied().collect::<Vec<_>>().join(", "),
+            names.join(", "),
+            plan.environment
+        ));
+        lines.push(String::new());
+    }
     lines.extend(ending_lines(plan, &p));
     finish(lines)
 }
@@ -111,7 +123,7 @@ fn finish(lines: Vec<String>) -> String {
 }
 
 /// The closing lines: the summary, or why there is nothing to do.
-fn ending_lines(plan: &Plan, p: &Painter) -> Vec<String> {
+pub(super) fn ending_lines(plan: &Plan, p: &Painter) -> Vec<String> {
     if plan.has_changes() {
         let s = plan.summary();
         return vec![format!(
@@ -151,7 +163,7 @@ fn resource_line(symbol: String, address: &Address) -> String {
 }
 
 /// One drift entry: heading, resource line, the attributes that differ (state → live).
-fn drift_lines(drift: &Drift, p: &Painter) -> Vec<String> {
+pub(super) fn drift_lines(drift: &Drift, p: &Painter) -> Vec<String> {
     let (what, action) = match drift.kind {
         DriftKind::Changed => ("has changed", Action::Update),
         DriftKind::Deleted => ("has been deleted", Action::Delete),
@@ -175,7 +187,7 @@ fn change_entry(change: &AttrChange, p: &Painter) -> Entry {
 }
 
 /// One resource change: heading and notes, resource line, attributes, closing notes.
-fn change_lines(change: &ResourceChange, p: &Painter) -> Vec<String> {
+pub(super) fn change_lines(change: &ResourceChange, p: &Painter) -> Vec<String> {
     let address = &change.address;
     let create_first = change.lifecycle.create_before_destroy;
     let what = match change.action {
@@ -226,6 +238,11 @@ fn notes(change: &ResourceChange) -> Vec<String> {
         Some(Reason::StateOnly) => notes
             .push("(only its lifecycle options or dependencies change: recorded in state, no API call)".to_string()),
         Some(Reason::Shared { owner }) => notes.push(format!("(read-only here: owned by environment `{owner}`)")),
+        Some(Reason::SharedPending { owner }) => {
+            notes.push(format!("(read-only here: owned by environment `{owner}`, known after {owner} applies)"))
+        }
+        Some(Reason::Repair { attribute, value }) => notes
+            .push(format!("(because its {attribute} is {}: the definition is sent again to repair it)", quote(value))),
         Some(Reason::ReplaceBecause { .. }) | None => {}
     }
     if change.deposed || change.reason == Some(Reason::Deposed) {

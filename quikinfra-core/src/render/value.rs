@@ -5,7 +5,8 @@
 //! lists print over several lines, nested four columns per level, `{}` and `[]` when empty; map
 //! keys are JSON-quoted and padded so their `=` line up. In plans every nested line carries a
 //! `+`, `-` or `~` marker, changed maps are diffed key by key and changed lists element by
-//! element, with unchanged parts counted rather than shown.
+//! element (elements that are maps with a distinct `name` matched by name, so a changed key of
+//! one shows as that change), with unchanged parts counted rather than shown.
 //!
 //! Rendering only reads the values it is given; it never changes a plan or a state.
 
@@ -270,8 +271,15 @@ pub(crate) fn diff(
     }
 }
 
-/// A map changed key by key; unchanged keys are counted, not shown.
-fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, col: usize, p: &Painter) -> Vec<String> {
+/// A map changed key by key; unchanged keys are counted, not shown, except `shown` (an element's
+/// identifying key), written first and unmarked.
+fn map_diff_showing(
+    before: &BTreeMap<String, Value>,
+    after: &BTreeMap<String, Value>,
+    shown: Option<&str>,
+    col: usize,
+    p: &Painter,
+) -> Vec<String> {
     let inner = col + INDENT;
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
     keys.sort();
@@ -281,7 +289,10 @@ fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, c
     for key in keys {
         let (b, a) = (set(before.get(key)), set(after.get(key)));
         if b == a {
-            unchanged += 1;
+            match b.filter(|_| Some(key.as_str()) == shown) {
+                Some(value) => entries.insert(0, Entry::new(None, quote(key), rhs(value, inner, None, p))),
+                None => unchanged += 1,
+            }
             continue;
         }
         let (marker, lines) = diff(b, a, false, inner, p);
@@ -296,17 +307,48 @@ fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, c
     lines
 }
 
+/// A map changed key by key; unchanged keys are counted, not shown.
+fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, col: usize, p: &Painter) -> Vec<String> {
+    map_diff_showing(before, after, None, col, p)
+}
+
+/// The key naming the elements of a list of maps.
+const ELEMENT_KEY: &str = "name";
+
+/// The names of `items` under [`ELEMENT_KEY`], when every element has a distinct one.
+fn element_names(items: &[Value]) -> Option<Vec<&str>> {
+    let names: Vec<&str> = items
+        .iter()
+        .map(|v| match v {
+            Value::Map(map) => map.get(ELEMENT_KEY).and_then(Value::as_str),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let distinct: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    (distinct.len() == names.len()).then_some(names)
+}
+
 /// A list changed element by element (longest common subsequence); runs of unchanged
 /// elements are counted in place, not shown.
+///
+/// Elements that are maps named by a `name` key (Traffic Manager endpoints, Event Hubs topics)
+/// are matched by name: an element whose name stays but whose other keys change is shown once,
+/// `~`, with its name and the keys that change; only elements whose name appears or goes are
+/// shown whole as added or removed.
 fn list_diff(before: &[Value], after: &[Value], col: usize, p: &Painter) -> Vec<String> {
     let inner = col + INDENT;
     let (n, m) = (before.len(), after.len());
+    let names = element_names(before).zip(element_names(after));
+    let same_element = |i: usize, j: usize| match &names {
+        Some((b, a)) => b[i] == a[j],
+        None => before[i] == after[j],
+    };
     // common[i][j]: length of the longest common subsequence of before[i..] and after[j..].
     let mut common = vec![vec![0usize; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
             common[i][j] =
-                if before[i] == after[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
+                if same_element(i, j) { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
         }
     }
     let mut lines = vec!["[".to_string()];
@@ -321,6 +363,15 @@ fn list_diff(before: &[Value], after: &[Value], col: usize, p: &Painter) -> Vec<
     while i < n || j < m {
         if i < n && j < m && before[i] == after[j] {
             unchanged += 1;
+            i += 1;
+            j += 1;
+        } else if i < n && j < m && same_element(i, j) {
+            flush(&mut unchanged, &mut lines);
+            let (Value::Map(b), Value::Map(a)) = (&before[i], &after[j]) else {
+                unreachable!("named elements are maps")
+            };
+            let item = map_diff_showing(b, a, Some(ELEMENT_KEY), inner, p);
+            lines.extend(list_item(item, inner, Some(Marker::Change), p));
             i += 1;
             j += 1;
         } else if i < n && (j == m || common[i + 1][j] >= common[i][j + 1]) {

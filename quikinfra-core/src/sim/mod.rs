@@ -25,7 +25,8 @@
 //! journaled create's. Unowned objects (made by a simulator serving no environment, or logged
 //! before objects recorded their environment) can be changed by any simulator but are never
 //! found for an environment. Sensitive attributes are write-only, as in a real cloud: never
-//! stored, persisted or returned.
+//! stored, persisted or returned. An update that succeeds repairs the object: a watched value
+//! the schema says means failed (set out of band) is gone afterwards.
 //!
 //! [`Simulator::in_memory`] keeps the world in memory; [`Simulator::open`] persists it to an
 //! append-only log (see [`store`]) so consecutive runs (plan, apply, plan) see one world, and
@@ -396,6 +397,10 @@ impl Simulator {
             if takes_update(req.schema.attr(name), value) {
                 attrs.insert(name.clone(), value.clone());
             }
+        }
+        // A successful update repairs a failed object: the failure it reported is gone.
+        while let Some((name, _)) = req.schema.failure(&attrs) {
+            attrs.remove(name);
         }
         let env = entry.env.as_deref();
         if let Some(held) = held.as_mut() {

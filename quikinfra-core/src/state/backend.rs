@@ -54,6 +54,13 @@ pub struct LockInfo {
     pub created: String,
     /// When it expires unless renewed (RFC 3339).
     pub expires: String,
+    /// The holder's host name, so a lock left by a process of this host that is gone can be
+    /// recognised (absent in locks older quikinfras wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The holder's process id on that host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 impl LockInfo {
@@ -65,7 +72,9 @@ impl LockInfo {
             holder: holder(),
             operation: request.operation.clone(),
             created: humantime::format_rfc3339_seconds(now).to_string(),
-            expires: humantime::format_rfc3339_millis(now + request.ttl).to_string(),
+            expires: expiry(now, request.ttl),
+            host: Some(host_name()),
+            pid: Some(std::process::id()),
         }
     }
 
@@ -73,18 +82,47 @@ impl LockInfo {
     pub fn is_expired(&self, now: SystemTime) -> bool {
         humantime::parse_rfc3339(&self.expires).is_ok_and(|t| t < now)
     }
+
+    /// Whether the lock was taken by a process of this host that no longer runs (a run killed
+    /// or crashed before it could release it). Only a process table that can be read tells
+    /// (`/proc`); where none can, no holder counts as gone.
+    pub fn holder_is_gone(&self) -> bool {
+        let (Some(host), Some(pid)) = (&self.host, self.pid) else { return false };
+        if *host != host_name() || pid == std::process::id() {
+            return false;
+        }
+        let proc = std::path::Path::new("/proc");
+        proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+    }
+
+    /// Whether another run may take the lock over: it expired, or its holder is gone.
+    pub fn is_stale(&self, now: SystemTime) -> bool {
+        self.is_expired(now) || self.holder_is_gone()
+    }
+}
+
+/// `now + ttl` as RFC 3339, capped at the year 9999 (a TTL that large is refused earlier; this
+/// only keeps the arithmetic from overflowing).
+pub fn expiry(now: SystemTime, ttl: Duration) -> String {
+    let latest = humantime::parse_rfc3339("9999-12-31T23:59:59Z").unwrap_or(now);
+    let at = now.checked_add(ttl).map_or(latest, |t| t.min(latest));
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// This host's name.
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// `user@host (pid N)` for this process.
 pub fn holder() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{user}@{host} (pid {})", std::process::id())
+    format!("{user}@{} (pid {})", host_name(), std::process::id())
 }
 
 /// What can go wrong reading, writing or locking state.
@@ -133,7 +171,7 @@ pub enum StateError {
         "state is locked by {} for `{}` since {} (lock id {}, expires {}); if that run is gone, wait for expiry or run `force-unlock {}`",
         .0.holder, .0.operation, .0.created, .0.id, .0.expires, .0.id
     )]
-    Locked(LockInfo),
+    Locked(Box<LockInfo>),
     /// The stored state moved since it was read: another writer got there first.
     #[error("state changed underneath this run (expected {expected}, found {found}); nothing was overwritten")]
     Conflict {
@@ -150,6 +188,9 @@ pub enum StateError {
         /// The current lock's id, or `none`.
         current: String,
     },
+    /// The state's serial cannot count one more write.
+    #[error("the state's serial is at its maximum ({}); nothing was written", u64::MAX)]
+    SerialExhausted,
     /// The environment in the document is not the one asked for.
     #[error("{path}: state belongs to environment `{found}`, not `{expected}`")]
     WrongEnvironment {

@@ -33,12 +33,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::crypt::{self, Cipher, Sealed};
-use super::{PendingOp, ResourceState, State, StateError, StateVersion};
+use super::{PendingOp, ResourceState, State, StateError, StateTarget, StateVersion};
 use crate::addr::Address;
 use crate::value::Value;
 
 /// The state format this quikinfra writes, and the newest it reads.
-pub const STATE_FORMAT_VERSION: u64 = 1;
+pub const STATE_FORMAT_VERSION: u64 = 2;
 
 /// The first state format any quikinfra wrote; anything older is not a state file.
 const FIRST_STATE_FORMAT_VERSION: u64 = 1;
@@ -47,9 +47,16 @@ const FIRST_STATE_FORMAT_VERSION: u64 = 1;
 type UpgradeStep = fn(serde_json::Value) -> Result<serde_json::Value, String>;
 
 /// `(N, step)`: the upgrade from format `N` to `N + 1`, one entry for every version below
-/// [`STATE_FORMAT_VERSION`] and at or above `FIRST_STATE_FORMAT_VERSION`. Empty while only
-/// version 1 exists; the move to version 2 adds `(1, upgrade_v1_to_v2)`.
-const UPGRADES: &[(u64, UpgradeStep)] = &[];
+/// [`STATE_FORMAT_VERSION`] and at or above `FIRST_STATE_FORMAT_VERSION`.
+const UPGRADES: &[(u64, UpgradeStep)] = &[(1, upgrade_v1_to_v2)];
+
+/// Version 2 adds `target` (which target the state's objects live in). A version 1 document
+/// has none recorded: the next run that writes it records its own.
+fn upgrade_v1_to_v2(mut doc: serde_json::Value) -> Result<serde_json::Value, String> {
+    let fields = doc.as_object_mut().ok_or("expected a JSON object")?;
+    fields.insert("format_version".to_string(), serde_json::Value::from(2u64));
+    Ok(doc)
+}
 
 /// The fields of one resource entry besides `address`, `type` and `name`: exactly what
 /// [`ResourceState`] serializes (a unit test checks the two agree).
@@ -67,6 +74,8 @@ struct DocOut<'a> {
     outputs: &'a BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "<[PendingOp]>::is_empty")]
     pending: &'a [PendingOp],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a StateTarget>,
 }
 
 /// One resource entry as written: its address, spelled out, then its state.
@@ -92,6 +101,8 @@ struct DocIn {
     outputs: BTreeMap<String, Value>,
     #[serde(default)]
     pending: Vec<PendingOp>,
+    #[serde(default)]
+    target: Option<StateTarget>,
 }
 
 /// Writes `state` in the current format: pretty JSON, trailing newline, byte-deterministic.
@@ -114,6 +125,7 @@ pub fn to_json(state: &State) -> String {
             .collect(),
         outputs: &state.outputs,
         pending: &state.pending,
+        target: state.target.as_ref(),
     };
     // Cannot fail: every map key is a string and `Value` numbers are JSON numbers already.
     let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
@@ -175,11 +187,91 @@ pub fn from_json_with(text: &str, path: &Path, cipher: Option<&Cipher>) -> Resul
     Ok(state)
 }
 
+/// A document in the current format, decoded in one typed pass.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocCurrent {
+    format_version: u64,
+    environment: String,
+    lineage: String,
+    serial: u64,
+    writer: String,
+    resources: Vec<ResourceIn>,
+    outputs: BTreeMap<String, Value>,
+    #[serde(default)]
+    pending: Vec<PendingOp>,
+    #[serde(default)]
+    target: Option<StateTarget>,
+}
+
+/// One resource entry of a current document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceIn {
+    address: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    name: String,
+    provider: String,
+    id: String,
+    attributes: crate::value::Attrs,
+    #[serde(default)]
+    dependencies: Vec<Address>,
+    #[serde(default)]
+    lifecycle: crate::resource::Lifecycle,
+    #[serde(default)]
+    deposed: Vec<super::DeposedObject>,
+}
+
+/// The common case in one pass: a well-formed document of the current format, straight into
+/// [`State`]. `None` for anything else (an older format, or a problem), which the general
+/// reader then upgrades or reports in detail.
+fn from_json_current(text: &str) -> Option<State> {
+    let doc: DocCurrent = serde_json::from_str(text).ok()?;
+    if doc.format_version != STATE_FORMAT_VERSION {
+        return None;
+    }
+    let mut resources = BTreeMap::new();
+    for r in doc.resources {
+        let address: Address = r.address.parse().ok()?;
+        if r.type_name != address.type_name() || r.name != address.name() {
+            return None;
+        }
+        let state = ResourceState {
+            provider: r.provider,
+            id: r.id,
+            attributes: r.attributes,
+            dependencies: r.dependencies,
+            lifecycle: r.lifecycle,
+            deposed: r.deposed,
+        };
+        if resources.insert(address, state).is_some() {
+            return None;
+        }
+    }
+    Some(State {
+        environment: doc.environment,
+        version: StateVersion { lineage: doc.lineage, serial: doc.serial },
+        writer: doc.writer,
+        resources,
+        outputs: doc.outputs,
+        pending: doc.pending,
+        target: doc.target,
+    })
+}
+
 /// Reads a state document of any supported format version, upgrading older ones.
 ///
 /// `path` is only used in errors. Fails with [`StateError::Corrupt`] when the text is not a
 /// valid state document and [`StateError::NewerFormat`] when a newer quikinfra wrote it.
+///
+/// A document of the current format decodes in one typed pass; anything else (an older
+/// format to upgrade, or a problem to report with its resource and field) goes through the
+/// general reader, which reads the version first.
 pub fn from_json(text: &str, path: &Path) -> Result<State, StateError> {
+    if let Some(state) = from_json_current(text) {
+        return Ok(state);
+    }
     let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
     if text.trim().is_empty() {
         return Err(corrupt("the file is empty".to_string()));
@@ -257,6 +349,7 @@ fn decode(doc: serde_json::Value) -> Result<State, String> {
         resources,
         outputs: doc.outputs,
         pending: doc.pending,
+        target: doc.target,
     })
 }
 
@@ -436,7 +529,7 @@ mod tests {
         let text = to_json(&state);
         assert_eq!(text, to_json(&state.clone()));
         assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
-        assert!(text.starts_with("{\n  \"format_version\": 1,\n  \"environment\": \"staging\",\n"));
+        assert!(text.starts_with("{\n  \"format_version\": 2,\n  \"environment\": \"staging\",\n"));
         let positions: Vec<usize> = ["a_type.alpha", "a_type.beta", "b_type.zed"]
             .iter()
             .map(|a| text.find(&format!("\"address\": \"{a}\"")).expect("address written"))

@@ -59,7 +59,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
+use super::backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token, expiry};
 
 const STATE_FILE: &str = "state.json";
 const BACKUP_FILE: &str = "state.json.backup";
@@ -247,8 +247,8 @@ impl LocalBackend {
     /// its holder may have renewed it meanwhile); otherwise fails with `LockMismatch`.
     async fn remove_lock(&self, id: &str, only_expired: bool) -> Result<(), StateError> {
         let (_guard, current) = self.guard_current(id).await?;
-        if only_expired && !current.is_expired(SystemTime::now()) {
-            return Err(StateError::Locked(current));
+        if only_expired && !current.is_stale(SystemTime::now()) {
+            return Err(StateError::Locked(Box::new(current)));
         }
         let lock_path = self.lock_path();
         fs::remove_file(&lock_path).map_err(io_error(&lock_path))?;
@@ -297,8 +297,8 @@ impl StateBackend for LocalBackend {
                 return Ok(info);
             }
             let Some(current) = self.read_lock()? else { continue };
-            if !current.is_expired(SystemTime::now()) {
-                return Err(StateError::Locked(current));
+            if !current.is_stale(SystemTime::now()) {
+                return Err(StateError::Locked(Box::new(current)));
             }
             // Expired: remove it, unless someone else got there first, then try again.
             // (`Locked` when its holder renewed it meanwhile.)
@@ -308,7 +308,7 @@ impl StateBackend for LocalBackend {
             }
         }
         match self.read_lock()? {
-            Some(current) => Err(StateError::Locked(current)),
+            Some(current) => Err(StateError::Locked(Box::new(current))),
             None => Err(StateError::Io {
                 path: self.lock_path(),
                 source: io::Error::other(format!(
@@ -320,8 +320,7 @@ impl StateBackend for LocalBackend {
 
     async fn renew(&self, lock: &LockInfo, ttl: Duration) -> Result<LockInfo, StateError> {
         let (_guard, _) = self.guard_current(&lock.id).await?;
-        let renewed =
-            LockInfo { expires: humantime::format_rfc3339_millis(SystemTime::now() + ttl).to_string(), ..lock.clone() };
+        let renewed = LockInfo { expires: expiry(SystemTime::now(), ttl), ..lock.clone() };
         let lock_path = self.lock_path();
         let (temp, _) = write_temp(&self.dir, LOCK_FILE, &lock_json(&renewed))?;
         if let Err(e) = fs::rename(&temp, &lock_path) {
@@ -391,6 +390,8 @@ fn unreadable_lock(path: &Path, bytes: &[u8], reason: &str) -> LockInfo {
         operation: "unknown".to_string(),
         created,
         expires: "never".to_string(),
+        host: None,
+        pid: None,
     }
 }
 
@@ -541,6 +542,8 @@ mod tests {
             operation: "apply".into(),
             created: "2001-01-01T00:00:00Z".into(),
             expires: expires.into(),
+            host: None,
+            pid: None,
         };
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.lock_path(), lock_json(&info)).expect("lock file");
@@ -684,7 +687,7 @@ mod tests {
     async fn newer_format_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (backend, store) = pair(dir.path());
-        let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 1,", "\"format_version\": 99,");
+        let newer = file::to_json(&sample(1, "media-1")).replace("\"format_version\": 2,", "\"format_version\": 99,");
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.state_path(), &newer).expect("newer state");
         let err = store.read().await.expect_err("newer");
@@ -745,7 +748,7 @@ mod tests {
         for loser in lost {
             match loser {
                 Err(StateError::Locked(info)) => {
-                    assert_eq!(info, winner);
+                    assert_eq!(*info, winner);
                     let shown = StateError::Locked(info).to_string();
                     assert!(shown.contains(&winner.holder), "{shown}");
                     assert!(shown.contains(&format!("`{}`", winner.operation)), "{shown}");
@@ -778,6 +781,30 @@ mod tests {
         assert_ne!(lock.id, stale.id);
         assert_eq!(backend.current_lock().await.expect("current"), Some(lock));
         assert_eq!(listing(&backend), names(&["state.lock"]));
+    }
+
+    #[tokio::test]
+    async fn a_live_lock_whose_holder_on_this_host_is_gone_is_taken_over() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        // A process that ran on this host and ended: its lock is far from expiring.
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let gone = child.id();
+        child.wait().expect("reaped");
+        let mut left = LockInfo::new(&request("apply", HOUR));
+        left.pid = Some(gone);
+        fs::create_dir_all(&backend.dir).expect("dir");
+        fs::write(backend.lock_path(), lock_json(&left)).expect("lock file");
+        assert!(left.holder_is_gone() && !left.is_expired(SystemTime::now()), "{left:?}");
+        let lock = backend.lock(&request("plan", HOUR)).await.expect("taken over");
+        assert_ne!(lock.id, left.id);
+        // A live holder of this host (this very process) is never taken over.
+        let mut ours = LockInfo::new(&request("apply", HOUR));
+        ours.id = "ours".into();
+        fs::write(backend.lock_path(), lock_json(&ours)).expect("lock file");
+        assert!(
+            matches!(backend.lock(&request("plan", HOUR)).await, Err(StateError::Locked(info)) if info.id == "ours")
+        );
     }
 
     #[tokio::test]
@@ -817,7 +844,7 @@ mod tests {
         // It saw `slow-run` expired; by the time it acts, its holder has renewed it.
         let renewed = write_lock_file(&backend, "slow-run", "2999-01-01T00:00:00Z");
         let err = backend.remove_lock("slow-run", true).await.expect_err("renewed meanwhile");
-        assert!(matches!(&err, StateError::Locked(info) if *info == renewed), "{err}");
+        assert!(matches!(&err, StateError::Locked(info) if **info == renewed), "{err}");
         assert_eq!(backend.current_lock().await.expect("current"), Some(renewed));
     }
 
@@ -843,13 +870,13 @@ mod tests {
         let held = theirs.lock(&request("apply", HOUR)).await.expect("lock");
         for _ in 0..3 {
             match ours.lock(&request("plan", HOUR)).await {
-                Err(StateError::Locked(info)) => assert_eq!(info, held),
+                Err(StateError::Locked(info)) => assert_eq!(*info, held),
                 other => panic!("expected Locked, got {other:?}"),
             }
         }
         // A lock expiring far in the future written by hand is just as live.
         let far = write_lock_file(&ours, "long-run", "2999-01-01T00:00:00Z");
-        assert!(matches!(ours.lock(&request("plan", HOUR)).await, Err(StateError::Locked(info)) if info == far));
+        assert!(matches!(ours.lock(&request("plan", HOUR)).await, Err(StateError::Locked(info)) if *info == far));
         assert_eq!(ours.current_lock().await.expect("current"), Some(far));
     }
 
@@ -931,12 +958,12 @@ mod tests {
         fs::create_dir_all(&backend.dir).expect("dir");
         fs::write(backend.lock_path(), "{\"id\": \"half-writ").expect("garbage lock");
         let info = match backend.lock(&request("apply", HOUR)).await {
-            Err(StateError::Locked(info)) => info,
+            Err(StateError::Locked(info)) => *info,
             other => panic!("expected Locked, got {other:?}"),
         };
         assert!(info.id.starts_with("unreadable-") && info.id.len() == "unreadable-".len() + 16, "{info:?}");
         assert!(info.holder.contains("state.lock is unreadable"), "{info:?}");
-        let shown = StateError::Locked(info.clone()).to_string();
+        let shown = StateError::Locked(Box::new(info.clone())).to_string();
         assert!(shown.contains(&format!("force-unlock {}", info.id)), "{shown}");
         assert_eq!(backend.current_lock().await.expect("current"), Some(info.clone()), "same id every time");
         assert!(matches!(

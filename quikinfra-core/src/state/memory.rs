@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::backend::{LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
+use super::backend::{LockInfo, LockRequest, StateBackend, StateError, Stored, Token, expiry};
 
 /// A state document and lock kept in memory.
 #[derive(Debug, Default)]
@@ -76,7 +76,7 @@ impl StateBackend for MemoryBackend {
     async fn lock(&self, request: &LockRequest) -> Result<LockInfo, StateError> {
         let mut inner = self.inner();
         match &inner.lock {
-            Some(held) if !held.is_expired(SystemTime::now()) => Err(StateError::Locked(held.clone())),
+            Some(held) if !held.is_stale(SystemTime::now()) => Err(StateError::Locked(Box::new(held.clone()))),
             _ => {
                 let info = LockInfo::new(request);
                 inner.lock = Some(info.clone());
@@ -89,10 +89,7 @@ impl StateBackend for MemoryBackend {
         let mut inner = self.inner();
         match &inner.lock {
             Some(held) if held.id == lock.id => {
-                let renewed = LockInfo {
-                    expires: humantime::format_rfc3339_millis(SystemTime::now() + ttl).to_string(),
-                    ..held.clone()
-                };
+                let renewed = LockInfo { expires: expiry(SystemTime::now(), ttl), ..held.clone() };
                 inner.lock = Some(renewed.clone());
                 Ok(renewed)
             }

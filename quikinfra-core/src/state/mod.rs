@@ -16,6 +16,7 @@ pub mod file;
 pub mod local;
 pub mod memory;
 pub mod store;
+pub mod target;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ use crate::value::{Attrs, Value};
 
 pub use backend::{Backends, LockInfo, LockRequest, StateBackend, StateError, Stored, Token};
 pub use store::{StateStore, StateStores};
+pub use target::{StateTarget, TargetKind};
 
 /// The version of one state document: which history (lineage) and how far along it (serial).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +55,8 @@ pub struct State {
     /// Operations started but not yet recorded as finished: the journal an interrupted apply
     /// leaves behind, reconciled by the next run (see `apply::recover`).
     pub pending: Vec<PendingOp>,
+    /// The target its objects live in, once a run recorded it (see [`target`]).
+    pub target: Option<StateTarget>,
 }
 
 impl State {
@@ -65,6 +69,7 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             pending: Vec::new(),
+            target: None,
         }
     }
 

@@ -43,9 +43,17 @@ struct DemoBox {
     #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
     #[serde(skip)]
-    #[resource(watch)]
+    #[resource(watch, failed_when = ["Failed", "Canceled"])]
     state: Computed<String>,
+    #[serde(skip)]
+    #[resource(watch, failed_when = STOPPED)]
+    power: Computed<String>,
+    #[serde(skip)]
+    #[resource(watch)]
+    health: Computed<String>,
 }
+
+const STOPPED: &[&str] = &["Stopped"];
 
 impl DemoBox {
     fn check(&self, problems: &mut FieldProblems<'_>) {
@@ -68,17 +76,22 @@ fn main() {
         labels: Vec::new(),
         tags: BTreeMap::new(),
         state: Computed::new(),
+        power: Computed::new(),
+        health: Computed::new(),
     };
     let other = b.arn();
     let b = b.tier(Tier::Large).size_gb(20).zone("1").password(Secret::from_env("PW")).link(other).label("x").tag("k", "v");
     let schema = DemoBox::schema();
     let names: Vec<&str> = schema.attributes.iter().map(|a| a.name).collect();
-    assert_eq!(names, ["arn", "name", "tier", "sizeGb", "availabilityZone", "password", "link", "labels", "tags", "state"]);
+    assert_eq!(names, ["arn", "name", "tier", "sizeGb", "availabilityZone", "password", "link", "labels", "tags", "state", "power", "health"]);
     assert_eq!(schema.attr("arn").unwrap().mode, AttrMode::Computed);
     assert_eq!(schema.attr("state").unwrap().mode, AttrMode::Watch);
     assert_eq!(schema.attr("tier").unwrap().ty, AttrType::String);
     assert_eq!(schema.attr("name").unwrap().replace_reason, "a box cannot be renamed");
     assert!(schema.attr("password").unwrap().sensitive);
+    assert_eq!(schema.attr("state").unwrap().failed, ["Failed", "Canceled"]);
+    assert_eq!(schema.attr("power").unwrap().failed, ["Stopped"]);
+    assert!(schema.attr("health").unwrap().failed.is_empty());
     assert_eq!(DemoBox::SIZE_GB.name(), "sizeGb");
     assert_eq!(b.box_name().reference().to_string(), "demo_box.b.name");
     assert_eq!(b.address().to_string(), "demo_box.b");
