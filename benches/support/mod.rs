@@ -1,4 +1,4 @@
-//! Shared fixtures for the benchmarks and `examples/plan_scale.rs`: a generic resource type,
+//! Shared fixtures for the benchmarks and `examples/plan_scale.rs`: the generic resource type,
 //! a mixed chain-and-fan-out graph of any size, and a world (simulator + state) in which that
 //! graph is already applied, built directly through the provider interface rather than by
 //! `apply` (which checkpoints state after every operation: quadratic at 100,000 resources).
@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,12 +16,10 @@ use quikinfra::engine::addr::Address;
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::plan::{Plan, PlanOptions};
 use quikinfra::engine::provider::{CreateRequest, Provider, Providers, RetryPolicy};
-use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
-use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
 use quikinfra::engine::sim::{Faults, Simulator};
 use quikinfra::engine::state::{ResourceState, State};
-use quikinfra::engine::value::{Attrs, Ref, Val};
-use serde::Serialize;
+pub use quikinfra::engine::testing::Thing;
+use quikinfra::engine::value::Attrs;
 
 /// The environment every benchmark plans.
 pub const ENV: &str = "bench";
@@ -29,68 +27,10 @@ pub const ENV: &str = "bench";
 /// Provider calls in flight at once, in plans (refresh), applies and the boundary's limit.
 pub const PARALLELISM: usize = 64;
 
-/// A generic resource: a size, a zone, an optional link to another one's `arn`, and tags
-/// (the environment's standard tags are merged in, as for any taggable type).
-#[derive(Clone, Debug, Serialize)]
-pub struct Thing {
-    #[serde(skip)]
-    meta: Meta,
-    size: u32,
-    zone: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<Val<String>>,
-    tags: BTreeMap<String, String>,
-}
-
-static THING: Schema = Schema {
-    type_name: "bench_thing",
-    provider: "bench",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::input("size", AttrType::Number),
-        AttrSchema::input("zone", AttrType::String).force_new_because("a thing cannot move between zones"),
-        AttrSchema::input("link", AttrType::String),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Thing {
-    /// A thing called `name`, linked to nothing.
-    pub fn new(name: &str) -> Self {
-        let tags = BTreeMap::from([("team".to_string(), "bench".to_string())]);
-        Self { meta: Meta::named(name), size: 1, zone: "a".into(), link: None, tags }
-    }
-
-    /// Its size.
-    pub fn size(mut self, size: u32) -> Self {
-        self.size = size;
-        self
-    }
-
-    /// Links it to another thing's attribute (a reference: a real graph edge).
-    pub fn link(mut self, to: impl Into<Val<String>>) -> Self {
-        self.link = Some(to.into());
-        self
-    }
-
-    /// A reference to its `arn`.
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-}
-
-impl Resource for Thing {
-    const TYPE: &'static str = "bench_thing";
-    fn schema() -> &'static Schema {
-        &THING
-    }
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
+/// A thing called `name`, linked to nothing, tagged `team = bench` (the environment's
+/// standard tags are merged in, as for any taggable type): core's generic `test_thing`.
+pub fn thing(name: &str) -> Thing {
+    Thing::new(name).tag("team", "bench")
 }
 
 /// The graph's shape: `groups` roots, each fanning out to `fan_out` chains of `chain` things
@@ -141,13 +81,13 @@ impl Shape {
     pub fn environment(&self) -> Environment {
         let mut env = Environment::new(ENV).fact("tier", "bench");
         for g in 0..self.groups {
-            let root = Thing::new(&format!("g{g}-root")).size(1 + (g % 100) as u32);
+            let root = thing(&format!("g{g}-root")).size(1 + (g % 100) as u32);
             let root_arn = root.arn();
             env.add(root);
             for f in 0..self.fan_out {
                 let mut parent = root_arn.clone();
                 for c in 0..self.chain {
-                    let thing = Thing::new(&format!("g{g}-f{f}-c{c}")).size(1 + c as u32).link(&parent);
+                    let thing = thing(&format!("g{g}-f{f}-c{c}")).size(1 + c as u32).link(&parent);
                     parent = thing.arn();
                     env.add(thing);
                 }

@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::{Serialize, Serializer};
 
 use crate::check;
@@ -50,34 +50,65 @@ const MAX_ALIASES: usize = 100;
 ///     .certificate(certificate_arn)
 ///     .web_acl(acl.arn());
 /// ```
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "aws_cloudfront_distribution", provider = "aws", refs(arn, id, domain_name), validate = Self::check)]
 pub struct CloudFrontDistribution {
     #[serde(skip)]
     meta: Meta,
+    /// The distribution's id, like `E2QWRUHAPOMQZL`.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The distribution's ARN (what Shield protects).
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    /// The distribution's own domain name, `d111111abcdef8.cloudfront.net`.
+    #[serde(skip)]
+    #[resource(computed)]
+    domain_name: Computed<String>,
+    #[serde(skip)]
+    #[resource(computed)]
+    etag: Computed<String>,
+    #[serde(skip)]
+    #[resource(computed)]
+    origin_access_control_id: Computed<String>,
     origin: S3Origin,
+    /// Enables or disables the distribution; a disabled one keeps its configuration and domain.
+    #[resource(setter)]
     enabled: bool,
+    /// Chooses which edge locations serve requests.
+    #[resource(setter)]
     price_class: PriceClass,
     default_cache_behavior: CacheBehavior,
     aliases: Vec<String>,
+    /// The ACM certificate (in us-east-1) covering the aliases. Without aliases the
+    /// distribution uses CloudFront's own `*.cloudfront.net` certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(setter = "certificate")]
     acm_certificate_arn: Option<Val<String>>,
+    /// Protects the distribution with a WAFv2 web ACL of CLOUDFRONT scope (`acl.arn()`).
+    /// Left unset, the web ACL is not managed: one attached outside is left alone.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(setter = "web_acl")]
     web_acl_arn: Option<Val<String>>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
 /// The distribution's origin: an S3 bucket's REST endpoint behind origin access control.
-#[derive(Clone, Debug, Serialize)]
-struct S3Origin {
+#[derive(Clone, Debug, Serialize, AttrValue)]
+pub(crate) struct S3Origin {
     domain_name: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     origin_path: Option<String>,
 }
 
 /// The behaviour applied to every request (there are no path-specific behaviours yet).
-#[derive(Clone, Debug, Serialize)]
-struct CacheBehavior {
+#[derive(Clone, Debug, Serialize, AttrValue)]
+pub(crate) struct CacheBehavior {
     viewer_protocol_policy: ViewerProtocolPolicy,
     allowed_methods: AllowedMethods,
     cache_policy_id: String,
@@ -92,6 +123,11 @@ impl CloudFrontDistribution {
     pub fn new(name: &str, origin: impl Into<Val<String>>) -> Self {
         Self {
             meta: Meta::named(name),
+            id: Computed::new(),
+            arn: Computed::new(),
+            domain_name: Computed::new(),
+            etag: Computed::new(),
+            origin_access_control_id: Computed::new(),
             origin: S3Origin { domain_name: origin.into(), origin_path: None },
             enabled: true,
             price_class: PriceClass::All,
@@ -111,18 +147,6 @@ impl CloudFrontDistribution {
     /// Serves only objects under `path` in the bucket (`/media`).
     pub fn origin_path(mut self, path: impl Into<String>) -> Self {
         self.origin.origin_path = Some(path.into());
-        self
-    }
-
-    /// Enables or disables the distribution; a disabled one keeps its configuration and domain.
-    pub fn enabled(mut self, on: bool) -> Self {
-        self.enabled = on;
-        self
-    }
-
-    /// Chooses which edge locations serve requests.
-    pub fn price_class(mut self, class: PriceClass) -> Self {
-        self.price_class = class;
         self
     }
 
@@ -162,45 +186,10 @@ impl CloudFrontDistribution {
         self.aliases.push(domain.into().to_ascii_lowercase());
         self
     }
-
-    /// The ACM certificate (in us-east-1) covering the aliases. Without aliases the
-    /// distribution uses CloudFront's own `*.cloudfront.net` certificate.
-    pub fn certificate(mut self, acm_arn: impl Into<Val<String>>) -> Self {
-        self.acm_certificate_arn = Some(acm_arn.into());
-        self
-    }
-
-    /// Protects the distribution with a WAFv2 web ACL of CLOUDFRONT scope (`acl.arn()`).
-    /// Left unset, the web ACL is not managed: one attached outside is left alone.
-    pub fn web_acl(mut self, acl_arn: impl Into<Val<String>>) -> Self {
-        self.web_acl_arn = Some(acl_arn.into());
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The distribution's ARN (what Shield protects).
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-
-    /// The distribution's id, like `E2QWRUHAPOMQZL`.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The distribution's own domain name, `d111111abcdef8.cloudfront.net`.
-    pub fn domain_name(&self) -> Ref<String> {
-        self.attr("domain_name")
-    }
 }
 
 /// Which edge locations serve the distribution, cheapest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum PriceClass {
     /// North America, Europe and Israel.
     #[serde(rename = "PriceClass_100")]
@@ -288,42 +277,8 @@ fn validate_origin(p: &mut FieldProblems<'_>, origin: &S3Origin) {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "aws_cloudfront_distribution",
-    provider: "aws",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::computed("domain_name", AttrType::String),
-        AttrSchema::computed("etag", AttrType::String),
-        AttrSchema::computed("origin_access_control_id", AttrType::String),
-        AttrSchema::input("origin", AttrType::Map),
-        AttrSchema::input("enabled", AttrType::Bool),
-        AttrSchema::input("price_class", AttrType::String),
-        AttrSchema::input("default_cache_behavior", AttrType::Map),
-        AttrSchema::input("aliases", AttrType::List),
-        AttrSchema::input("acm_certificate_arn", AttrType::String),
-        AttrSchema::input("web_acl_arn", AttrType::String),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for CloudFrontDistribution {
-    const TYPE: &'static str = "aws_cloudfront_distribution";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl CloudFrontDistribution {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         validate_origin(p, &self.origin);
         if !check::is_uuid(&self.default_cache_behavior.cache_policy_id) {
             p.field(

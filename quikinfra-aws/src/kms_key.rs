@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::Ref;
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::value::Computed;
 use serde::Serialize;
 
 use crate::check;
@@ -16,16 +15,36 @@ use crate::check;
 ///
 /// Rotation is on by default (KMS's own default is off): a key created for SSE-KMS should
 /// rotate, and turning it off is a deliberate `.rotation(false)`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "aws_kms_key", provider = "aws", refs(arn, key_id), validate = Self::check)]
 pub struct KmsKey {
     #[serde(skip)]
     meta: Meta,
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The key's ARN, what S3's SSE-KMS setting takes.
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    /// The key's id, a UUID.
+    #[serde(skip)]
+    #[resource(computed)]
+    key_id: Computed<String>,
+    /// Gives the key an alias, `alias/<something>`. Changing it moves the alias; the key stays.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, setter)]
     alias: Option<String>,
+    /// Describes what the key is for.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, setter)]
     description: Option<String>,
+    /// Turns automatic yearly rotation of the key material on or off.
+    #[resource(setter = "rotation")]
     enable_key_rotation: bool,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -34,78 +53,19 @@ impl KmsKey {
     pub fn new(name: &str) -> Self {
         Self {
             meta: Meta::named(name),
+            id: Computed::new(),
+            arn: Computed::new(),
+            key_id: Computed::new(),
             alias: None,
             description: None,
             enable_key_rotation: true,
             tags: BTreeMap::new(),
         }
     }
-
-    /// Gives the key an alias, `alias/<something>`. Changing it moves the alias; the key stays.
-    pub fn alias(mut self, alias: impl Into<String>) -> Self {
-        self.alias = Some(alias.into());
-        self
-    }
-
-    /// Turns automatic yearly rotation of the key material on or off.
-    pub fn rotation(mut self, on: bool) -> Self {
-        self.enable_key_rotation = on;
-        self
-    }
-
-    /// Describes what the key is for.
-    pub fn description(mut self, text: impl Into<String>) -> Self {
-        self.description = Some(text.into());
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The key's ARN, what S3's SSE-KMS setting takes.
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-
-    /// The key's id, a UUID.
-    pub fn key_id(&self) -> Ref<String> {
-        self.attr("key_id")
-    }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "aws_kms_key",
-    provider: "aws",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::computed("key_id", AttrType::String),
-        AttrSchema::optional_computed("alias", AttrType::String),
-        AttrSchema::optional_computed("description", AttrType::String),
-        AttrSchema::input("enable_key_rotation", AttrType::Bool),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for KmsKey {
-    const TYPE: &'static str = "aws_kms_key";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl KmsKey {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         if let Some(alias) = &self.alias {
             match alias.strip_prefix("alias/") {
                 None => p.field("alias", format!("must start with `alias/`, got `{alias}`")),

@@ -14,7 +14,7 @@ use quikinfra_core::state::Backends;
 
 use crate::backend::S3Backends;
 use crate::cloudformation::{CloudFormationStacks, synth};
-use crate::provider::{AwsProvider, FAMILY, SERVED};
+use crate::provider::{AwsProvider, FAMILY, served};
 
 /// The AWS plugin.
 #[derive(Clone)]
@@ -67,7 +67,7 @@ impl Plugin for AwsPlugin {
     }
 
     fn serves(&self) -> &'static [&'static str] {
-        SERVED
+        served()
     }
 
     fn provider(&self) -> Result<Arc<dyn Provider>, PluginError> {

@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::Serialize;
 
 use crate::check;
@@ -32,17 +32,48 @@ pub const DEFAULT_RULE_ID: &str = "default";
 /// Every new bucket blocks public access (all four flags of the public access block) unless
 /// [`allow_public_access`](Self::allow_public_access) is called. Leaving encryption unset leaves
 /// it unmanaged: AWS then applies SSE-S3, its default for every bucket since 2023.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(
+    type = "aws_s3_bucket",
+    provider = "aws",
+    refs(id, arn, regional_domain_name = bucket_regional_domain_name),
+    validate = Self::check
+)]
 pub struct S3Bucket {
     #[serde(skip)]
     meta: Meta,
+    /// The bucket's id (its name, known once created).
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The bucket's ARN, `arn:aws:s3:::<bucket>`.
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    /// The regional domain name, `<bucket>.s3.<region>.amazonaws.com`: what a CloudFront origin
+    /// with origin access control points at.
+    #[serde(skip)]
+    #[resource(computed)]
+    bucket_regional_domain_name: Computed<String>,
+    #[resource(force_new = "an s3 bucket cannot be renamed")]
     bucket: String,
+    /// Turns object versioning on or off. S3 cannot return a bucket to "never versioned": once
+    /// enabled, `false` means versioning is suspended.
+    #[resource(setter)]
     versioning: bool,
+    /// Adds a lifecycle rule of its own (for a prefix, for noncurrent versions…).
+    #[resource(push = "lifecycle_rule")]
     lifecycle_rules: Vec<LifecycleRule>,
+    /// Sets the default encryption of new objects.
     #[serde(rename = "server_side_encryption", skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, setter)]
     encryption: Option<Encryption>,
+    /// Sets the public access block flag by flag.
+    #[resource(setter)]
     public_access_block: PublicAccessBlock,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -52,6 +83,9 @@ impl S3Bucket {
     pub fn new(name: &str, bucket: impl Into<String>) -> Self {
         Self {
             meta: Meta::named(name),
+            id: Computed::new(),
+            arn: Computed::new(),
+            bucket_regional_domain_name: Computed::new(),
             bucket: bucket.into(),
             versioning: false,
             lifecycle_rules: Vec::new(),
@@ -59,13 +93,6 @@ impl S3Bucket {
             public_access_block: PublicAccessBlock::default(),
             tags: BTreeMap::new(),
         }
-    }
-
-    /// Turns object versioning on or off. S3 cannot return a bucket to "never versioned": once
-    /// enabled, `false` means versioning is suspended.
-    pub fn versioning(mut self, on: bool) -> Self {
-        self.versioning = on;
-        self
     }
 
     /// Deletes objects `days` days after creation (the whole-bucket rule [`DEFAULT_RULE_ID`]).
@@ -78,18 +105,6 @@ impl S3Bucket {
     /// [`DEFAULT_RULE_ID`]); call once per storage class.
     pub fn transition(mut self, days: u32, class: StorageClass) -> Self {
         self.default_rule().transitions.push(Transition { days, storage_class: class });
-        self
-    }
-
-    /// Adds a lifecycle rule of its own (for a prefix, for noncurrent versions…).
-    pub fn lifecycle_rule(mut self, rule: LifecycleRule) -> Self {
-        self.lifecycle_rules.push(rule);
-        self
-    }
-
-    /// Sets the default encryption of new objects.
-    pub fn encryption(mut self, encryption: Encryption) -> Self {
-        self.encryption = Some(encryption);
         self
     }
 
@@ -110,34 +125,6 @@ impl S3Bucket {
         self
     }
 
-    /// Sets the public access block flag by flag.
-    pub fn public_access_block(mut self, block: PublicAccessBlock) -> Self {
-        self.public_access_block = block;
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The bucket's ARN, `arn:aws:s3:::<bucket>`.
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-
-    /// The bucket's id (its name, known once created).
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The regional domain name, `<bucket>.s3.<region>.amazonaws.com`: what a CloudFront origin
-    /// with origin access control points at.
-    pub fn regional_domain_name(&self) -> Ref<String> {
-        self.attr("bucket_regional_domain_name")
-    }
-
     fn default_rule(&mut self) -> &mut LifecycleRule {
         let index = match self.lifecycle_rules.iter().position(|r| r.id == DEFAULT_RULE_ID) {
             Some(i) => i,
@@ -156,7 +143,7 @@ impl S3Bucket {
 /// AES-256 under keys S3 manages, and the API spells it `AES256`. S3 has no other AES-256
 /// option, so both are written `.sse_s3()` and serialize as [`Encryption::Aes256`]; LocalStack
 /// and moto accept the same call.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, AttrValue)]
 #[serde(tag = "sse_algorithm")]
 pub enum Encryption {
     /// SSE-S3: AES-256 with S3-managed keys (`AES256`).
@@ -176,7 +163,7 @@ pub enum Encryption {
 }
 
 /// The four flags of S3's public access block; all `true` blocks every form of public access.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub struct PublicAccessBlock {
     /// Rejects requests that add public ACLs.
     pub block_public_acls: bool,
@@ -462,38 +449,8 @@ fn validate_rule(p: &mut FieldProblems<'_>, i: usize, rule: &LifecycleRule) {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "aws_s3_bucket",
-    provider: "aws",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::computed("bucket_regional_domain_name", AttrType::String),
-        AttrSchema::input("bucket", AttrType::String).force_new_because("an s3 bucket cannot be renamed"),
-        AttrSchema::input("versioning", AttrType::Bool),
-        AttrSchema::input("lifecycle_rules", AttrType::List),
-        AttrSchema::optional_computed("server_side_encryption", AttrType::Map),
-        AttrSchema::input("public_access_block", AttrType::Map),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for S3Bucket {
-    const TYPE: &'static str = "aws_s3_bucket";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl S3Bucket {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in bucket_name_problems(&self.bucket) {
             p.field("bucket", message);
         }

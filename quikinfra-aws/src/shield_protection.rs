@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::value::{Computed, Val};
 use serde::Serialize;
 
 use crate::check;
@@ -19,13 +18,26 @@ use crate::check;
 /// ```ignore
 /// let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
 /// ```
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "aws_shield_protection", provider = "aws", refs(id, arn), validate = Self::check)]
 pub struct ShieldProtection {
     #[serde(skip)]
     meta: Meta,
+    /// The protection's id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The protection's ARN.
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    #[resource(force_new = "shield cannot rename a protection")]
     name: String,
+    #[resource(force_new = "a protection guards one resource for its whole life")]
     resource_arn: Val<String>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -33,23 +45,14 @@ impl ShieldProtection {
     /// Protects the resource at `resource_arn` (`cdn.arn()`) under the protection name `name`,
     /// addressed as `aws_shield_protection.<local>`.
     pub fn new(local: &str, name: impl Into<String>, resource_arn: impl Into<Val<String>>) -> Self {
-        Self { meta: Meta::named(local), name: name.into(), resource_arn: resource_arn.into(), tags: BTreeMap::new() }
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The protection's id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The protection's ARN.
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
+        Self {
+            meta: Meta::named(local),
+            id: Computed::new(),
+            arn: Computed::new(),
+            name: name.into(),
+            resource_arn: resource_arn.into(),
+            tags: BTreeMap::new(),
+        }
     }
 }
 
@@ -65,35 +68,8 @@ fn is_protectable(arn: &str) -> bool {
     })
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "aws_shield_protection",
-    provider: "aws",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("shield cannot rename a protection"),
-        AttrSchema::input("resource_arn", AttrType::String)
-            .force_new_because("a protection guards one resource for its whole life"),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for ShieldProtection {
-    const TYPE: &'static str = "aws_shield_protection";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl ShieldProtection {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         let len = self.name.chars().count();
         if !(1..=128).contains(&len) {
             p.field("name", format!("must be 1 to 128 characters long, got {len}"));

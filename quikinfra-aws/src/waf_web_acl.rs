@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::Ref;
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::Computed;
 use serde::Serialize;
 
 use crate::check;
@@ -29,21 +29,40 @@ pub const RATE_RULE_NAME: &str = "rate-limit";
 ///     .managed_rule_group("AWSManagedRulesKnownBadInputsRuleSet")
 ///     .rate_limit(2_000);
 /// ```
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "aws_wafv2_web_acl", provider = "aws", refs(arn, id), validate = Self::check)]
 pub struct WafWebAcl {
     #[serde(skip)]
     meta: Meta,
+    /// The ACL's id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The ACL's ARN, what a distribution's `web_acl` takes.
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    #[resource(force_new = "a web acl cannot be renamed")]
     name: String,
+    /// Sets the scope. Only [`Scope::Cloudfront`] passes validation: this type is meant for
+    /// distributions.
+    #[resource(setter, force_new = "a web acl's scope is fixed at creation")]
     scope: Scope,
+    /// Sets what happens to requests no rule matched.
+    #[resource(setter)]
     default_action: DefaultAction,
+    /// Sets the CloudWatch metric name (the ACL's name unless set).
+    #[resource(setter)]
     metric_name: String,
     rules: Vec<Rule>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
 /// Where a web ACL can be attached; fixed at creation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum Scope {
     /// CloudFront distributions; the ACL lives in us-east-1.
     #[serde(rename = "CLOUDFRONT")]
@@ -54,7 +73,7 @@ pub enum Scope {
 }
 
 /// What happens to a request no rule matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum DefaultAction {
     /// Let it through (the default: rules block what they recognise).
     Allow,
@@ -65,7 +84,7 @@ pub enum DefaultAction {
 /// One rule of the ACL, with its evaluation priority (lowest first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-enum Rule {
+pub(crate) enum Rule {
     /// Blocks an IP that sends more than `limit` requests in five minutes.
     RateBased { name: String, priority: u32, limit: u64, aggregate_key_type: &'static str },
     /// A rule group AWS maintains, with its own actions.
@@ -91,6 +110,8 @@ impl WafWebAcl {
         let name = name.into();
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            arn: Computed::new(),
             metric_name: name.clone(),
             name,
             scope: Scope::Cloudfront,
@@ -98,25 +119,6 @@ impl WafWebAcl {
             rules: Vec::new(),
             tags: BTreeMap::new(),
         }
-    }
-
-    /// Sets the scope. Only [`Scope::Cloudfront`] passes validation: this type is meant for
-    /// distributions.
-    pub fn scope(mut self, scope: Scope) -> Self {
-        self.scope = scope;
-        self
-    }
-
-    /// Sets what happens to requests no rule matched.
-    pub fn default_action(mut self, action: DefaultAction) -> Self {
-        self.default_action = action;
-        self
-    }
-
-    /// Sets the CloudWatch metric name (the ACL's name unless set).
-    pub fn metric_name(mut self, name: impl Into<String>) -> Self {
-        self.metric_name = name.into();
-        self
     }
 
     /// Adds an AWS managed rule group such as `AWSManagedRulesCommonRuleSet`, evaluated after
@@ -142,22 +144,6 @@ impl WafWebAcl {
         self
     }
 
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The ACL's ARN, what a distribution's `web_acl` takes.
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-
-    /// The ACL's id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
     fn renumber(&mut self) {
         for (priority, rule) in (0u32..).zip(self.rules.iter_mut()) {
             rule.set_priority(priority);
@@ -165,37 +151,8 @@ impl WafWebAcl {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "aws_wafv2_web_acl",
-    provider: "aws",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a web acl cannot be renamed"),
-        AttrSchema::input("scope", AttrType::String).force_new_because("a web acl's scope is fixed at creation"),
-        AttrSchema::input("default_action", AttrType::String),
-        AttrSchema::input("metric_name", AttrType::String),
-        AttrSchema::input("rules", AttrType::List),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for WafWebAcl {
-    const TYPE: &'static str = "aws_wafv2_web_acl";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl WafWebAcl {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         let name_len = self.name.chars().count();
         if !(1..=128).contains(&name_len) {
             p.field("name", format!("must be 1 to 128 characters long, got {name_len}"));

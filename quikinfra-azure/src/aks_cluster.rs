@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -45,28 +45,83 @@ const VM_SIZE_REASON: &str = "a node pool's VM size is fixed at creation";
 /// A new cluster is the smallest useful one: the Free tier, no availability zones, one
 /// `Standard_D2s_v5` system node and one `Standard_D2s_v5` user node, AKS's default
 /// Kubernetes version and network, no admin groups.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(
+    type = "azure_aks_cluster",
+    provider = "azure",
+    refs(id, fqdn, node_resource_group),
+    validate = Self::check
+)]
 pub struct AksCluster {
     #[serde(skip)]
     meta: Meta,
+    /// The cluster's ARM id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The API server's domain name.
+    #[serde(skip)]
+    #[resource(computed)]
+    fqdn: Computed<String>,
+    /// The resource group AKS creates for the nodes (`MC_…`).
+    #[serde(skip)]
+    #[resource(computed)]
+    node_resource_group: Computed<String>,
+    /// ARM's provisioning state, watched: `Failed` or `Canceled` (an operation that did not
+    /// succeed) makes the next plan repair the cluster.
+    #[serde(skip)]
+    #[resource(watch, failed_when = crate::arm::FAILED_STATES)]
+    provisioning_state: Computed<String>,
+    #[resource(force_new = "an aks cluster cannot be renamed")]
     name: String,
+    /// Places the cluster in another region than its resource group's (short name).
+    #[resource(setter, force_new = "an aks cluster cannot move to another region")]
     location: String,
+    /// Places the cluster in a resource group given by name or reference.
+    #[resource(setter, force_new = "an aks cluster cannot move to another resource group")]
     resource_group: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, force_new = "a resource cannot move to another subscription")]
     subscription_id: Option<String>,
+    /// Sets the API server's DNS prefix (the cluster name unless set).
+    #[resource(setter, force_new = "the dns prefix is fixed at creation")]
     dns_prefix: String,
+    /// Pins the Kubernetes version, `1.31` or `1.31.2`; unset, AKS picks its default and
+    /// upgrades are not managed. AKS upgrades in place one minor version at a time and never
+    /// downgrades; that rule needs the running version, so the provider checks it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, setter)]
     kubernetes_version: Option<String>,
+    /// Sets the control plane's SKU tier.
+    #[resource(setter = "tier")]
     sku_tier: AksTier,
+    #[resource(force_new = "a node pool's availability zones are fixed at creation")]
     availability_zones: Vec<String>,
+    #[resource(force_new = VM_SIZE_REASON)]
     system_pool_vm_size: String,
+    /// Sets the system pool's node count only.
+    #[resource(setter = "system_nodes")]
     system_pool_nodes: Replicas,
+    #[resource(force_new = VM_SIZE_REASON)]
     user_pool_vm_size: String,
+    /// Sets the user pool's node count only (`Replicas::range(5, 10)`).
+    #[resource(setter = "user_nodes")]
     user_pool_nodes: Replicas,
+    /// Sets the network plugin and address ranges; unset, AKS's defaults apply unmanaged.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(
+        optional_computed,
+        setter = "network",
+        force_new = "the network plugin and address ranges are set at creation"
+    )]
     network_profile: Option<NetworkProfile>,
+    /// Makes an Entra ID group (by object id) cluster admin. Any admin group turns on
+    /// Entra ID authentication with Azure RBAC for Kubernetes authorization.
+    #[resource(push = "admin_group")]
     admin_group_object_ids: Vec<String>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -78,6 +133,10 @@ impl AksCluster {
         let name = name.into();
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            fqdn: Computed::new(),
+            node_resource_group: Computed::new(),
+            provisioning_state: Computed::new(),
             dns_prefix: name.clone(),
             name,
             location: group.location().to_string(),
@@ -94,38 +153,6 @@ impl AksCluster {
             admin_group_object_ids: Vec::new(),
             tags: BTreeMap::new(),
         }
-    }
-
-    /// Places the cluster in another region than its resource group's (short name).
-    pub fn location(mut self, location: impl Into<String>) -> Self {
-        self.location = location.into();
-        self
-    }
-
-    /// Places the cluster in a resource group given by name or reference.
-    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
-        self.resource_group = group.into();
-        self
-    }
-
-    /// Sets the API server's DNS prefix (the cluster name unless set).
-    pub fn dns_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.dns_prefix = prefix.into();
-        self
-    }
-
-    /// Pins the Kubernetes version, `1.31` or `1.31.2`; unset, AKS picks its default and
-    /// upgrades are not managed. AKS upgrades in place one minor version at a time and never
-    /// downgrades; that rule needs the running version, so the provider checks it.
-    pub fn kubernetes_version(mut self, version: impl Into<String>) -> Self {
-        self.kubernetes_version = Some(version.into());
-        self
-    }
-
-    /// Sets the control plane's SKU tier.
-    pub fn tier(mut self, tier: AksTier) -> Self {
-        self.sku_tier = tier;
-        self
     }
 
     /// Spreads both pools over these availability zones (`["1", "2", "3"]`); empty for none.
@@ -145,62 +172,16 @@ impl AksCluster {
         self
     }
 
-    /// Sets the system pool's node count only.
-    pub fn system_nodes(mut self, nodes: Replicas) -> Self {
-        self.system_pool_nodes = nodes;
-        self
-    }
-
     /// Sets the user pool's VM size and node count.
     pub fn user_pool(mut self, vm_size: impl Into<String>, nodes: Replicas) -> Self {
         self.user_pool_vm_size = vm_size.into();
         self.user_pool_nodes = nodes;
         self
     }
-
-    /// Sets the user pool's node count only (`Replicas::range(5, 10)`).
-    pub fn user_nodes(mut self, nodes: Replicas) -> Self {
-        self.user_pool_nodes = nodes;
-        self
-    }
-
-    /// Sets the network plugin and address ranges; unset, AKS's defaults apply unmanaged.
-    pub fn network(mut self, profile: NetworkProfile) -> Self {
-        self.network_profile = Some(profile);
-        self
-    }
-
-    /// Makes an Entra ID group (by object id) cluster admin. Any admin group turns on
-    /// Entra ID authentication with Azure RBAC for Kubernetes authorization.
-    pub fn admin_group(mut self, object_id: impl Into<String>) -> Self {
-        self.admin_group_object_ids.push(object_id.into());
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The cluster's ARM id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The API server's domain name.
-    pub fn fqdn(&self) -> Ref<String> {
-        self.attr("fqdn")
-    }
-
-    /// The resource group AKS creates for the nodes (`MC_…`).
-    pub fn node_resource_group(&self) -> Ref<String> {
-        self.attr("node_resource_group")
-    }
 }
 
 /// The control plane's SKU tier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum AksTier {
     /// No uptime SLA; for development and test.
     Free,
@@ -214,7 +195,8 @@ pub enum AksTier {
 ///
 /// Serializes as `{"count": n}` or `{"min_count": a, "max_count": b}`; with the autoscaler on,
 /// the current count is the autoscaler's business and is not compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AttrValue)]
+#[attr_value(map)]
 pub struct Replicas {
     min: u32,
     max: u32,
@@ -264,7 +246,7 @@ impl Serialize for Replicas {
 }
 
 /// The cluster's network plugin and address ranges, all set at creation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub struct NetworkProfile {
     network_plugin: NetworkPlugin,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -466,53 +448,8 @@ const CLUSTER_NAME: NameRules =
 const DNS_PREFIX: NameRules =
     NameRules { len: (1, 54), uppercase: true, punctuation: &['-'], starts_with_letter: false };
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_aks_cluster",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("fqdn", AttrType::String),
-        AttrSchema::computed("node_resource_group", AttrType::String),
-        AttrSchema::watch("provisioning_state", AttrType::String).failed_when(crate::arm::FAILED_STATES),
-        AttrSchema::input("name", AttrType::String).force_new_because("an aks cluster cannot be renamed"),
-        AttrSchema::input("location", AttrType::String)
-            .force_new_because("an aks cluster cannot move to another region"),
-        AttrSchema::input("resource_group", AttrType::String)
-            .force_new_because("an aks cluster cannot move to another resource group"),
-        AttrSchema::optional_computed("subscription_id", AttrType::String)
-            .force_new_because("a resource cannot move to another subscription"),
-        AttrSchema::input("dns_prefix", AttrType::String).force_new_because("the dns prefix is fixed at creation"),
-        AttrSchema::optional_computed("kubernetes_version", AttrType::String),
-        AttrSchema::input("sku_tier", AttrType::String),
-        AttrSchema::input("availability_zones", AttrType::List)
-            .force_new_because("a node pool's availability zones are fixed at creation"),
-        AttrSchema::input("system_pool_vm_size", AttrType::String).force_new_because(VM_SIZE_REASON),
-        AttrSchema::input("system_pool_nodes", AttrType::Map),
-        AttrSchema::input("user_pool_vm_size", AttrType::String).force_new_because(VM_SIZE_REASON),
-        AttrSchema::input("user_pool_nodes", AttrType::Map),
-        AttrSchema::optional_computed("network_profile", AttrType::Map)
-            .force_new_because("the network plugin and address ranges are set at creation"),
-        AttrSchema::input("admin_group_object_ids", AttrType::List),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for AksCluster {
-    const TYPE: &'static str = "azure_aks_cluster";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl AksCluster {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in check::name_problems(&self.name, &CLUSTER_NAME) {
             p.field("name", message);
         }

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::Serialize;
 
 use crate::ResourceGroup;
@@ -27,20 +27,44 @@ use crate::check::{self, NameRules};
 ///
 /// A new namespace is the smallest that speaks Kafka: the Standard tier with one throughput
 /// unit, not zone redundant, and no topics.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "azure_eventhub_namespace", provider = "azure", refs(id, kafka_endpoint), validate = Self::check)]
 pub struct KafkaNamespace {
     #[serde(skip)]
     meta: Meta,
+    /// The namespace's ARM id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The Kafka bootstrap server, `<name>.servicebus.windows.net:9093`.
+    #[serde(skip)]
+    #[resource(computed)]
+    kafka_endpoint: Computed<String>,
+    #[resource(force_new = "a namespace cannot be renamed")]
     name: String,
+    /// Places the namespace in another region than its resource group's (short name).
+    #[resource(setter, force_new = "a namespace cannot move to another region")]
     location: String,
+    /// Places the namespace in a resource group given by name or reference.
+    #[resource(setter, force_new = "a namespace cannot move to another resource group")]
     resource_group: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, force_new = "a resource cannot move to another subscription")]
     subscription_id: Option<String>,
+    /// Sets the tier (Kafka needs Standard or Premium).
+    #[resource(setter)]
     tier: EventHubsTier,
+    /// Sets the capacity: throughput units (1 to 40) in Basic and Standard, processing units
+    /// (1, 2, 4, 8 or 16) in Premium.
+    #[resource(setter)]
     capacity: u32,
+    /// Spreads the namespace over availability zones (fixed at creation).
+    #[resource(setter, force_new = "zone redundancy is fixed at creation")]
     zone_redundant: bool,
     topics: Vec<KafkaTopic>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -63,6 +87,8 @@ impl KafkaNamespace {
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            kafka_endpoint: Computed::new(),
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
@@ -75,63 +101,16 @@ impl KafkaNamespace {
         }
     }
 
-    /// Places the namespace in another region than its resource group's (short name).
-    pub fn location(mut self, location: impl Into<String>) -> Self {
-        self.location = location.into();
-        self
-    }
-
-    /// Places the namespace in a resource group given by name or reference.
-    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
-        self.resource_group = group.into();
-        self
-    }
-
-    /// Sets the tier (Kafka needs Standard or Premium).
-    pub fn tier(mut self, tier: EventHubsTier) -> Self {
-        self.tier = tier;
-        self
-    }
-
-    /// Sets the capacity: throughput units (1 to 40) in Basic and Standard, processing units
-    /// (1, 2, 4, 8 or 16) in Premium.
-    pub fn capacity(mut self, units: u32) -> Self {
-        self.capacity = units;
-        self
-    }
-
-    /// Spreads the namespace over availability zones (fixed at creation).
-    pub fn zone_redundant(mut self, on: bool) -> Self {
-        self.zone_redundant = on;
-        self
-    }
-
     /// Adds a topic with `partitions` partitions keeping events `retention_hours` hours
     /// (Standard: 1 to 32 partitions, up to 168 hours; Premium: 1 to 100, up to 2160 hours).
     pub fn topic(mut self, name: impl Into<String>, partitions: u32, retention_hours: u32) -> Self {
         self.topics.push(KafkaTopic { name: name.into(), partitions, retention_hours });
         self
     }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The namespace's ARM id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The Kafka bootstrap server, `<name>.servicebus.windows.net:9093`.
-    pub fn kafka_endpoint(&self) -> Ref<String> {
-        self.attr("kafka_endpoint")
-    }
 }
 
 /// The Event Hubs tier, in ARM's spelling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum EventHubsTier {
     /// No Kafka endpoint, one day of retention.
     Basic,
@@ -202,42 +181,8 @@ fn validate_topics(p: &mut FieldProblems<'_>, tier: EventHubsTier, capacity: u32
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_eventhub_namespace",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("kafka_endpoint", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a namespace cannot be renamed"),
-        AttrSchema::input("location", AttrType::String).force_new_because("a namespace cannot move to another region"),
-        AttrSchema::input("resource_group", AttrType::String)
-            .force_new_because("a namespace cannot move to another resource group"),
-        AttrSchema::optional_computed("subscription_id", AttrType::String)
-            .force_new_because("a resource cannot move to another subscription"),
-        AttrSchema::input("tier", AttrType::String),
-        AttrSchema::input("capacity", AttrType::Number),
-        AttrSchema::input("zone_redundant", AttrType::Bool).force_new_because("zone redundancy is fixed at creation"),
-        AttrSchema::input("topics", AttrType::List),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for KafkaNamespace {
-    const TYPE: &'static str = "azure_eventhub_namespace";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl KafkaNamespace {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in check::name_problems(&self.name, &NAMESPACE_NAME) {
             p.field("name", message);
         }

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::Serialize;
 
 use crate::ResourceGroup;
@@ -27,19 +27,43 @@ use crate::check;
 ///
 /// A new cache is `Balanced_B1` (1 GB) on one node without high availability, with the
 /// [`ClusteringPolicy::EnterpriseCluster`] policy, so any client works.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "azure_managed_redis", provider = "azure", refs(id, host_name), validate = Self::check)]
 pub struct ManagedRedis {
     #[serde(skip)]
     meta: Meta,
+    /// The cluster's ARM id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The host clients connect to (TLS, port 10000).
+    #[serde(skip)]
+    #[resource(computed)]
+    host_name: Computed<String>,
+    #[resource(force_new = "a redis cache cannot be renamed")]
     name: String,
+    /// Places the cache in another region than its resource group's (short name).
+    #[resource(setter, force_new = "a redis cache cannot move to another region")]
     location: String,
+    /// Places the cache in a resource group given by name or reference.
+    #[resource(setter, force_new = "a redis cache cannot move to another resource group")]
     resource_group: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, force_new = "a resource cannot move to another subscription")]
     subscription_id: Option<String>,
+    /// Sets the SKU (scaling happens in place).
+    #[resource(setter)]
     sku: RedisSku,
+    /// Replicates the data to a second node. Without it there is no availability SLA and a
+    /// node failure loses data: for development and test only.
+    #[resource(setter)]
     high_availability: bool,
+    /// Sets how the database spreads keys over shards (fixed at creation).
+    #[resource(setter, force_new = "a database's clustering policy is fixed at creation")]
     clustering_policy: ClusteringPolicy,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -49,6 +73,8 @@ impl ManagedRedis {
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            host_name: Computed::new(),
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
@@ -59,57 +85,10 @@ impl ManagedRedis {
             tags: BTreeMap::new(),
         }
     }
-
-    /// Places the cache in another region than its resource group's (short name).
-    pub fn location(mut self, location: impl Into<String>) -> Self {
-        self.location = location.into();
-        self
-    }
-
-    /// Places the cache in a resource group given by name or reference.
-    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
-        self.resource_group = group.into();
-        self
-    }
-
-    /// Sets the SKU (scaling happens in place).
-    pub fn sku(mut self, sku: RedisSku) -> Self {
-        self.sku = sku;
-        self
-    }
-
-    /// Replicates the data to a second node. Without it there is no availability SLA and a
-    /// node failure loses data: for development and test only.
-    pub fn high_availability(mut self, on: bool) -> Self {
-        self.high_availability = on;
-        self
-    }
-
-    /// Sets how the database spreads keys over shards (fixed at creation).
-    pub fn clustering_policy(mut self, policy: ClusteringPolicy) -> Self {
-        self.clustering_policy = policy;
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The cluster's ARM id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The host clients connect to (TLS, port 10000).
-    pub fn host_name(&self) -> Ref<String> {
-        self.attr("host_name")
-    }
 }
 
 /// How the database spreads keys over shards, in ARM's spelling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum ClusteringPolicy {
     /// The Redis cluster protocol: fastest, clients must support Redis Cluster.
     #[serde(rename = "OSSCluster")]
@@ -125,7 +104,7 @@ macro_rules! redis_skus {
         /// Balanced (B) has 4 GB of memory per vCPU, Memory Optimized (M) 8 GB, Compute
         /// Optimized (X) 2 GB; Flash Optimized (A) keeps most data on NVMe. The number is
         /// roughly the memory in GB (`Balanced_B0` is 0.5 GB).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
         pub enum RedisSku {
             $(
                 #[doc = concat!("`", $arm, "`.")]
@@ -183,43 +162,8 @@ redis_skus![
     FlashOptimizedA4500 => "FlashOptimized_A4500",
 ];
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_managed_redis",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("host_name", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a redis cache cannot be renamed"),
-        AttrSchema::input("location", AttrType::String)
-            .force_new_because("a redis cache cannot move to another region"),
-        AttrSchema::input("resource_group", AttrType::String)
-            .force_new_because("a redis cache cannot move to another resource group"),
-        AttrSchema::optional_computed("subscription_id", AttrType::String)
-            .force_new_because("a resource cannot move to another subscription"),
-        AttrSchema::input("sku", AttrType::String),
-        AttrSchema::input("high_availability", AttrType::Bool),
-        AttrSchema::input("clustering_policy", AttrType::String)
-            .force_new_because("a database's clustering policy is fixed at creation"),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for ManagedRedis {
-    const TYPE: &'static str = "azure_managed_redis";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl ManagedRedis {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         // ARM: 1 to 60 letters and digits in hyphen-separated runs (no leading, trailing or
         // doubled hyphens).
         let len = self.name.chars().count();

@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Secret, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Secret, Val};
 use serde::Serialize;
 
 use crate::ResourceGroup;
@@ -32,26 +32,55 @@ pub const MAX_STORAGE_GB: u32 = 16_384;
 ///
 /// A new server is Burstable `Standard_B1ms`, MySQL 8.0, 20 GB, no high availability, 7 days
 /// of backups. A multi-AZ server is [`HighAvailability::ZoneRedundant`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "azure_mysql_flexible_server", provider = "azure", refs(id, fqdn), validate = Self::check)]
 pub struct MySqlFlexibleServer {
     #[serde(skip)]
     meta: Meta,
+    /// The server's ARM id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The server's host name, `<name>.mysql.database.azure.com`.
+    #[serde(skip)]
+    #[resource(computed)]
+    fqdn: Computed<String>,
+    #[resource(force_new = "a mysql server cannot be renamed")]
     name: String,
+    /// Places the server in another region than its resource group's (short name).
+    #[resource(setter, force_new = "a mysql server cannot move to another region")]
     location: String,
+    /// Places the server in a resource group given by name or reference.
+    #[resource(setter, force_new = "a mysql server cannot move to another resource group")]
     resource_group: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, force_new = "a resource cannot move to another subscription")]
     subscription_id: Option<String>,
+    /// Sets the MySQL version. Major upgrades happen in place; there is no way back down.
+    #[resource(setter)]
     version: MySqlVersion,
     sku_tier: MySqlTier,
     sku_name: String,
+    /// Sets the storage size in GB, 20 to 16384. Storage can only grow: a smaller value than the
+    /// live one is refused by Azure, a rule that needs the live value and is the provider's to
+    /// check.
+    #[resource(setter)]
     storage_gb: u32,
+    /// Sets the high availability mode (not on the Burstable tier).
+    #[resource(setter)]
     high_availability: HighAvailability,
+    /// Keeps automatic backups for `days` days, 1 to 35.
+    #[resource(setter)]
     backup_retention_days: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(force_new = "the administrator login is fixed at creation")]
     administrator_login: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(sensitive)]
     administrator_password: Option<Secret>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -62,6 +91,8 @@ impl MySqlFlexibleServer {
     pub fn new(local: &str, name: impl Into<String>, group: &ResourceGroup) -> Self {
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            fqdn: Computed::new(),
             name: name.into(),
             location: group.location().to_string(),
             resource_group: group.name().into(),
@@ -78,48 +109,10 @@ impl MySqlFlexibleServer {
         }
     }
 
-    /// Places the server in another region than its resource group's (short name).
-    pub fn location(mut self, location: impl Into<String>) -> Self {
-        self.location = location.into();
-        self
-    }
-
-    /// Places the server in a resource group given by name or reference.
-    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
-        self.resource_group = group.into();
-        self
-    }
-
-    /// Sets the MySQL version. Major upgrades happen in place; there is no way back down.
-    pub fn version(mut self, version: MySqlVersion) -> Self {
-        self.version = version;
-        self
-    }
-
     /// Sets the compute tier and size, `(MySqlTier::GeneralPurpose, "Standard_D2ds_v4")`.
     pub fn sku(mut self, tier: MySqlTier, name: impl Into<String>) -> Self {
         self.sku_tier = tier;
         self.sku_name = name.into();
-        self
-    }
-
-    /// Sets the storage size in GB, 20 to 16384. Storage can only grow: a smaller value than the
-    /// live one is refused by Azure, a rule that needs the live value and is the provider's to
-    /// check.
-    pub fn storage_gb(mut self, gb: u32) -> Self {
-        self.storage_gb = gb;
-        self
-    }
-
-    /// Sets the high availability mode (not on the Burstable tier).
-    pub fn high_availability(mut self, mode: HighAvailability) -> Self {
-        self.high_availability = mode;
-        self
-    }
-
-    /// Keeps automatic backups for `days` days, 1 to 35.
-    pub fn backup_retention_days(mut self, days: u32) -> Self {
-        self.backup_retention_days = days;
         self
     }
 
@@ -129,26 +122,10 @@ impl MySqlFlexibleServer {
         self.administrator_password = Some(password);
         self
     }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The server's ARM id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The server's host name, `<name>.mysql.database.azure.com`.
-    pub fn fqdn(&self) -> Ref<String> {
-        self.attr("fqdn")
-    }
 }
 
 /// The MySQL major version, in ARM's spelling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum MySqlVersion {
     /// MySQL 5.7 (extended support only).
     #[serde(rename = "5.7")]
@@ -162,7 +139,7 @@ pub enum MySqlVersion {
 }
 
 /// The compute tier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum MySqlTier {
     /// B-series VMs with CPU credits; no high availability.
     Burstable,
@@ -184,7 +161,7 @@ impl MySqlTier {
 }
 
 /// The high availability mode: a standby server kept in sync, promoted on failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum HighAvailability {
     /// No standby.
     Disabled,
@@ -216,48 +193,8 @@ fn validate_login(p: &mut FieldProblems<'_>, login: &str) {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_mysql_flexible_server",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("fqdn", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a mysql server cannot be renamed"),
-        AttrSchema::input("location", AttrType::String)
-            .force_new_because("a mysql server cannot move to another region"),
-        AttrSchema::input("resource_group", AttrType::String)
-            .force_new_because("a mysql server cannot move to another resource group"),
-        AttrSchema::optional_computed("subscription_id", AttrType::String)
-            .force_new_because("a resource cannot move to another subscription"),
-        AttrSchema::input("version", AttrType::String),
-        AttrSchema::input("sku_tier", AttrType::String),
-        AttrSchema::input("sku_name", AttrType::String),
-        AttrSchema::input("storage_gb", AttrType::Number),
-        AttrSchema::input("high_availability", AttrType::String),
-        AttrSchema::input("backup_retention_days", AttrType::Number),
-        AttrSchema::input("administrator_login", AttrType::String)
-            .force_new_because("the administrator login is fixed at creation"),
-        AttrSchema::input("administrator_password", AttrType::String).sensitive(),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for MySqlFlexibleServer {
-    const TYPE: &'static str = "azure_mysql_flexible_server";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl MySqlFlexibleServer {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in check::name_problems(&self.name, &SERVER_NAME) {
             p.field("name", message);
         }

@@ -10,7 +10,7 @@ use quikinfra_core::state::Backends;
 
 use crate::blob::BlobBackends;
 
-use crate::provider::{AzureProvider, FAMILY, SERVED};
+use crate::provider::{AzureProvider, FAMILY, served};
 
 /// Reads a setting by name (the process environment, or a test's table).
 type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -41,7 +41,7 @@ impl Plugin for AzurePlugin {
     }
 
     fn serves(&self) -> &'static [&'static str] {
-        SERVED
+        served()
     }
 
     fn provider(&self) -> Result<Arc<dyn Provider>, PluginError> {

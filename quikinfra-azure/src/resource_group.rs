@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::Ref;
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::value::Computed;
 use serde::Serialize;
 
 use crate::check;
@@ -19,15 +18,32 @@ use crate::check;
 /// ```ignore
 /// let rg = ResourceGroup::new("main", "rg-quikapp-staging", "westeurope");
 /// ```
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "azure_resource_group", provider = "azure", refs(id, name), validate = Self::check)]
 pub struct ResourceGroup {
     #[serde(skip)]
     meta: Meta,
+    /// The group's ARM id, `/subscriptions/…/resourceGroups/<name>`.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// A reference to the group's name: resources given it are created after the group.
+    #[resource(force_new = "a resource group cannot be renamed")]
     name: String,
+    #[resource(force_new = "a resource group's region is fixed at creation")]
     location: String,
+    /// Puts the group (and every resource built from it) in subscription `id` (a GUID);
+    /// unset, the provider's default subscription (`AZURE_SUBSCRIPTION_ID`) is used.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(
+        optional_computed,
+        setter = "subscription",
+        force_new = "a resource group cannot move to another subscription"
+    )]
     subscription_id: Option<String>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
@@ -37,6 +53,7 @@ impl ResourceGroup {
     pub fn new(local: &str, name: impl Into<String>, location: impl Into<String>) -> Self {
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
             name: name.into(),
             location: location.into(),
             subscription_id: None,
@@ -44,32 +61,9 @@ impl ResourceGroup {
         }
     }
 
-    /// Puts the group (and every resource built from it) in subscription `id` (a GUID);
-    /// unset, the provider's default subscription (`AZURE_SUBSCRIPTION_ID`) is used.
-    pub fn subscription(mut self, id: impl Into<String>) -> Self {
-        self.subscription_id = Some(id.into());
-        self
-    }
-
     /// The subscription named by the definition, if any.
     pub fn subscription_id(&self) -> Option<&str> {
         self.subscription_id.as_deref()
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
-    /// The group's ARM id, `/subscriptions/…/resourceGroups/<name>`.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// A reference to the group's name: resources given it are created after the group.
-    pub fn name(&self) -> Ref<String> {
-        self.attr("name")
     }
 
     /// The group's region, known when the definition is written.
@@ -78,36 +72,8 @@ impl ResourceGroup {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_resource_group",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a resource group cannot be renamed"),
-        AttrSchema::input("location", AttrType::String)
-            .force_new_because("a resource group's region is fixed at creation"),
-        AttrSchema::optional_computed("subscription_id", AttrType::String)
-            .force_new_because("a resource group cannot move to another subscription"),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for ResourceGroup {
-    const TYPE: &'static str = "azure_resource_group";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl ResourceGroup {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in check::resource_group_problems(&self.name) {
             p.field("name", message);
         }

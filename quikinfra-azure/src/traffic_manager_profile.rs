@@ -16,9 +16,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
-use quikinfra_core::resource::{Meta, Resource, ResourceExt};
-use quikinfra_core::schema::{AttrSchema, AttrType, Schema};
-use quikinfra_core::value::{Ref, Val};
+use quikinfra_core::resource::{Meta, Resource};
+use quikinfra_core::schema::AttrValue;
+use quikinfra_core::value::{Computed, Val};
 use serde::Serialize;
 
 use crate::ResourceGroup;
@@ -42,23 +42,52 @@ pub const MAX_ENDPOINTS: usize = 200;
 ///
 /// A new profile has a 30-second DNS TTL, so a switch reaches clients within about a minute,
 /// and probes every endpoint with HTTPS `GET /healthz` on port 443 every 30 seconds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Resource)]
+#[resource(type = "azure_traffic_manager_profile", provider = "azure", refs(id, fqdn), validate = Self::check)]
 pub struct TrafficManagerProfile {
     #[serde(skip)]
     meta: Meta,
+    /// The profile's ARM id.
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    /// The name clients resolve, `<dns_relative_name>.trafficmanager.net`; the environment's
+    /// domain is a CNAME to it.
+    #[serde(skip)]
+    #[resource(computed)]
+    fqdn: Computed<String>,
+    #[serde(skip)]
+    #[resource(watch)]
+    profile_status: Computed<String>,
+    #[resource(force_new = "a traffic manager profile cannot be renamed")]
     name: String,
+    /// Places the profile in a resource group given by name or reference.
+    #[resource(setter, force_new = "a traffic manager profile cannot move to another resource group")]
     resource_group: Val<String>,
+    /// Sets the DNS name: the profile answers for `<relative>.trafficmanager.net` (fixed at
+    /// creation, unique across Azure).
+    #[resource(setter = "dns_name", force_new = "a profile's dns name is fixed at creation")]
     dns_relative_name: String,
+    /// Sets how the profile picks an endpoint (weighted unless set).
+    #[resource(setter = "routing")]
     routing_method: RoutingMethod,
+    /// Sets how long resolvers cache an answer, in seconds: how fast a switch takes effect.
+    #[resource(setter)]
     ttl: u32,
+    /// Sets the health probe.
+    #[resource(setter)]
     monitor: Monitor,
+    /// Adds an endpoint.
+    #[resource(push = "endpoint")]
     endpoints: Vec<Endpoint>,
+    /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[resource(insert = "tag")]
     tags: BTreeMap<String, String>,
 }
 
 /// How the profile picks an endpoint, in ARM's spelling.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub enum RoutingMethod {
     /// At random among healthy enabled endpoints, in proportion to their weights.
     Weighted,
@@ -67,7 +96,7 @@ pub enum RoutingMethod {
 }
 
 /// How endpoints are probed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, AttrValue)]
 pub struct Monitor {
     protocol: MonitorProtocol,
     port: u32,
@@ -211,6 +240,9 @@ impl TrafficManagerProfile {
         let name = name.into();
         Self {
             meta: Meta::named(local),
+            id: Computed::new(),
+            fqdn: Computed::new(),
+            profile_status: Computed::new(),
             dns_relative_name: name.to_ascii_lowercase(),
             name,
             resource_group: group.name().into(),
@@ -222,63 +254,9 @@ impl TrafficManagerProfile {
         }
     }
 
-    /// Places the profile in a resource group given by name or reference.
-    pub fn resource_group(mut self, group: impl Into<Val<String>>) -> Self {
-        self.resource_group = group.into();
-        self
-    }
-
-    /// Sets how the profile picks an endpoint (weighted unless set).
-    pub fn routing(mut self, method: RoutingMethod) -> Self {
-        self.routing_method = method;
-        self
-    }
-
-    /// Sets the DNS name: the profile answers for `<relative>.trafficmanager.net` (fixed at
-    /// creation, unique across Azure).
-    pub fn dns_name(mut self, relative: impl Into<String>) -> Self {
-        self.dns_relative_name = relative.into();
-        self
-    }
-
-    /// Sets how long resolvers cache an answer, in seconds: how fast a switch takes effect.
-    pub fn ttl(mut self, seconds: u32) -> Self {
-        self.ttl = seconds;
-        self
-    }
-
-    /// Sets the health probe.
-    pub fn monitor(mut self, monitor: Monitor) -> Self {
-        self.monitor = monitor;
-        self
-    }
-
-    /// Adds an endpoint.
-    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.endpoints.push(endpoint);
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.tags.insert(key.into(), value.into());
-        self
-    }
-
     /// The endpoints, in the order added.
     pub fn endpoints(&self) -> &[Endpoint] {
         &self.endpoints
-    }
-
-    /// The profile's ARM id.
-    pub fn id(&self) -> Ref<String> {
-        self.attr("id")
-    }
-
-    /// The name clients resolve, `<dns_relative_name>.trafficmanager.net`; the environment's
-    /// domain is a CNAME to it.
-    pub fn fqdn(&self) -> Ref<String> {
-        self.attr("fqdn")
     }
 }
 
@@ -352,42 +330,8 @@ fn validate_endpoints(p: &mut FieldProblems<'_>, endpoints: &[Endpoint]) {
     }
 }
 
-static SCHEMA: Schema = Schema {
-    type_name: "azure_traffic_manager_profile",
-    provider: "azure",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("fqdn", AttrType::String),
-        AttrSchema::watch("profile_status", AttrType::String),
-        AttrSchema::input("name", AttrType::String).force_new_because("a traffic manager profile cannot be renamed"),
-        AttrSchema::input("resource_group", AttrType::String)
-            .force_new_because("a traffic manager profile cannot move to another resource group"),
-        AttrSchema::input("dns_relative_name", AttrType::String)
-            .force_new_because("a profile's dns name is fixed at creation"),
-        AttrSchema::input("routing_method", AttrType::String),
-        AttrSchema::input("ttl", AttrType::Number),
-        AttrSchema::input("monitor", AttrType::Map),
-        AttrSchema::input("endpoints", AttrType::List),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Resource for TrafficManagerProfile {
-    const TYPE: &'static str = "azure_traffic_manager_profile";
-
-    fn schema() -> &'static Schema {
-        &SCHEMA
-    }
-
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-
-    fn validate(&self, p: &mut FieldProblems<'_>) {
+impl TrafficManagerProfile {
+    fn check(&self, p: &mut FieldProblems<'_>) {
         for message in check::name_problems(&self.name, &PROFILE_NAME) {
             p.field("name", message);
         }

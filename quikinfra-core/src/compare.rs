@@ -394,25 +394,14 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{Lifecycle, ResourceNode};
-    use crate::schema::{AttrSchema, AttrType, Schema};
-
-    static THING: Schema = Schema {
-        type_name: "test_thing",
-        provider: "test",
-        attributes: &[
-            AttrSchema::input("size", AttrType::Number),
-            AttrSchema::input("nodes", AttrType::Map),
-            AttrSchema::input("rules", AttrType::List),
-            AttrSchema::input("tags", AttrType::Map),
-        ],
-    };
+    use crate::resource::{Lifecycle, Resource, ResourceNode};
+    use crate::testing::Thing;
 
     fn node(name: &str, json: serde_json::Value) -> ResourceNode {
         let Value::Map(attrs) = Value::from_json(json).unwrap() else { panic!("a map") };
         ResourceNode {
             address: Address::new("test_thing", name),
-            schema: &THING,
+            schema: Thing::schema(),
             attrs,
             depends_on: vec![],
             lifecycle: Lifecycle::default(),

@@ -11,6 +11,9 @@
 //!
 //! Architecture invariant: this crate knows no cloud. No AWS or Azure SDK is a dependency.
 
+// The derive's generated code names `::quikinfra_core`, here too (`local_file`, `testing`).
+extern crate self as quikinfra_core;
+
 pub mod addr;
 pub mod apply;
 pub mod compare;
@@ -29,6 +32,7 @@ pub mod resource;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod testing;
 pub mod validate;
 pub mod value;
 

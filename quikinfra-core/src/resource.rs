@@ -1,9 +1,14 @@
 //! The resource model: typed specs, their lifecycle options, and the erased node the engine walks.
 //!
-//! A resource type is a serde-serializable struct implementing [`Resource`]; its builders take
-//! and return `self`. [`ResourceExt`] adds the options every resource has (`depends_on`,
-//! lifecycle) and typed attribute references. When added to an environment a spec is erased
-//! into a [`ResourceNode`]: an address, its static [`Schema`], and attributes as [`Value`]s.
+//! A resource type is a serde-serializable struct deriving [`Resource`] (the trait and its
+//! derive share the name, as serde's do): `#[resource(type = "…", provider = "…")]` names it,
+//! field attributes (`computed`, `optional_computed`, `watch`, `force_new = "why"`,
+//! `sensitive`) mark its attributes, and the derive generates the schema from the same fields
+//! serde serializes, so the two cannot disagree; see the `quikinfra-derive` crate. Its
+//! builders take and return `self`. [`ResourceExt`] adds the options every resource has
+//! (`depends_on`, lifecycle) and typed attribute references. When added to an environment a
+//! spec is erased into a [`ResourceNode`]: an address, its static [`Schema`], and attributes
+//! as [`Value`]s.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +18,8 @@ use crate::addr::Address;
 use crate::diag::{FieldProblems, Problems};
 use crate::schema::Schema;
 use crate::value::{Attrs, Ref, Value};
+
+pub use quikinfra_derive::Resource;
 
 /// Lifecycle options, as in Terraform's `lifecycle` block.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,10 +57,11 @@ impl Meta {
     }
 }
 
-/// A typed resource spec.
+/// A typed resource spec, implemented by `#[derive(Resource)]`.
 ///
 /// Implementors serialize their own fields only (skip `meta`), with attribute names matching
-/// their [`Schema`]; optional fields left unset are skipped, which means "not managed".
+/// their [`Schema`]; optional fields left unset are skipped, which means "not managed". The
+/// derive guarantees this by building the schema from the serialized fields.
 pub trait Resource: Serialize + Send + Sync + 'static {
     /// The type name, the first part of every address of this type.
     const TYPE: &'static str;

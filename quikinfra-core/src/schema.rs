@@ -1,11 +1,23 @@
 //! Per-type schemas: which attributes a resource type has and how the engine treats each one.
 //!
-//! A schema is static data written next to its resource type. It tells the diff engine which
-//! attributes force replacement (and why), which the cloud computes, which are sensitive, which
-//! are only watched for drift and which values of a watched attribute mean the live object failed
-//! (so a plan repairs it); it tells the simulator what to fill in on create.
+//! A schema is static data derived from its resource type's struct (`#[derive(Resource)]`, see the
+//! `resource` module): one attribute per serialized field, its name the serialized name. It
+//! tells the diff engine which attributes force replacement (and why), which the cloud
+//! computes, which are sensitive, which are only watched for drift and which values of a watched
+//! attribute mean the live object failed (so a plan repairs it); it tells the simulator what to
+//! fill in on create.
+//!
+//! [`AttrValue`] gives every field type its shape ([`AttrType`]) and how providers read it back
+//! from erased attributes; [`Attr`] is a typed attribute key, which the derive generates for
+//! every attribute (`S3Bucket::BUCKET`), so providers name attributes through the compiler.
 
-use crate::value::{Attrs, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::marker::PhantomData;
+
+pub use quikinfra_derive::AttrValue;
+
+use crate::value::{Attrs, Computed, Ref, Secret, Val, Value};
 
 /// The shape of an attribute's value, used to fill computed attributes and to check specs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +32,18 @@ pub enum AttrType {
     List,
     /// A map or object.
     Map,
+}
+
+impl fmt::Display for AttrType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AttrType::String => "string",
+            AttrType::Number => "number",
+            AttrType::Bool => "boolean",
+            AttrType::List => "list",
+            AttrType::Map => "map",
+        })
+    }
 }
 
 /// How an attribute's value comes to be.
@@ -75,12 +99,6 @@ impl AttrSchema {
     /// An attribute only watched for drift.
     pub const fn watch(name: &'static str, ty: AttrType) -> Self {
         Self { mode: AttrMode::Watch, ..Self::input(name, ty) }
-    }
-
-    /// Changing this attribute replaces the resource.
-    pub const fn force_new(mut self) -> Self {
-        self.force_new = true;
-        self
     }
 
     /// Changing this attribute replaces the resource, for the reason given.
@@ -143,6 +161,222 @@ impl Schema {
     pub fn has_tags(&self) -> bool {
         self.attr("tags").is_some_and(|a| a.ty == AttrType::Map && a.is_input())
     }
+}
+
+/// A type a resource attribute can hold: its shape, and how a provider reads it back from the
+/// erased attributes it is given.
+///
+/// Implemented here for the standard types and quikinfra's values; types of a spec's own
+/// (enums, nested structs) derive it, the derive reading the shape from their serde
+/// attributes: `#[derive(Serialize, AttrValue)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a resource attribute: its shape is unknown",
+    label = "no `AttrValue` for this type",
+    note = "derive it next to `Serialize` (`#[derive(Serialize, AttrValue)]`): \
+            the derive reads the shape (string, map…) from the serde attributes"
+)]
+pub trait AttrValue {
+    /// The shape of the serialized value.
+    const TYPE: AttrType;
+    /// The type a reference to the attribute carries (`Ref<Target>`): `String` for a
+    /// `Computed<String>` or a `Val<String>`.
+    type Target;
+    /// What a provider reads the attribute as.
+    type Read<'a>;
+    /// Reads the value, `None` when it has another shape.
+    fn read(value: &Value) -> Option<Self::Read<'_>>;
+}
+
+macro_rules! attr_values {
+    ($($ty:ty => $shape:ident, $read:ty, |$v:ident| $body:expr;)*) => {$(
+        impl AttrValue for $ty {
+            const TYPE: AttrType = AttrType::$shape;
+            type Target = $ty;
+            type Read<'a> = $read;
+            fn read($v: &Value) -> Option<Self::Read<'_>> {
+                $body
+            }
+        }
+    )*};
+}
+
+fn number<T: TryFrom<u64> + TryFrom<i64>>(value: &Value) -> Option<T> {
+    match value {
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => T::try_from(u).ok(),
+            None => n.as_i64().and_then(|i| T::try_from(i).ok()),
+        },
+        _ => None,
+    }
+}
+
+attr_values! {
+    String => String, &'a str, |v| v.as_str();
+    &'static str => String, &'a str, |v| v.as_str();
+    bool => Bool, bool, |v| match v { Value::Bool(b) => Some(*b), _ => None };
+    u8 => Number, u8, |v| number(v);
+    u16 => Number, u16, |v| number(v);
+    u32 => Number, u32, |v| number(v);
+    u64 => Number, u64, |v| number(v);
+    i32 => Number, i32, |v| number(v);
+    i64 => Number, i64, |v| number(v);
+    usize => Number, usize, |v| number(v);
+    f64 => Number, f64, |v| match v { Value::Number(n) => n.as_f64(), _ => None };
+    BTreeMap<String, Value> => Map, &'a BTreeMap<String, Value>, |v| v.as_map();
+}
+
+/// A string map (tags) reads as plain strings; entries of another shape are left out.
+impl AttrValue for BTreeMap<String, String> {
+    const TYPE: AttrType = AttrType::Map;
+    type Target = Self;
+    type Read<'a> = BTreeMap<String, String>;
+    fn read(value: &Value) -> Option<Self::Read<'_>> {
+        let map = value.as_map()?;
+        Some(map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
+    }
+}
+
+impl<T> AttrValue for Vec<T> {
+    const TYPE: AttrType = AttrType::List;
+    type Target = Self;
+    type Read<'a> = &'a [Value];
+    fn read(value: &Value) -> Option<&[Value]> {
+        match value {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl<T> AttrValue for BTreeSet<T> {
+    const TYPE: AttrType = AttrType::List;
+    type Target = Self;
+    type Read<'a> = &'a [Value];
+    fn read(value: &Value) -> Option<&[Value]> {
+        <Vec<T> as AttrValue>::read(value)
+    }
+}
+
+/// Left out when `None` (not managed); read as what it holds.
+impl<T: AttrValue> AttrValue for Option<T> {
+    const TYPE: AttrType = T::TYPE;
+    type Target = T::Target;
+    type Read<'a> = T::Read<'a>;
+    fn read(value: &Value) -> Option<T::Read<'_>> {
+        T::read(value)
+    }
+}
+
+/// A known value or a reference: by apply time, the value.
+impl<T: AttrValue> AttrValue for Val<T> {
+    const TYPE: AttrType = T::TYPE;
+    type Target = T::Target;
+    type Read<'a> = T::Read<'a>;
+    fn read(value: &Value) -> Option<T::Read<'_>> {
+        T::read(value)
+    }
+}
+
+impl<T: AttrValue> AttrValue for Ref<T> {
+    const TYPE: AttrType = T::TYPE;
+    type Target = T::Target;
+    type Read<'a> = T::Read<'a>;
+    fn read(value: &Value) -> Option<T::Read<'_>> {
+        T::read(value)
+    }
+}
+
+/// Filled in by the cloud.
+impl<T: AttrValue> AttrValue for Computed<T> {
+    const TYPE: AttrType = T::TYPE;
+    type Target = T::Target;
+    type Read<'a> = T::Read<'a>;
+    fn read(value: &Value) -> Option<T::Read<'_>> {
+        T::read(value)
+    }
+}
+
+/// A secret is a string: providers get the value itself, resolved at apply time.
+impl AttrValue for Secret {
+    const TYPE: AttrType = AttrType::String;
+    type Target = String;
+    type Read<'a> = &'a str;
+    fn read(value: &Value) -> Option<&str> {
+        value.as_str()
+    }
+}
+
+/// A typed attribute key: the attribute's name and the type its field holds.
+///
+/// `#[derive(Resource)]` generates one per attribute (`S3Bucket::BUCKET`, `KmsKey::ARN`), so
+/// providers read the erased attributes they are given by a name the compiler checks, as the
+/// field's type reads (`&str`, `bool`, a list…).
+pub struct Attr<T> {
+    name: &'static str,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Attr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Attr<T> {}
+
+impl<T> fmt::Debug for Attr<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Attr({})", self.name)
+    }
+}
+
+impl<T> Attr<T> {
+    /// The key of the attribute called `name`.
+    pub const fn new(name: &'static str) -> Self {
+        Self { name, _type: PhantomData }
+    }
+
+    /// The attribute's name, as attributes, state and plans spell it.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The erased value, if set.
+    pub fn get<'a>(&self, attrs: &'a Attrs) -> Option<&'a Value> {
+        attrs.get(self.name)
+    }
+
+    /// The value in a JSON body of attributes, if set.
+    pub fn json<'a>(&self, body: &'a serde_json::Value) -> Option<&'a serde_json::Value> {
+        body.get(self.name)
+    }
+}
+
+impl<T: AttrValue> Attr<T> {
+    /// The value, as the field's type reads; `None` when unset or of another shape.
+    pub fn read<'a>(&self, attrs: &'a Attrs) -> Option<T::Read<'a>> {
+        attrs.get(self.name).and_then(T::read)
+    }
+
+    /// The value, which the type always sets.
+    pub fn require<'a>(&self, attrs: &'a Attrs) -> Result<T::Read<'a>, MissingAttr> {
+        self.read(attrs).ok_or(MissingAttr { name: self.name, ty: T::TYPE })
+    }
+
+    /// The string value in a JSON body of attributes, which the type always sets.
+    pub fn require_str<'a>(&self, body: &'a serde_json::Value) -> Result<&'a str, MissingAttr> {
+        self.json(body).and_then(serde_json::Value::as_str).ok_or(MissingAttr { name: self.name, ty: T::TYPE })
+    }
+}
+
+/// An attribute a provider needs is missing, or has another shape than its type's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("attribute `{name}` is missing or not a {ty}")]
+pub struct MissingAttr {
+    /// The attribute's name.
+    pub name: &'static str,
+    /// The shape it should have.
+    pub ty: AttrType,
 }
 
 /// Replaces every value of a sensitive attribute in `attrs` (as a provider read it) by its

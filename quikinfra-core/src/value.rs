@@ -395,6 +395,41 @@ impl<T: Serialize> Serialize for Val<T> {
     }
 }
 
+/// An attribute the cloud computes (an id, an ARN, an endpoint), declared as a field of its
+/// resource type: `#[serde(skip)] #[resource(computed)] arn: Computed<String>`.
+///
+/// It holds nothing: the value exists only once the resource is created, in state, and other
+/// resources refer to it through the type's accessor (`bucket.arn()`). It deliberately does
+/// not implement `Serialize`: a computed field is never part of what a definition sets.
+pub struct Computed<T>(PhantomData<fn() -> T>);
+
+impl<T> Computed<T> {
+    /// The placeholder a constructor puts in the field.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Default for Computed<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Clone for Computed<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Computed<T> {}
+
+impl<T> fmt::Debug for Computed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(known after apply)")
+    }
+}
+
 /// Where a secret comes from. The value itself is fetched only at plan and apply time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretSpec {

@@ -11,6 +11,7 @@ mod azblob_state;
 mod azure;
 mod cli;
 mod crash;
+mod derive;
 mod e2e;
 mod environments;
 mod estate;

@@ -1,94 +1,17 @@
-//! Test fixtures: a generic resource type, environments built from it, and helpers to run
+//! Test fixtures: the generic resource type (core's `testing::Thing`), and helpers to run
 //! plans and applies against the embedded simulator with state in a temporary directory.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use quikinfra::engine::apply::{self, ApplyOptions, ApplyReport, SilentProgress};
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::plan::{self, Plan, PlanOptions};
 use quikinfra::engine::provider::{Providers, RetryPolicy};
-use quikinfra::engine::resource::{Meta, Resource, ResourceExt};
-use quikinfra::engine::schema::{AttrSchema, AttrType, Schema};
 use quikinfra::engine::sim::Simulator;
 use quikinfra::engine::state::StateStore;
-use quikinfra::engine::value::{Ref, Secret, Val};
-use serde::Serialize;
 
-/// A generic resource: a size that updates in place, a zone that forces replacement,
-/// an optional link to another thing, labels, and an optional secret.
-#[derive(Clone, Debug, Serialize)]
-pub struct Thing {
-    #[serde(skip)]
-    meta: Meta,
-    pub size: u32,
-    pub zone: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link: Option<Val<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<Secret>,
-    pub tags: BTreeMap<String, String>,
-}
-
-static THING: Schema = Schema {
-    type_name: "test_thing",
-    provider: "test",
-    attributes: &[
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::input("size", AttrType::Number),
-        AttrSchema::input("zone", AttrType::String).force_new_because("a thing cannot move between zones"),
-        AttrSchema::input("link", AttrType::String),
-        AttrSchema::input("password", AttrType::String).sensitive(),
-        AttrSchema::input("tags", AttrType::Map),
-    ],
-};
-
-impl Thing {
-    pub fn new(name: &str) -> Self {
-        Self { meta: Meta::named(name), size: 1, zone: "a".into(), link: None, password: None, tags: BTreeMap::new() }
-    }
-    pub fn size(mut self, size: u32) -> Self {
-        self.size = size;
-        self
-    }
-    pub fn zone(mut self, zone: &str) -> Self {
-        self.zone = zone.into();
-        self
-    }
-    pub fn link(mut self, to: impl Into<Val<String>>) -> Self {
-        self.link = Some(to.into());
-        self
-    }
-    pub fn password(mut self, secret: Secret) -> Self {
-        self.password = Some(secret);
-        self
-    }
-    pub fn arn(&self) -> Ref<String> {
-        self.attr("arn")
-    }
-}
-
-impl Resource for Thing {
-    const TYPE: &'static str = "test_thing";
-    fn schema() -> &'static Schema {
-        &THING
-    }
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-    fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.meta
-    }
-    fn validate(&self, problems: &mut quikinfra::engine::diag::FieldProblems<'_>) {
-        if self.size == 0 || self.size > 100 {
-            problems.field("size", "must be between 1 and 100");
-        }
-        if self.zone.is_empty() {
-            problems.field("zone", "must not be empty");
-        }
-    }
-}
+/// The generic resource every test plans: sizes update in place, zones force replacement.
+pub use quikinfra::engine::testing::Thing;
 
 /// A world: a simulator and a state directory that outlive one plan or apply.
 pub struct World {

@@ -19,6 +19,7 @@ fn sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
         "src",
+        "quikinfra-derive/src",
         "quikinfra-core/src",
         "quikinfra-cli/src",
         "quikinfra-aws/src",
@@ -169,9 +170,26 @@ fn matching(closure: &std::collections::BTreeSet<String>, forbidden: &[&str]) ->
 
 #[test]
 fn crates_keep_to_their_roles() {
+    let derive = normal_closure("quikinfra-derive");
+    let macro_crates = ["proc-macro2", "quote", "syn", "unicode-ident"];
+    let beyond: Vec<&String> = derive.iter().filter(|name| !macro_crates.contains(&name.as_str())).collect();
+    assert!(
+        derive.contains("syn") && beyond.is_empty(),
+        "quikinfra-derive depends on more than syn, quote, proc-macro2: {beyond:?}"
+    );
     let core = normal_closure("quikinfra-core");
-    assert!(core.contains("serde"), "the closure was read: {core:?}");
-    let cloud_or_terminal = ["clap*", "indicatif", "console", "aws-*", "azure_*", "quikinfra-*"];
+    assert!(core.contains("serde") && core.contains("quikinfra-derive"), "the closure was read: {core:?}");
+    let cloud_or_terminal = [
+        "clap*",
+        "indicatif",
+        "console",
+        "aws-*",
+        "azure_*",
+        "quikinfra-cli",
+        "quikinfra-aws",
+        "quikinfra-azure",
+        "quikinfra-arm-*",
+    ];
     assert_eq!(matching(&core, &cloud_or_terminal), Vec::<String>::new(), "quikinfra-core depends on these");
     let cli = normal_closure("quikinfra-cli");
     assert_eq!(matching(&cli, &["aws-*", "azure_*", "quikinfra-aws", "quikinfra-azure"]), Vec::<String>::new());
@@ -184,6 +202,8 @@ fn crates_keep_to_their_roles() {
     assert_eq!(matching(&azure, &forbidden_azure), Vec::<String>::new(), "quikinfra-azure depends on these");
     let emulator = normal_closure("quikinfra-arm-emulator");
     assert_eq!(matching(&emulator, &["quikinfra-*"]), Vec::<String>::new(), "the emulator depends on these");
+    // The derive is a build-time tool of the engine, never a way around it.
+    assert_eq!(matching(&derive, &["quikinfra-*"]), Vec::<String>::new(), "the derive depends on these");
 }
 
 #[test]

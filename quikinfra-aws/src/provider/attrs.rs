@@ -2,12 +2,34 @@
 //!
 //! The provider's input is exactly what the typed specs serialize (`S3Bucket` → `bucket`,
 //! `lifecycle_rules`…), references and secrets already resolved; what it returns must have the
-//! same shape, so that an unchanged resource compares equal attribute by attribute.
+//! same shape, so that an unchanged resource compares equal attribute by attribute. A spec's
+//! own attributes are read and written through its typed keys (`S3Bucket::BUCKET`); the helpers
+//! here read the nested maps inside them (a lifecycle rule, a cache behavior), by string key.
 
 use std::collections::BTreeMap;
 
 use quikinfra_core::provider::ProviderError;
+use quikinfra_core::schema::Attr;
 use quikinfra_core::value::{Attrs, Value};
+
+/// An attribute's name: a typed key of the spec (`S3Bucket::ARN`) for its own attributes, a
+/// string for the keys of nested maps.
+pub(crate) trait Key {
+    /// The name.
+    fn key(&self) -> &str;
+}
+
+impl Key for &str {
+    fn key(&self) -> &str {
+        self
+    }
+}
+
+impl<T> Key for Attr<T> {
+    fn key(&self) -> &str {
+        self.name()
+    }
+}
 
 /// The string attribute `name`, if set.
 pub(crate) fn str_of<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> Option<&'a str> {
@@ -36,24 +58,12 @@ pub(crate) fn int_of(attrs: &BTreeMap<String, Value>, name: &str) -> Option<i64>
     }
 }
 
-/// The map attribute `name`, if set.
-pub(crate) fn map_of<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> Option<&'a BTreeMap<String, Value>> {
-    attrs.get(name).and_then(Value::as_map)
-}
-
 /// The list attribute `name` (empty when unset).
 pub(crate) fn list_of<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> &'a [Value] {
     match attrs.get(name) {
         Some(Value::List(items)) => items,
         _ => &[],
     }
-}
-
-/// A `tags` attribute as plain strings (non-string values are skipped).
-pub(crate) fn tags_of(attrs: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
-    map_of(attrs, "tags")
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
-        .unwrap_or_default()
 }
 
 /// A map of strings as a value.
@@ -77,15 +87,15 @@ pub(crate) struct MapBuilder(Attrs);
 
 impl MapBuilder {
     /// Sets `name`.
-    pub(crate) fn set(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.0.insert(name.to_string(), value.into());
+    pub(crate) fn set(mut self, name: impl Key, value: impl Into<Value>) -> Self {
+        self.0.insert(name.key().to_string(), value.into());
         self
     }
 
     /// Sets `name` when `value` is some.
-    pub(crate) fn set_opt(mut self, name: &str, value: Option<impl Into<Value>>) -> Self {
+    pub(crate) fn set_opt(mut self, name: impl Key, value: Option<impl Into<Value>>) -> Self {
         if let Some(v) = value {
-            self.0.insert(name.to_string(), v.into());
+            self.0.insert(name.key().to_string(), v.into());
         }
         self
     }

@@ -28,24 +28,25 @@
 //! Delete disables the distribution if needed, waits until that is deployed (CloudFront
 //! refuses to delete a distribution before), then deletes it with `If-Match`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, DefaultCacheBehavior, Distribution, DistributionConfig,
     DistributionConfigWithTags, Method, MinimumProtocolVersion, Origin, OriginAccessControlConfig,
     OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors, OriginAccessControlSigningProtocols, Origins,
     PriceClass, S3OriginConfig, SslSupportMethod, Tag, TagKeys, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
-use quikinfra_core::provider::{Created, ProviderError};
+use quikinfra_core::provider::{
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+};
 use quikinfra_core::value::{Attrs, Value};
 
 use super::Clients;
-use super::attrs::{self, MapBuilder, bool_of, list_of, map_of, required_str, str_of, tags_of};
+use super::attrs::{self, MapBuilder, bool_of, list_of, required_str, str_of};
 use super::error::{self, is_code};
-
-/// The type this module serves.
-pub const TYPE: &str = "aws_cloudfront_distribution";
+use crate::CloudFrontDistribution as Cdn;
 
 /// The id of the one origin (and the default behaviour's target).
 const ORIGIN_ID: &str = "s3-origin";
@@ -60,35 +61,177 @@ fn build_error(what: &str, e: impl std::fmt::Display) -> ProviderError {
     ProviderError::permanent(format!("building the {what}: {e}"))
 }
 
-/// Reads the live distribution; `None` when it is gone.
-pub(crate) async fn read(c: &Clients, id: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-    let got = match c.cloudfront.get_distribution().id(id).send().await {
-        Ok(out) => out,
-        Err(e) if is_code(&e, "NoSuchDistribution") => return Ok(None),
-        Err(e) => return Err(error::sdk("cloudfront:GetDistribution", e)),
-    };
-    let Some(dist) = got.distribution() else { return Ok(None) };
-    let tags = match c.cloudfront.list_tags_for_resource().resource(dist.arn()).send().await {
-        Ok(out) => attrs::string_map(
-            out.tags().map(|t| t.items()).unwrap_or_default().iter().map(|t| (t.key(), t.value().unwrap_or_default())),
-        ),
-        Err(e) if is_code(&e, "NoSuchResource") => return Ok(None),
-        Err(e) => return Err(error::sdk("cloudfront:ListTagsForResource", e)),
-    };
-    let mut out = distribution_attrs(dist, got.e_tag(), prior);
-    out.insert("tags".into(), tags);
-    Ok(Some(out))
+#[async_trait]
+impl Serves<Cdn> for Clients {
+    /// Reads the live distribution; `None` when it is gone.
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let c = self;
+        let (id, prior) = (req.id, req.prior);
+        let got = match c.cloudfront.get_distribution().id(id).send().await {
+            Ok(out) => out,
+            Err(e) if is_code(&e, "NoSuchDistribution") => return Ok(None),
+            Err(e) => return Err(error::sdk("cloudfront:GetDistribution", e)),
+        };
+        let Some(dist) = got.distribution() else { return Ok(None) };
+        let tags = match c.cloudfront.list_tags_for_resource().resource(dist.arn()).send().await {
+            Ok(out) => attrs::string_map(
+                out.tags()
+                    .map(|t| t.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| (t.key(), t.value().unwrap_or_default())),
+            ),
+            Err(e) if is_code(&e, "NoSuchResource") => return Ok(None),
+            Err(e) => return Err(error::sdk("cloudfront:ListTagsForResource", e)),
+        };
+        let mut out = distribution_attrs(dist, got.e_tag(), prior);
+        out.insert(Cdn::TAGS.name().into(), tags);
+        Ok(Some(out))
+    }
+
+    /// Creates the origin access control and the distribution.
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let c = self;
+        let config = req.config;
+        let domain = Cdn::ORIGIN
+            .read(config)
+            .and_then(|o| str_of(o, "domain_name"))
+            .ok_or_else(|| ProviderError::permanent("attribute `origin.domain_name` is missing"))?;
+        let oac = ensure_oac(c, domain).await?;
+        let mut dist_config = DistributionConfig::builder()
+            .caller_reference(format!("quikinfra-{}", uuid::Uuid::new_v4()))
+            .comment("managed by quikinfra")
+            .enabled(true)
+            .build()
+            .map_err(|e| build_error("distribution", e))?;
+        apply_config(&mut dist_config, config, Some(&oac))?;
+        let with_tags = DistributionConfigWithTags::builder()
+            .distribution_config(dist_config)
+            .tags(cloudfront_tags(&Cdn::TAGS.read(config).unwrap_or_default())?)
+            .build();
+        let out = c
+            .cloudfront
+            .create_distribution_with_tags()
+            .distribution_config_with_tags(with_tags)
+            .send()
+            .await
+            .map_err(|e| error::sdk("cloudfront:CreateDistributionWithTags", e))?;
+        let dist = out.distribution().ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution"))?;
+        let prior = MapBuilder::default().set("origin_access_control_id", oac.as_str()).build();
+        let mut etag = out.e_tag().unwrap_or_default().to_string();
+        // The distribution exists now: failing the create would make the engine's retry create a
+        // second one. A wait that fails (or times out) only means the first plan may still see
+        // it deploying.
+        if c.wait_for_cloudfront
+            && let Ok(deployed) = wait_deployed(c, dist.id(), etag.clone()).await
+        {
+            etag = deployed;
+        }
+        let mut attrs = distribution_attrs(dist, Some(&etag), &prior);
+        attrs.insert(Cdn::TAGS.name().into(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
+        Ok(Created { id: dist.id().to_string(), attrs })
+    }
+
+    /// Writes the managed fields with `If-Match`, then the tags that changed.
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        let c = self;
+        let (id, prior, config, changed) = (req.id, req.prior, req.config, req.changed);
+        let body_changed = changed.iter().any(|c| c != "tags");
+        let mut out = prior.clone();
+        if body_changed {
+            let current = c
+                .cloudfront
+                .get_distribution_config()
+                .id(id)
+                .send()
+                .await
+                .map_err(|e| error::sdk("cloudfront:GetDistributionConfig", e))?;
+            let etag = current.e_tag().unwrap_or_default().to_string();
+            let mut dist_config = current
+                .distribution_config()
+                .cloned()
+                .ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution config"))?;
+            apply_config(&mut dist_config, config, Cdn::ORIGIN_ACCESS_CONTROL_ID.read(prior))?;
+            let updated = c
+                .cloudfront
+                .update_distribution()
+                .id(id)
+                .if_match(etag)
+                .distribution_config(dist_config)
+                .send()
+                .await
+                .map_err(|e| error::sdk("cloudfront:UpdateDistribution", e))?;
+            if let Some(dist) = updated.distribution() {
+                let mut etag = updated.e_tag().unwrap_or_default().to_string();
+                if c.wait_for_cloudfront {
+                    etag = wait_deployed(c, id, etag).await?;
+                }
+                let tags = out.remove("tags");
+                out = distribution_attrs(dist, Some(&etag), prior);
+                out.extend(tags.map(|t| ("tags".to_string(), t)));
+            }
+        }
+        if changed.iter().any(|c| c == Cdn::TAGS.name()) {
+            let arn = Cdn::ARN.require(prior)?;
+            let untag = |keys| async move {
+                let keys = TagKeys::builder().set_items(Some(keys)).build();
+                let call = c.cloudfront.untag_resource().resource(arn).tag_keys(keys).send().await;
+                call.map(drop).map_err(|e| error::sdk("cloudfront:UntagResource", e))
+            };
+            let tag = |set: BTreeMap<String, String>| async move {
+                let call = c.cloudfront.tag_resource().resource(arn).tags(cloudfront_tags(&set)?).send().await;
+                call.map(drop).map_err(|e| error::sdk("cloudfront:TagResource", e))
+            };
+            TagChanges::between(prior, config).apply(untag, tag).await?;
+            out.insert(Cdn::TAGS.name().into(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// Disables the distribution if needed, waits for that to deploy, deletes it and its origin
+    /// access control.
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let c = self;
+        let (id, prior) = (req.id, req.prior);
+        let current = match c.cloudfront.get_distribution_config().id(id).send().await {
+            Ok(out) => out,
+            Err(e) if is_code(&e, "NoSuchDistribution") => return delete_oac(c, prior).await,
+            Err(e) => return Err(error::sdk("cloudfront:GetDistributionConfig", e)),
+        };
+        let mut etag = current.e_tag().unwrap_or_default().to_string();
+        if let Some(config) = current.distribution_config().filter(|c| c.enabled()) {
+            let mut disabled = config.clone();
+            disabled.enabled = false;
+            let out = c
+                .cloudfront
+                .update_distribution()
+                .id(id)
+                .if_match(&etag)
+                .distribution_config(disabled)
+                .send()
+                .await
+                .map_err(|e| error::sdk("cloudfront:UpdateDistribution", e))?;
+            etag = out.e_tag().unwrap_or_default().to_string();
+        }
+        etag = wait_deployed(c, id, etag).await?;
+        match c.cloudfront.delete_distribution().id(id).if_match(etag).send().await {
+            Ok(_) => {}
+            Err(e) if is_code(&e, "NoSuchDistribution") => {}
+            Err(e) => return Err(error::sdk("cloudfront:DeleteDistribution", e)),
+        }
+        delete_oac(c, prior).await
+    }
 }
 
 /// A distribution in the spec's shape (tags aside).
 fn distribution_attrs(dist: &Distribution, etag: Option<&str>, prior: &Attrs) -> Attrs {
     let config = dist.distribution_config();
     let mut out = MapBuilder::default()
-        .set("id", dist.id())
-        .set("arn", dist.arn())
-        .set("domain_name", dist.domain_name())
-        .set_opt("etag", etag)
-        .set_opt("origin_access_control_id", str_of(prior, "origin_access_control_id"))
+        .set(Cdn::ID, dist.id())
+        .set(Cdn::ARN, dist.arn())
+        .set(Cdn::DOMAIN_NAME, dist.domain_name())
+        .set_opt(Cdn::ETAG, etag)
+        .set_opt(Cdn::ORIGIN_ACCESS_CONTROL_ID, Cdn::ORIGIN_ACCESS_CONTROL_ID.read(prior))
         .build();
     if let Some(config) = config {
         out.extend(config_attrs(config, prior));
@@ -119,7 +262,7 @@ fn config_attrs(config: &DistributionConfig, prior: &Attrs) -> Attrs {
         .and_then(|a| a.items.as_ref())
         .map(|items| items.iter().map(|a| a.to_ascii_lowercase()).collect())
         .unwrap_or_default();
-    let recorded: Vec<&str> = list_of(prior, "aliases").iter().filter_map(Value::as_str).collect();
+    let recorded: Vec<&str> = Cdn::ALIASES.read(prior).unwrap_or_default().iter().filter_map(Value::as_str).collect();
     let mut aliases: Vec<String> =
         recorded.iter().filter(|a| live.iter().any(|l| l == *a)).map(|a| a.to_string()).collect();
     let mut extra: Vec<String> = live.iter().filter(|l| !aliases.contains(l)).cloned().collect();
@@ -131,13 +274,13 @@ fn config_attrs(config: &DistributionConfig, prior: &Attrs) -> Attrs {
         .and_then(|v| v.acm_certificate_arn())
         .filter(|a| !a.is_empty());
     MapBuilder::default()
-        .set("origin", origin)
-        .set("enabled", config.enabled())
-        .set("price_class", config.price_class().map(|p| p.as_str()).unwrap_or("PriceClass_All"))
-        .set("default_cache_behavior", behavior)
-        .set("aliases", Value::List(aliases.into_iter().map(Value::from).collect()))
-        .set_opt("acm_certificate_arn", certificate)
-        .set_opt("web_acl_arn", config.web_acl_id().filter(|w| !w.is_empty()))
+        .set(Cdn::ORIGIN, origin)
+        .set(Cdn::ENABLED, config.enabled())
+        .set(Cdn::PRICE_CLASS, config.price_class().map(|p| p.as_str()).unwrap_or("PriceClass_All"))
+        .set(Cdn::DEFAULT_CACHE_BEHAVIOR, behavior)
+        .set(Cdn::ALIASES, Value::List(aliases.into_iter().map(Value::from).collect()))
+        .set_opt(Cdn::ACM_CERTIFICATE_ARN, certificate)
+        .set_opt(Cdn::WEB_ACL_ARN, config.web_acl_id().filter(|w| !w.is_empty()))
         .build()
 }
 
@@ -187,8 +330,7 @@ fn methods(items: &[&str]) -> Vec<Method> {
 
 /// Sets the managed fields of `config` from the declared attributes.
 fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>) -> Result<(), ProviderError> {
-    let origin_attrs =
-        map_of(want, "origin").ok_or_else(|| ProviderError::permanent("attribute `origin` is missing"))?;
+    let origin_attrs = Cdn::ORIGIN.require(want)?;
     let domain = required_str(origin_attrs, "domain_name")?;
     let path = str_of(origin_attrs, "origin_path").unwrap_or_default();
     let mut origins = config.origins.take().map(|o| o.items).unwrap_or_default();
@@ -220,8 +362,7 @@ fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>
             .map_err(|e| build_error("origins", e))?,
     );
 
-    let b = map_of(want, "default_cache_behavior")
-        .ok_or_else(|| ProviderError::permanent("attribute `default_cache_behavior` is missing"))?;
+    let b = Cdn::DEFAULT_CACHE_BEHAVIOR.require(want)?;
     let allowed: Vec<&str> = list_of(b, "allowed_methods").iter().filter_map(Value::as_str).collect();
     let cached = CachedMethods::builder()
         .quantity(2)
@@ -254,9 +395,10 @@ fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>
     };
     config.default_cache_behavior = Some(behavior);
 
-    config.enabled = bool_of(want, "enabled").unwrap_or(true);
-    config.price_class = Some(PriceClass::from(str_of(want, "price_class").unwrap_or("PriceClass_All")));
-    let aliases: Vec<String> = list_of(want, "aliases").iter().filter_map(Value::as_str).map(str::to_string).collect();
+    config.enabled = Cdn::ENABLED.read(want).unwrap_or(true);
+    config.price_class = Some(PriceClass::from(Cdn::PRICE_CLASS.read(want).unwrap_or("PriceClass_All")));
+    let aliases: Vec<String> =
+        Cdn::ALIASES.read(want).unwrap_or_default().iter().filter_map(Value::as_str).map(str::to_string).collect();
     config.aliases = Some(
         Aliases::builder()
             .quantity(aliases.len() as i32)
@@ -264,7 +406,7 @@ fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>
             .build()
             .map_err(|e| build_error("aliases", e))?,
     );
-    config.viewer_certificate = Some(match str_of(want, "acm_certificate_arn") {
+    config.viewer_certificate = Some(match Cdn::ACM_CERTIFICATE_ARN.read(want) {
         Some(arn) => ViewerCertificate::builder()
             .acm_certificate_arn(arn)
             .ssl_support_method(SslSupportMethod::SniOnly)
@@ -272,7 +414,7 @@ fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>
             .build(),
         None => ViewerCertificate::builder().cloud_front_default_certificate(true).build(),
     });
-    if let Some(acl) = str_of(want, "web_acl_arn") {
+    if let Some(acl) = Cdn::WEB_ACL_ARN.read(want) {
         config.web_acl_id = Some(acl.to_string());
     }
     Ok(())
@@ -284,151 +426,6 @@ fn cloudfront_tags(tags: &BTreeMap<String, String>) -> Result<Tags, ProviderErro
         .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("tags", e)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Tags::builder().set_items(Some(items)).build())
-}
-
-/// Creates the origin access control and the distribution.
-pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, ProviderError> {
-    let domain = map_of(config, "origin")
-        .and_then(|o| str_of(o, "domain_name"))
-        .ok_or_else(|| ProviderError::permanent("attribute `origin.domain_name` is missing"))?;
-    let oac = ensure_oac(c, domain).await?;
-    let mut dist_config = DistributionConfig::builder()
-        .caller_reference(format!("quikinfra-{}", uuid::Uuid::new_v4()))
-        .comment("managed by quikinfra")
-        .enabled(true)
-        .build()
-        .map_err(|e| build_error("distribution", e))?;
-    apply_config(&mut dist_config, config, Some(&oac))?;
-    let with_tags = DistributionConfigWithTags::builder()
-        .distribution_config(dist_config)
-        .tags(cloudfront_tags(&tags_of(config))?)
-        .build();
-    let out = c
-        .cloudfront
-        .create_distribution_with_tags()
-        .distribution_config_with_tags(with_tags)
-        .send()
-        .await
-        .map_err(|e| error::sdk("cloudfront:CreateDistributionWithTags", e))?;
-    let dist = out.distribution().ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution"))?;
-    let prior = MapBuilder::default().set("origin_access_control_id", oac.as_str()).build();
-    let mut etag = out.e_tag().unwrap_or_default().to_string();
-    // The distribution exists now: failing the create would make the engine's retry create a
-    // second one. A wait that fails (or times out) only means the first plan may still see
-    // it deploying.
-    if c.wait_for_cloudfront
-        && let Ok(deployed) = wait_deployed(c, dist.id(), etag.clone()).await
-    {
-        etag = deployed;
-    }
-    let mut attrs = distribution_attrs(dist, Some(&etag), &prior);
-    attrs.insert("tags".into(), attrs::string_map(tags_of(config)));
-    Ok(Created { id: dist.id().to_string(), attrs })
-}
-
-/// Writes the managed fields with `If-Match`, then the tags that changed.
-pub(crate) async fn update(
-    c: &Clients,
-    id: &str,
-    prior: &Attrs,
-    config: &Attrs,
-    changed: &[String],
-) -> Result<Attrs, ProviderError> {
-    let body_changed = changed.iter().any(|c| c != "tags");
-    let mut out = prior.clone();
-    if body_changed {
-        let current = c
-            .cloudfront
-            .get_distribution_config()
-            .id(id)
-            .send()
-            .await
-            .map_err(|e| error::sdk("cloudfront:GetDistributionConfig", e))?;
-        let etag = current.e_tag().unwrap_or_default().to_string();
-        let mut dist_config = current
-            .distribution_config()
-            .cloned()
-            .ok_or_else(|| ProviderError::permanent("cloudfront returned no distribution config"))?;
-        apply_config(&mut dist_config, config, str_of(prior, "origin_access_control_id"))?;
-        let updated = c
-            .cloudfront
-            .update_distribution()
-            .id(id)
-            .if_match(etag)
-            .distribution_config(dist_config)
-            .send()
-            .await
-            .map_err(|e| error::sdk("cloudfront:UpdateDistribution", e))?;
-        if let Some(dist) = updated.distribution() {
-            let mut etag = updated.e_tag().unwrap_or_default().to_string();
-            if c.wait_for_cloudfront {
-                etag = wait_deployed(c, id, etag).await?;
-            }
-            let tags = out.remove("tags");
-            out = distribution_attrs(dist, Some(&etag), prior);
-            out.extend(tags.map(|t| ("tags".to_string(), t)));
-        }
-    }
-    if changed.iter().any(|c| c == "tags") {
-        let arn = required_str(prior, "arn")?;
-        let want = tags_of(config);
-        let have = tags_of(prior);
-        let removed: BTreeSet<&String> = have.keys().filter(|k| !want.contains_key(*k)).collect();
-        if !removed.is_empty() {
-            let keys = TagKeys::builder().set_items(Some(removed.into_iter().cloned().collect())).build();
-            c.cloudfront
-                .untag_resource()
-                .resource(arn)
-                .tag_keys(keys)
-                .send()
-                .await
-                .map_err(|e| error::sdk("cloudfront:UntagResource", e))?;
-        }
-        let set: BTreeMap<String, String> = want.into_iter().filter(|(k, v)| have.get(k) != Some(v)).collect();
-        if !set.is_empty() {
-            c.cloudfront
-                .tag_resource()
-                .resource(arn)
-                .tags(cloudfront_tags(&set)?)
-                .send()
-                .await
-                .map_err(|e| error::sdk("cloudfront:TagResource", e))?;
-        }
-        out.insert("tags".into(), attrs::string_map(tags_of(config)));
-    }
-    Ok(out)
-}
-
-/// Disables the distribution if needed, waits for that to deploy, deletes it and its origin
-/// access control.
-pub(crate) async fn delete(c: &Clients, id: &str, prior: &Attrs) -> Result<(), ProviderError> {
-    let current = match c.cloudfront.get_distribution_config().id(id).send().await {
-        Ok(out) => out,
-        Err(e) if is_code(&e, "NoSuchDistribution") => return delete_oac(c, prior).await,
-        Err(e) => return Err(error::sdk("cloudfront:GetDistributionConfig", e)),
-    };
-    let mut etag = current.e_tag().unwrap_or_default().to_string();
-    if let Some(config) = current.distribution_config().filter(|c| c.enabled()) {
-        let mut disabled = config.clone();
-        disabled.enabled = false;
-        let out = c
-            .cloudfront
-            .update_distribution()
-            .id(id)
-            .if_match(&etag)
-            .distribution_config(disabled)
-            .send()
-            .await
-            .map_err(|e| error::sdk("cloudfront:UpdateDistribution", e))?;
-        etag = out.e_tag().unwrap_or_default().to_string();
-    }
-    etag = wait_deployed(c, id, etag).await?;
-    match c.cloudfront.delete_distribution().id(id).if_match(etag).send().await {
-        Ok(_) => {}
-        Err(e) if is_code(&e, "NoSuchDistribution") => {}
-        Err(e) => return Err(error::sdk("cloudfront:DeleteDistribution", e)),
-    }
-    delete_oac(c, prior).await
 }
 
 /// Polls until the distribution reports `Deployed`; returns its ETag then.
@@ -461,7 +458,7 @@ async fn wait_deployed(c: &Clients, id: &str, mut etag: String) -> Result<String
 
 /// Deletes the recorded origin access control unless a distribution still uses it.
 async fn delete_oac(c: &Clients, prior: &Attrs) -> Result<(), ProviderError> {
-    let Some(oac) = str_of(prior, "origin_access_control_id") else { return Ok(()) };
+    let Some(oac) = Cdn::ORIGIN_ACCESS_CONTROL_ID.read(prior) else { return Ok(()) };
     let current = match c.cloudfront.get_origin_access_control().id(oac).send().await {
         Ok(out) => out,
         Err(e) if is_code(&e, "NoSuchOriginAccessControl") => return Ok(()),

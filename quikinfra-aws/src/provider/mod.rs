@@ -49,7 +49,7 @@ mod shield;
 mod waf;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -65,16 +65,33 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, Served, UpdateRequest,
 };
+use quikinfra_core::resource::Resource;
 use quikinfra_core::value::Attrs;
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+
+use crate::{CloudFrontDistribution, KmsKey, S3Bucket, ShieldProtection, WafWebAcl};
 
 /// The family this provider serves, as resource schemas name it.
 pub const FAMILY: &str = "aws";
 
+/// Every resource type this provider serves, each with the operations its module implements
+/// (`impl Serves<S3Bucket> for Clients`): calls are dispatched through it, and the `aws` plugin
+/// declares its types ([`served`]). Serving one more type is one more line here.
+static TYPES: LazyLock<Served<Clients>> = LazyLock::new(|| {
+    Served::new(FAMILY)
+        .with::<S3Bucket>()
+        .with::<KmsKey>()
+        .with::<CloudFrontDistribution>()
+        .with::<WafWebAcl>()
+        .with::<ShieldProtection>()
+});
+
 /// Every resource type this provider serves: what the `aws` plugin declares.
-pub const SERVED: &[&str] = &[s3::TYPE, kms::TYPE, cloudfront::TYPE, waf::TYPE, shield::TYPE];
+pub fn served() -> &'static [&'static str] {
+    TYPES.types()
+}
 
 /// Where the global services (CloudFront, WAFv2 for CloudFront, Shield Advanced) are served.
 const GLOBAL_REGION: &str = "us-east-1";
@@ -84,8 +101,13 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Operations on one service in flight at once, within the engine's limit for the whole
 /// provider: the control planes of CloudFront, WAFv2 and Shield throttle far sooner than S3's.
-const SERVICE_LIMITS: [(&str, usize); 5] =
-    [(s3::TYPE, 16), (kms::TYPE, 8), (cloudfront::TYPE, 4), (waf::TYPE, 4), (shield::TYPE, 4)];
+const SERVICE_LIMITS: [(&str, usize); 5] = [
+    (S3Bucket::TYPE, 16),
+    (KmsKey::TYPE, 8),
+    (CloudFrontDistribution::TYPE, 4),
+    (WafWebAcl::TYPE, 4),
+    (ShieldProtection::TYPE, 4),
+];
 
 /// API calls made, by `service:Operation` (`s3:GetBucketTagging`).
 #[derive(Clone, Debug, Default)]
@@ -284,10 +306,6 @@ pub async fn provider() -> Arc<dyn Provider> {
     AwsProvider::new(&load_config().await).shared()
 }
 
-fn unsupported(type_name: &str) -> ProviderError {
-    ProviderError::permanent(format!("the aws provider does not serve `{type_name}` resources"))
-}
-
 #[async_trait]
 impl Provider for AwsProvider {
     fn name(&self) -> &str {
@@ -295,65 +313,44 @@ impl Provider for AwsProvider {
     }
 
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
-        let c = self.clients().await;
         let _permit = self.permit(req.address.type_name()).await;
-        match req.address.type_name() {
-            s3::TYPE => s3::read(c, req.id, req.prior).await,
-            kms::TYPE => kms::read(c, req.id, req.prior).await,
-            cloudfront::TYPE => cloudfront::read(c, req.id, req.prior).await,
-            waf::TYPE => waf::read(c, req.id).await,
-            shield::TYPE => shield::read(c, req.id).await,
-            other => Err(unsupported(other)),
-        }
+        TYPES.read(self.clients().await, req).await
     }
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
-        let c = self.clients().await;
         let _permit = self.permit(req.address.type_name()).await;
-        match req.address.type_name() {
-            s3::TYPE => s3::create(c, req.config).await,
-            kms::TYPE => kms::create(c, req.config).await,
-            cloudfront::TYPE => cloudfront::create(c, req.config).await,
-            waf::TYPE => waf::create(c, req.config).await,
-            shield::TYPE => shield::create(c, req.config).await,
-            other => Err(unsupported(other)),
-        }
+        TYPES.create(self.clients().await, req).await
     }
 
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
-        let c = self.clients().await;
         let _permit = self.permit(req.address.type_name()).await;
-        match req.address.type_name() {
-            s3::TYPE => s3::update(c, req.id, req.config, req.changed).await,
-            kms::TYPE => kms::update(c, req.id, req.prior, req.config, req.changed).await,
-            cloudfront::TYPE => cloudfront::update(c, req.id, req.prior, req.config, req.changed).await,
-            waf::TYPE => waf::update(c, req.id, req.prior, req.config, req.changed).await,
-            shield::TYPE => shield::update(c, req.prior, req.config, req.changed).await,
-            other => Err(unsupported(other)),
-        }
+        TYPES.update(self.clients().await, req).await
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let _permit = self.permit(req.address.type_name()).await;
+        TYPES.delete(self.clients().await, req).await
     }
 
     fn api_calls(&self) -> BTreeMap<String, u64> {
         self.calls.snapshot()
-    }
-
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let c = self.clients().await;
-        let _permit = self.permit(req.address.type_name()).await;
-        match req.address.type_name() {
-            s3::TYPE => s3::delete(c, req.id).await,
-            kms::TYPE => kms::delete(c, req.id, req.prior).await,
-            cloudfront::TYPE => cloudfront::delete(c, req.id, req.prior).await,
-            waf::TYPE => waf::delete(c, req.id).await,
-            shield::TYPE => shield::delete(c, req.id).await,
-            other => Err(unsupported(other)),
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_served_type_has_a_service_limit() {
+        assert_eq!(
+            served(),
+            [S3Bucket::TYPE, KmsKey::TYPE, CloudFrontDistribution::TYPE, WafWebAcl::TYPE, ShieldProtection::TYPE]
+        );
+        for ty in served() {
+            assert!(SERVICE_LIMITS.iter().any(|(t, _)| t == ty), "{ty} has no service limit");
+        }
+    }
 
     #[test]
     fn clients_get_the_ring_https_client_when_the_config_has_none() {

@@ -33,6 +33,7 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
     CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
@@ -40,15 +41,15 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging, Transition, TransitionStorageClass,
     VersioningConfiguration,
 };
-use quikinfra_core::provider::{Created, ProviderError};
+use quikinfra_core::provider::{
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, UpdateRequest,
+};
 use quikinfra_core::value::{Attrs, Value};
 
 use super::Clients;
-use super::attrs::{self, MapBuilder, bool_of, int, int_of, list_of, map_of, required_str, str_of, tags_of};
+use super::attrs::{self, MapBuilder, bool_of, int, int_of, list_of, required_str, str_of};
 use super::error::{self, is_code};
-
-/// The type this module serves.
-pub const TYPE: &str = "aws_s3_bucket";
+use crate::S3Bucket;
 
 /// The API calls one refresh makes.
 pub const READ_CALLS: usize = 5;
@@ -76,68 +77,177 @@ fn partition(region: &str) -> &'static str {
 fn computed(name: &str, region: &str) -> Attrs {
     let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
     MapBuilder::default()
-        .set("id", name)
-        .set("arn", format!("arn:{}:s3:::{name}", partition(region)))
-        .set("bucket_regional_domain_name", format!("{name}.s3.{region}.{suffix}"))
+        .set(S3Bucket::ID, name)
+        .set(S3Bucket::ARN, format!("arn:{}:s3:::{name}", partition(region)))
+        .set(S3Bucket::BUCKET_REGIONAL_DOMAIN_NAME, format!("{name}.s3.{region}.{suffix}"))
         .build()
 }
 
-/// Reads the live bucket `name`; `None` when it does not exist.
-pub(crate) async fn read(c: &Clients, name: &str, prior: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-    let region = c.region()?;
-    let s3 = &c.s3;
-    let (versioning, lifecycle, encryption, pab, tagging) = tokio::join!(
-        s3.get_bucket_versioning().bucket(name).send(),
-        s3.get_bucket_lifecycle_configuration().bucket(name).send(),
-        s3.get_bucket_encryption().bucket(name).send(),
-        s3.get_public_access_block().bucket(name).send(),
-        s3.get_bucket_tagging().bucket(name).send(),
-    );
-    let gone = versioning.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
-        || lifecycle.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
-        || encryption.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
-        || pab.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
-        || tagging.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"));
-    if gone {
-        return Ok(None);
-    }
-    let versioning = versioning.map_err(|e| error::sdk("s3:GetBucketVersioning", e))?;
-    let rules = match lifecycle {
-        Ok(out) => out.rules().iter().map(rule_value).collect(),
-        Err(e) if is_code(&e, "NoSuchLifecycleConfiguration") => Vec::new(),
-        Err(e) => return Err(error::sdk("s3:GetBucketLifecycleConfiguration", e)),
-    };
-    let encryption = match encryption {
-        Ok(out) => encryption_value(out.server_side_encryption_configuration().and_then(|c| c.rules().first())),
-        Err(e) if is_code(&e, "ServerSideEncryptionConfigurationNotFoundError") => encryption_value(None),
-        Err(e) => return Err(error::sdk("s3:GetBucketEncryption", e)),
-    };
-    let pab = match pab {
-        Ok(out) => {
-            let c = out.public_access_block_configuration();
-            pab_value([
-                c.and_then(|c| c.block_public_acls()),
-                c.and_then(|c| c.block_public_policy()),
-                c.and_then(|c| c.ignore_public_acls()),
-                c.and_then(|c| c.restrict_public_buckets()),
-            ])
+#[async_trait]
+impl Serves<S3Bucket> for Clients {
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let c = self;
+        let (name, prior) = (req.id, req.prior);
+        let region = c.region()?;
+        let s3 = &c.s3;
+        let (versioning, lifecycle, encryption, pab, tagging) = tokio::join!(
+            s3.get_bucket_versioning().bucket(name).send(),
+            s3.get_bucket_lifecycle_configuration().bucket(name).send(),
+            s3.get_bucket_encryption().bucket(name).send(),
+            s3.get_public_access_block().bucket(name).send(),
+            s3.get_bucket_tagging().bucket(name).send(),
+        );
+        let gone = versioning.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
+            || lifecycle.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
+            || encryption.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
+            || pab.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"))
+            || tagging.as_ref().err().is_some_and(|e| is_code(e, "NoSuchBucket"));
+        if gone {
+            return Ok(None);
         }
-        Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => pab_value([None; 4]),
-        Err(e) => return Err(error::sdk("s3:GetPublicAccessBlock", e)),
-    };
-    let tags = match tagging {
-        Ok(out) => attrs::string_map(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-        Err(e) if is_code(&e, "NoSuchTagSet") => Value::Map(BTreeMap::new()),
-        Err(e) => return Err(error::sdk("s3:GetBucketTagging", e)),
-    };
-    let mut out = computed(name, region);
-    out.insert("bucket".into(), Value::from(name));
-    out.insert("versioning".into(), Value::Bool(versioning.status() == Some(&BucketVersioningStatus::Enabled)));
-    out.insert("lifecycle_rules".into(), Value::List(order_rules(rules, list_of(prior, "lifecycle_rules"))));
-    out.insert("server_side_encryption".into(), encryption);
-    out.insert("public_access_block".into(), pab);
-    out.insert("tags".into(), tags);
-    Ok(Some(out))
+        let versioning = versioning.map_err(|e| error::sdk("s3:GetBucketVersioning", e))?;
+        let rules = match lifecycle {
+            Ok(out) => out.rules().iter().map(rule_value).collect(),
+            Err(e) if is_code(&e, "NoSuchLifecycleConfiguration") => Vec::new(),
+            Err(e) => return Err(error::sdk("s3:GetBucketLifecycleConfiguration", e)),
+        };
+        let encryption = match encryption {
+            Ok(out) => encryption_value(out.server_side_encryption_configuration().and_then(|c| c.rules().first())),
+            Err(e) if is_code(&e, "ServerSideEncryptionConfigurationNotFoundError") => encryption_value(None),
+            Err(e) => return Err(error::sdk("s3:GetBucketEncryption", e)),
+        };
+        let pab = match pab {
+            Ok(out) => {
+                let c = out.public_access_block_configuration();
+                pab_value([
+                    c.and_then(|c| c.block_public_acls()),
+                    c.and_then(|c| c.block_public_policy()),
+                    c.and_then(|c| c.ignore_public_acls()),
+                    c.and_then(|c| c.restrict_public_buckets()),
+                ])
+            }
+            Err(e) if is_code(&e, "NoSuchPublicAccessBlockConfiguration") => pab_value([None; 4]),
+            Err(e) => return Err(error::sdk("s3:GetPublicAccessBlock", e)),
+        };
+        let tags = match tagging {
+            Ok(out) => attrs::string_map(out.tag_set().iter().map(|t| (t.key(), t.value()))),
+            Err(e) if is_code(&e, "NoSuchTagSet") => Value::Map(BTreeMap::new()),
+            Err(e) => return Err(error::sdk("s3:GetBucketTagging", e)),
+        };
+        let prior_rules = S3Bucket::LIFECYCLE_RULES.read(prior).unwrap_or_default();
+        let mut out = computed(name, region);
+        out.insert(S3Bucket::BUCKET.name().into(), Value::from(name));
+        let versioning = Value::Bool(versioning.status() == Some(&BucketVersioningStatus::Enabled));
+        out.insert(S3Bucket::VERSIONING.name().into(), versioning);
+        out.insert(S3Bucket::LIFECYCLE_RULES.name().into(), Value::List(order_rules(rules, prior_rules)));
+        out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name().into(), encryption);
+        out.insert(S3Bucket::PUBLIC_ACCESS_BLOCK.name().into(), pab);
+        out.insert(S3Bucket::TAGS.name().into(), tags);
+        Ok(Some(out))
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let c = self;
+        let config = req.config;
+        let region = c.region()?;
+        let name = S3Bucket::BUCKET.require(config)?;
+        let mut req = c.s3.create_bucket().bucket(name);
+        if region != "us-east-1" {
+            let location = CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build();
+            req = req.create_bucket_configuration(location);
+        }
+        match req.send().await {
+            Ok(_) => {}
+            // An earlier attempt of this very create got through before failing: carry on.
+            Err(e) if is_code(&e, "BucketAlreadyOwnedByYou") => {}
+            Err(e) => return Err(error::sdk("s3:CreateBucket", e)),
+        }
+        if let Some(pab) = S3Bucket::PUBLIC_ACCESS_BLOCK.read(config) {
+            put_public_access_block(c, name, pab).await?;
+        }
+        if let Some(sse) = S3Bucket::SERVER_SIDE_ENCRYPTION.read(config) {
+            put_encryption(c, name, sse).await?;
+        }
+        if S3Bucket::VERSIONING.read(config) == Some(true) {
+            put_versioning(c, name, true).await?;
+        }
+        let rules = S3Bucket::LIFECYCLE_RULES.read(config).unwrap_or_default();
+        if !rules.is_empty() {
+            put_lifecycle(c, name, rules).await?;
+        }
+        let tags = S3Bucket::TAGS.read(config).unwrap_or_default();
+        if !tags.is_empty() {
+            put_tags(c, name, &tags).await?;
+        }
+        Ok(Created { id: name.to_string(), attrs: written(name, region, config) })
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        let c = self;
+        let (name, config, changed) = (req.id, req.config, req.changed);
+        let region = c.region()?;
+        for attribute in changed {
+            match attribute.as_str() {
+                a if a == S3Bucket::PUBLIC_ACCESS_BLOCK.name() => {
+                    let pab = S3Bucket::PUBLIC_ACCESS_BLOCK.read(config).cloned().unwrap_or_default();
+                    put_public_access_block(c, name, &pab).await?;
+                }
+                a if a == S3Bucket::SERVER_SIDE_ENCRYPTION.name() => {
+                    if let Some(sse) = S3Bucket::SERVER_SIDE_ENCRYPTION.read(config) {
+                        put_encryption(c, name, sse).await?;
+                    }
+                }
+                a if a == S3Bucket::VERSIONING.name() => {
+                    put_versioning(c, name, S3Bucket::VERSIONING.read(config) == Some(true)).await?
+                }
+                a if a == S3Bucket::LIFECYCLE_RULES.name() => {
+                    let rules = S3Bucket::LIFECYCLE_RULES.read(config).unwrap_or_default();
+                    if rules.is_empty() {
+                        c.s3.delete_bucket_lifecycle()
+                            .bucket(name)
+                            .send()
+                            .await
+                            .map_err(|e| error::sdk("s3:DeleteBucketLifecycle", e))?;
+                    } else {
+                        put_lifecycle(c, name, rules).await?;
+                    }
+                }
+                a if a == S3Bucket::TAGS.name() => {
+                    let tags = S3Bucket::TAGS.read(config).unwrap_or_default();
+                    if tags.is_empty() {
+                        c.s3.delete_bucket_tagging()
+                            .bucket(name)
+                            .send()
+                            .await
+                            .map_err(|e| error::sdk("s3:DeleteBucketTagging", e))?;
+                    } else {
+                        put_tags(c, name, &tags).await?;
+                    }
+                }
+                a if a == S3Bucket::BUCKET.name() => {
+                    return Err(ProviderError::permanent("an s3 bucket cannot be renamed; it must be replaced"));
+                }
+                _ => {}
+            }
+        }
+        Ok(written(name, region, config))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let c = self;
+        let name = req.id;
+        match c.s3.delete_bucket().bucket(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_code(&e, "NoSuchBucket") => Ok(()),
+            Err(e) if is_code(&e, "BucketNotEmpty") => Err(ProviderError::permanent(format!(
+                "s3:DeleteBucket: bucket `{name}` still holds objects (or object versions); quikinfra never deletes \
+                 data: empty it first"
+            ))),
+            Err(e) => Err(error::sdk("s3:DeleteBucket", e)),
+        }
+    }
 }
 
 fn pab_value(flags: [Option<bool>; 4]) -> Value {
@@ -250,51 +360,22 @@ fn order_rules(mut rules: Vec<Value>, prior: &[Value]) -> Vec<Value> {
     rules
 }
 
-/// Creates the bucket and applies every declared setting.
-pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, ProviderError> {
-    let region = c.region()?;
-    let name = required_str(config, "bucket")?;
-    let mut req = c.s3.create_bucket().bucket(name);
-    if region != "us-east-1" {
-        let location =
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build();
-        req = req.create_bucket_configuration(location);
-    }
-    match req.send().await {
-        Ok(_) => {}
-        // An earlier attempt of this very create got through before failing: carry on.
-        Err(e) if is_code(&e, "BucketAlreadyOwnedByYou") => {}
-        Err(e) => return Err(error::sdk("s3:CreateBucket", e)),
-    }
-    if let Some(pab) = map_of(config, "public_access_block") {
-        put_public_access_block(c, name, pab).await?;
-    }
-    if let Some(sse) = map_of(config, "server_side_encryption") {
-        put_encryption(c, name, sse).await?;
-    }
-    if bool_of(config, "versioning") == Some(true) {
-        put_versioning(c, name, true).await?;
-    }
-    let rules = list_of(config, "lifecycle_rules");
-    if !rules.is_empty() {
-        put_lifecycle(c, name, rules).await?;
-    }
-    let tags = tags_of(config);
-    if !tags.is_empty() {
-        put_tags(c, name, &tags).await?;
-    }
-    Ok(Created { id: name.to_string(), attrs: written(name, region, config) })
-}
-
 /// The attributes after a write: the declared ones, normalized as a read would report them.
 fn written(name: &str, region: &str, config: &Attrs) -> Attrs {
     let mut out = computed(name, region);
-    for key in ["bucket", "versioning", "lifecycle_rules", "public_access_block", "tags"] {
+    let declared = [
+        S3Bucket::BUCKET.name(),
+        S3Bucket::VERSIONING.name(),
+        S3Bucket::LIFECYCLE_RULES.name(),
+        S3Bucket::PUBLIC_ACCESS_BLOCK.name(),
+        S3Bucket::TAGS.name(),
+    ];
+    for key in declared {
         if let Some(v) = config.get(key) {
             out.insert(key.to_string(), v.clone());
         }
     }
-    let sse = map_of(config, "server_side_encryption").map(|m| {
+    let sse = S3Bucket::SERVER_SIDE_ENCRYPTION.read(config).map(|m| {
         let algorithm = str_of(m, "sse_algorithm").unwrap_or("AES256");
         if algorithm == "AES256" {
             MapBuilder::default().set("sse_algorithm", "AES256").value()
@@ -306,74 +387,10 @@ fn written(name: &str, region: &str, config: &Attrs) -> Attrs {
                 .value()
         }
     });
-    out.insert("server_side_encryption".into(), sse.unwrap_or_else(|| encryption_value(None)));
-    out.entry("tags".into()).or_insert_with(|| Value::Map(BTreeMap::new()));
-    out.entry("lifecycle_rules".into()).or_insert_with(|| Value::List(Vec::new()));
+    out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name().into(), sse.unwrap_or_else(|| encryption_value(None)));
+    out.entry(S3Bucket::TAGS.name().into()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    out.entry(S3Bucket::LIFECYCLE_RULES.name().into()).or_insert_with(|| Value::List(Vec::new()));
     out
-}
-
-/// Changes what differs, one call per changed attribute.
-pub(crate) async fn update(
-    c: &Clients,
-    name: &str,
-    config: &Attrs,
-    changed: &[String],
-) -> Result<Attrs, ProviderError> {
-    let region = c.region()?;
-    for attribute in changed {
-        match attribute.as_str() {
-            "public_access_block" => {
-                let pab = map_of(config, "public_access_block").cloned().unwrap_or_default();
-                put_public_access_block(c, name, &pab).await?;
-            }
-            "server_side_encryption" => {
-                if let Some(sse) = map_of(config, "server_side_encryption") {
-                    put_encryption(c, name, sse).await?;
-                }
-            }
-            "versioning" => put_versioning(c, name, bool_of(config, "versioning") == Some(true)).await?,
-            "lifecycle_rules" => {
-                let rules = list_of(config, "lifecycle_rules");
-                if rules.is_empty() {
-                    c.s3.delete_bucket_lifecycle()
-                        .bucket(name)
-                        .send()
-                        .await
-                        .map_err(|e| error::sdk("s3:DeleteBucketLifecycle", e))?;
-                } else {
-                    put_lifecycle(c, name, rules).await?;
-                }
-            }
-            "tags" => {
-                let tags = tags_of(config);
-                if tags.is_empty() {
-                    c.s3.delete_bucket_tagging()
-                        .bucket(name)
-                        .send()
-                        .await
-                        .map_err(|e| error::sdk("s3:DeleteBucketTagging", e))?;
-                } else {
-                    put_tags(c, name, &tags).await?;
-                }
-            }
-            "bucket" => return Err(ProviderError::permanent("an s3 bucket cannot be renamed; it must be replaced")),
-            _ => {}
-        }
-    }
-    Ok(written(name, region, config))
-}
-
-/// Deletes the bucket; one already gone counts as deleted.
-pub(crate) async fn delete(c: &Clients, name: &str) -> Result<(), ProviderError> {
-    match c.s3.delete_bucket().bucket(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if is_code(&e, "NoSuchBucket") => Ok(()),
-        Err(e) if is_code(&e, "BucketNotEmpty") => Err(ProviderError::permanent(format!(
-            "s3:DeleteBucket: bucket `{name}` still holds objects (or object versions); quikinfra never deletes \
-             data: empty it first"
-        ))),
-        Err(e) => Err(error::sdk("s3:DeleteBucket", e)),
-    }
 }
 
 async fn put_public_access_block(c: &Clients, name: &str, pab: &BTreeMap<String, Value>) -> Result<(), ProviderError> {

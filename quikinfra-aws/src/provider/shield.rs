@@ -6,18 +6,19 @@
 //! a create that finds one already there for the same resource under the same name (an earlier
 //! attempt that got through) takes it as its own.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use aws_sdk_shield::types::Tag;
-use quikinfra_core::provider::{Created, ProviderError};
+use quikinfra_core::provider::{
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+};
 use quikinfra_core::value::Attrs;
 
 use super::Clients;
-use super::attrs::{self, MapBuilder, required_str, str_of, tags_of};
+use super::attrs::{self, MapBuilder};
 use super::error::{self, is_code};
-
-/// The type this module serves.
-pub const TYPE: &str = "aws_shield_protection";
+use crate::ShieldProtection;
 
 const NOT_FOUND: &str = "ResourceNotFoundException";
 
@@ -26,7 +27,7 @@ fn shield_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 /// Reads the live protection; `None` when it is gone.
-pub(crate) async fn read(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> {
+async fn read(c: &Clients, id: &str) -> Result<Option<Attrs>, ProviderError> {
     let out = match c.shield.describe_protection().protection_id(id).send().await {
         Ok(out) => out,
         Err(e) if is_code(&e, NOT_FOUND) => return Ok(None),
@@ -42,101 +43,100 @@ pub(crate) async fn read(c: &Clients, id: &str) -> Result<Option<Attrs>, Provide
         Err(e) => return Err(error::sdk("shield:ListTagsForResource", e)),
     };
     let attrs = MapBuilder::default()
-        .set("id", p.id().unwrap_or(id))
-        .set("arn", arn)
-        .set("name", p.name().unwrap_or_default())
-        .set("resource_arn", p.resource_arn().unwrap_or_default())
-        .set("tags", tags)
+        .set(ShieldProtection::ID, p.id().unwrap_or(id))
+        .set(ShieldProtection::ARN, arn)
+        .set(ShieldProtection::NAME, p.name().unwrap_or_default())
+        .set(ShieldProtection::RESOURCE_ARN, p.resource_arn().unwrap_or_default())
+        .set(ShieldProtection::TAGS, tags)
         .build();
     Ok(Some(attrs))
 }
 
-/// Protects the resource.
-pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, ProviderError> {
-    let name = required_str(config, "name")?;
-    let resource = required_str(config, "resource_arn")?;
-    let tags = tags_of(config);
-    let id = match c
-        .shield
-        .create_protection()
-        .name(name)
-        .resource_arn(resource)
-        .set_tags(Some(shield_tags(&tags)))
-        .send()
-        .await
-    {
-        Ok(out) => out.protection_id().unwrap_or_default().to_string(),
-        Err(e) if is_code(&e, "ResourceAlreadyExistsException") => {
-            let existing = c
-                .shield
-                .describe_protection()
-                .resource_arn(resource)
-                .send()
-                .await
-                .map_err(|e| error::sdk("shield:DescribeProtection", e))?;
-            match existing.protection() {
-                Some(p) if p.name() == Some(name) => p.id().unwrap_or_default().to_string(),
-                _ => {
-                    return Err(ProviderError::permanent(format!(
-                        "shield:CreateProtection: `{resource}` is already protected by another protection; import \
-                         or remove it first"
-                    )));
+#[async_trait]
+impl Serves<ShieldProtection> for Clients {
+    /// Reads the live protection; `None` when it is gone.
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        read(self, req.id).await
+    }
+
+    /// Protects the resource.
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let c = self;
+        let config = req.config;
+        let name = ShieldProtection::NAME.require(config)?;
+        let resource = ShieldProtection::RESOURCE_ARN.require(config)?;
+        let tags = ShieldProtection::TAGS.read(config).unwrap_or_default();
+        let id = match c
+            .shield
+            .create_protection()
+            .name(name)
+            .resource_arn(resource)
+            .set_tags(Some(shield_tags(&tags)))
+            .send()
+            .await
+        {
+            Ok(out) => out.protection_id().unwrap_or_default().to_string(),
+            Err(e) if is_code(&e, "ResourceAlreadyExistsException") => {
+                let existing = c
+                    .shield
+                    .describe_protection()
+                    .resource_arn(resource)
+                    .send()
+                    .await
+                    .map_err(|e| error::sdk("shield:DescribeProtection", e))?;
+                match existing.protection() {
+                    Some(p) if p.name() == Some(name) => p.id().unwrap_or_default().to_string(),
+                    _ => {
+                        return Err(ProviderError::permanent(format!(
+                            "shield:CreateProtection: `{resource}` is already protected by another protection; import \
+                             or remove it first"
+                        )));
+                    }
                 }
             }
+            Err(e) => return Err(error::sdk("shield:CreateProtection", e)),
+        };
+        match read(c, &id).await? {
+            Some(attrs) => Ok(Created { id, attrs }),
+            None => Err(ProviderError::transient(format!("shield protection {id} is not readable yet"))),
         }
-        Err(e) => return Err(error::sdk("shield:CreateProtection", e)),
-    };
-    match read(c, &id).await? {
-        Some(attrs) => Ok(Created { id, attrs }),
-        None => Err(ProviderError::transient(format!("shield protection {id} is not readable yet"))),
     }
-}
 
-/// Changes the tags (nothing else can change in place).
-pub(crate) async fn update(
-    c: &Clients,
-    prior: &Attrs,
-    config: &Attrs,
-    changed: &[String],
-) -> Result<Attrs, ProviderError> {
-    let arn = required_str(prior, "arn")?;
-    if changed.iter().any(|c| c == "tags") {
-        let want = tags_of(config);
-        let have = tags_of(prior);
-        let removed: BTreeSet<&String> = have.keys().filter(|k| !want.contains_key(*k)).collect();
-        if !removed.is_empty() {
-            c.shield
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed.into_iter().cloned().collect()))
-                .send()
-                .await
-                .map_err(|e| error::sdk("shield:UntagResource", e))?;
+    /// Changes the tags (nothing else can change in place).
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        let c = self;
+        let (prior, config, changed) = (req.prior, req.config, req.changed);
+        let arn = ShieldProtection::ARN.require(prior)?;
+        if changed.iter().any(|c| c == ShieldProtection::TAGS.name()) {
+            let untag = |keys| async move {
+                let call = c.shield.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)).send().await;
+                call.map(drop).map_err(|e| error::sdk("shield:UntagResource", e))
+            };
+            let tag = |set: BTreeMap<String, String>| async move {
+                let call = c.shield.tag_resource().resource_arn(arn).set_tags(Some(shield_tags(&set))).send().await;
+                call.map(drop).map_err(|e| error::sdk("shield:TagResource", e))
+            };
+            TagChanges::between(prior, config).apply(untag, tag).await?;
         }
-        let set: BTreeMap<String, String> = want.into_iter().filter(|(k, v)| have.get(k) != Some(v)).collect();
-        if !set.is_empty() {
-            c.shield
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(shield_tags(&set)))
-                .send()
-                .await
-                .map_err(|e| error::sdk("shield:TagResource", e))?;
+        let mut out = prior.clone();
+        out.insert(
+            ShieldProtection::TAGS.name().into(),
+            attrs::string_map(ShieldProtection::TAGS.read(config).unwrap_or_default()),
+        );
+        if let Some(name) = ShieldProtection::NAME.read(config) {
+            out.insert(ShieldProtection::NAME.name().into(), name.into());
         }
+        Ok(out)
     }
-    let mut out = prior.clone();
-    out.insert("tags".into(), attrs::string_map(tags_of(config)));
-    if let Some(name) = str_of(config, "name") {
-        out.insert("name".into(), name.into());
-    }
-    Ok(out)
-}
 
-/// Removes the protection; one already gone counts as removed.
-pub(crate) async fn delete(c: &Clients, id: &str) -> Result<(), ProviderError> {
-    match c.shield.delete_protection().protection_id(id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if is_code(&e, NOT_FOUND) => Ok(()),
-        Err(e) => Err(error::sdk("shield:DeleteProtection", e)),
+    /// Removes the protection; one already gone counts as removed.
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let c = self;
+        let id = req.id;
+        match c.shield.delete_protection().protection_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_code(&e, NOT_FOUND) => Ok(()),
+            Err(e) => Err(error::sdk("shield:DeleteProtection", e)),
+        }
     }
 }

@@ -13,21 +13,22 @@
 //! `{"type": "unmanaged", …}`, so one added outside appears as drift and the next apply
 //! removes it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig, WebAcl,
 };
-use quikinfra_core::provider::{Created, ProviderError};
+use quikinfra_core::provider::{
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+};
 use quikinfra_core::value::{Attrs, Value};
 
 use super::Clients;
-use super::attrs::{self, MapBuilder, int, int_of, list_of, required_str, str_of, tags_of};
+use super::attrs::{self, MapBuilder, int, int_of, required_str, str_of};
 use super::error::{self, is_code};
-
-/// The type this module serves.
-pub const TYPE: &str = "aws_wafv2_web_acl";
+use crate::WafWebAcl;
 
 const NONEXISTENT: &str = "WAFNonexistentItemException";
 
@@ -56,33 +57,142 @@ fn ident(arn: &str) -> Result<Ident, ProviderError> {
 }
 
 fn scope_of(config: &Attrs) -> Scope {
-    match str_of(config, "scope") {
+    match WafWebAcl::SCOPE.read(config) {
         Some("REGIONAL") => Scope::Regional,
         _ => Scope::Cloudfront,
     }
 }
 
-/// Reads the live ACL; `None` when it is gone.
-pub(crate) async fn read(c: &Clients, arn: &str) -> Result<Option<Attrs>, ProviderError> {
-    let ident = ident(arn)?;
-    let (acl, tags) = tokio::join!(
-        c.wafv2.get_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope.clone()).send(),
-        c.wafv2.list_tags_for_resource().resource_arn(arn).send(),
-    );
-    let acl = match acl {
-        Ok(out) => out,
-        Err(e) if is_code(&e, NONEXISTENT) => return Ok(None),
-        Err(e) => return Err(error::sdk("wafv2:GetWebACL", e)),
-    };
-    let Some(acl) = acl.web_acl() else { return Ok(None) };
-    let tags = match tags {
-        Ok(out) => attrs::string_map(
-            out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default().iter().map(|t| (t.key(), t.value())),
-        ),
-        Err(e) if is_code(&e, NONEXISTENT) => return Ok(None),
-        Err(e) => return Err(error::sdk("wafv2:ListTagsForResource", e)),
-    };
-    Ok(Some(acl_attrs(acl, &ident.scope, tags)))
+#[async_trait]
+impl Serves<WafWebAcl> for Clients {
+    /// Reads the live ACL; `None` when it is gone.
+    async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
+        let c = self;
+        let arn = req.id;
+        let ident = ident(arn)?;
+        let (acl, tags) = tokio::join!(
+            c.wafv2.get_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope.clone()).send(),
+            c.wafv2.list_tags_for_resource().resource_arn(arn).send(),
+        );
+        let acl = match acl {
+            Ok(out) => out,
+            Err(e) if is_code(&e, NONEXISTENT) => return Ok(None),
+            Err(e) => return Err(error::sdk("wafv2:GetWebACL", e)),
+        };
+        let Some(acl) = acl.web_acl() else { return Ok(None) };
+        let tags = match tags {
+            Ok(out) => attrs::string_map(
+                out.tag_info_for_resource()
+                    .map(|t| t.tag_list())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| (t.key(), t.value())),
+            ),
+            Err(e) if is_code(&e, NONEXISTENT) => return Ok(None),
+            Err(e) => return Err(error::sdk("wafv2:ListTagsForResource", e)),
+        };
+        Ok(Some(acl_attrs(acl, &ident.scope, tags)))
+    }
+
+    /// Creates the ACL with its rules and tags.
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
+        let c = self;
+        let config = req.config;
+        let name = WafWebAcl::NAME.require(config)?;
+        let scope = scope_of(config);
+        let tags = WafWebAcl::TAGS.read(config).unwrap_or_default();
+        let mut req = c
+            .wafv2
+            .create_web_acl()
+            .name(name)
+            .scope(scope.clone())
+            .default_action(default_action(config))
+            .visibility_config(visibility(config)?)
+            .set_rules(Some(rules(config)?));
+        if !tags.is_empty() {
+            req = req.set_tags(Some(waf_tags(&tags)?));
+        }
+        let out = req.send().await.map_err(|e| error::sdk("wafv2:CreateWebACL", e))?;
+        let summary =
+            out.summary().ok_or_else(|| ProviderError::permanent("wafv2:CreateWebACL returned no summary"))?;
+        let arn = summary.arn().unwrap_or_default().to_string();
+        let mut attrs = written(config);
+        attrs.insert(WafWebAcl::ID.name().into(), Value::from(summary.id().unwrap_or_default()));
+        attrs.insert(WafWebAcl::ARN.name().into(), Value::from(arn.as_str()));
+        Ok(Created { id: arn, attrs })
+    }
+
+    /// Writes the declared rules, default action and metrics (one call with the current lock
+    /// token), then the tags that changed.
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
+        let c = self;
+        let (arn, prior, config, changed) = (req.id, req.prior, req.config, req.changed);
+        let ident = ident(arn)?;
+        let body = [WafWebAcl::DEFAULT_ACTION.name(), WafWebAcl::METRIC_NAME.name(), WafWebAcl::RULES.name()];
+        let body_changed = changed.iter().any(|c| body.contains(&c.as_str()));
+        if body_changed {
+            let current = c
+                .wafv2
+                .get_web_acl()
+                .name(&ident.name)
+                .id(&ident.id)
+                .scope(ident.scope.clone())
+                .send()
+                .await
+                .map_err(|e| error::sdk("wafv2:GetWebACL", e))?;
+            let token = current.lock_token().unwrap_or_default();
+            c.wafv2
+                .update_web_acl()
+                .name(&ident.name)
+                .id(&ident.id)
+                .scope(ident.scope.clone())
+                .lock_token(token)
+                .default_action(default_action(config))
+                .visibility_config(visibility(config)?)
+                .set_rules(Some(rules(config)?))
+                .send()
+                .await
+                .map_err(|e| error::sdk("wafv2:UpdateWebACL", e))?;
+        }
+        if changed.iter().any(|c| c == WafWebAcl::TAGS.name()) {
+            let untag = |keys| async move {
+                let call = c.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(keys)).send().await;
+                call.map(drop).map_err(|e| error::sdk("wafv2:UntagResource", e))
+            };
+            let tag = |set: BTreeMap<String, String>| async move {
+                let call = c.wafv2.tag_resource().resource_arn(arn).set_tags(Some(waf_tags(&set)?)).send().await;
+                call.map(drop).map_err(|e| error::sdk("wafv2:TagResource", e))
+            };
+            TagChanges::between(prior, config).apply(untag, tag).await?;
+        }
+        let mut out = written(config);
+        for key in [WafWebAcl::ID.name(), WafWebAcl::ARN.name()] {
+            if let Some(v) = prior.get(key) {
+                out.insert(key.to_string(), v.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes the ACL (with its current lock token); one already gone counts as deleted.
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let c = self;
+        let arn = req.id;
+        let ident = ident(arn)?;
+        let current =
+            match c.wafv2.get_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope.clone()).send().await {
+                Ok(out) => out,
+                Err(e) if is_code(&e, NONEXISTENT) => return Ok(()),
+                Err(e) => return Err(error::sdk("wafv2:GetWebACL", e)),
+            };
+        let token = current.lock_token().unwrap_or_default();
+        match c.wafv2.delete_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope).lock_token(token).send().await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_code(&e, NONEXISTENT) => Ok(()),
+            Err(e) => Err(error::sdk("wafv2:DeleteWebACL", e)),
+        }
+    }
 }
 
 fn acl_attrs(acl: &WebAcl, scope: &Scope, tags: Value) -> Attrs {
@@ -90,14 +200,14 @@ fn acl_attrs(acl: &WebAcl, scope: &Scope, tags: Value) -> Attrs {
     rules.sort_by_key(|r| r.priority());
     let default_action = if acl.default_action().is_some_and(|d| d.block().is_some()) { "Block" } else { "Allow" };
     MapBuilder::default()
-        .set("id", acl.id())
-        .set("arn", acl.arn())
-        .set("name", acl.name())
-        .set("scope", scope.as_str())
-        .set("default_action", default_action)
-        .set("metric_name", acl.visibility_config().map(|v| v.metric_name()).unwrap_or_default())
-        .set("rules", Value::List(rules.into_iter().map(rule_value).collect()))
-        .set("tags", tags)
+        .set(WafWebAcl::ID, acl.id())
+        .set(WafWebAcl::ARN, acl.arn())
+        .set(WafWebAcl::NAME, acl.name())
+        .set(WafWebAcl::SCOPE, scope.as_str())
+        .set(WafWebAcl::DEFAULT_ACTION, default_action)
+        .set(WafWebAcl::METRIC_NAME, acl.visibility_config().map(|v| v.metric_name()).unwrap_or_default())
+        .set(WafWebAcl::RULES, Value::List(rules.into_iter().map(rule_value).collect()))
+        .set(WafWebAcl::TAGS, tags)
         .build()
 }
 
@@ -124,8 +234,10 @@ fn rule_value(rule: &Rule) -> Value {
 
 /// The ACL's rules as WAFv2 types, each with metrics named after the ACL's metric and the rule.
 fn rules(config: &Attrs) -> Result<Vec<Rule>, ProviderError> {
-    let metric = str_of(config, "metric_name").unwrap_or("quikinfra");
-    list_of(config, "rules")
+    let metric = WafWebAcl::METRIC_NAME.read(config).unwrap_or("quikinfra");
+    WafWebAcl::RULES
+        .read(config)
+        .unwrap_or_default()
         .iter()
         .map(|r| {
             let m = r.as_map().ok_or_else(|| ProviderError::permanent("a web acl rule must be a map"))?;
@@ -167,7 +279,7 @@ fn rules(config: &Attrs) -> Result<Vec<Rule>, ProviderError> {
 }
 
 fn default_action(config: &Attrs) -> DefaultAction {
-    match str_of(config, "default_action") {
+    match WafWebAcl::DEFAULT_ACTION.read(config) {
         Some("Block") => DefaultAction::builder().block(BlockAction::builder().build()).build(),
         _ => DefaultAction::builder().allow(AllowAction::builder().build()).build(),
     }
@@ -177,7 +289,7 @@ fn visibility(config: &Attrs) -> Result<VisibilityConfig, ProviderError> {
     VisibilityConfig::builder()
         .sampled_requests_enabled(true)
         .cloud_watch_metrics_enabled(true)
-        .metric_name(str_of(config, "metric_name").unwrap_or("quikinfra"))
+        .metric_name(WafWebAcl::METRIC_NAME.read(config).unwrap_or("quikinfra"))
         .build()
         .map_err(|e| build_error("metrics", e))
 }
@@ -186,125 +298,24 @@ fn waf_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("tags", e))).collect()
 }
 
-/// Creates the ACL with its rules and tags.
-pub(crate) async fn create(c: &Clients, config: &Attrs) -> Result<Created, ProviderError> {
-    let name = required_str(config, "name")?;
-    let scope = scope_of(config);
-    let tags = tags_of(config);
-    let mut req = c
-        .wafv2
-        .create_web_acl()
-        .name(name)
-        .scope(scope.clone())
-        .default_action(default_action(config))
-        .visibility_config(visibility(config)?)
-        .set_rules(Some(rules(config)?));
-    if !tags.is_empty() {
-        req = req.set_tags(Some(waf_tags(&tags)?));
-    }
-    let out = req.send().await.map_err(|e| error::sdk("wafv2:CreateWebACL", e))?;
-    let summary = out.summary().ok_or_else(|| ProviderError::permanent("wafv2:CreateWebACL returned no summary"))?;
-    let arn = summary.arn().unwrap_or_default().to_string();
-    let mut attrs = written(config);
-    attrs.insert("id".into(), Value::from(summary.id().unwrap_or_default()));
-    attrs.insert("arn".into(), Value::from(arn.as_str()));
-    Ok(Created { id: arn, attrs })
-}
-
 /// The declared attributes, as a read reports them.
 fn written(config: &Attrs) -> Attrs {
     let mut out = Attrs::new();
-    for key in ["name", "scope", "default_action", "metric_name", "rules", "tags"] {
+    let declared = [
+        WafWebAcl::NAME.name(),
+        WafWebAcl::SCOPE.name(),
+        WafWebAcl::DEFAULT_ACTION.name(),
+        WafWebAcl::METRIC_NAME.name(),
+        WafWebAcl::RULES.name(),
+        WafWebAcl::TAGS.name(),
+    ];
+    for key in declared {
         if let Some(v) = config.get(key) {
             out.insert(key.to_string(), v.clone());
         }
     }
-    out.entry("tags".into()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    out.entry(WafWebAcl::TAGS.name().into()).or_insert_with(|| Value::Map(BTreeMap::new()));
     out
-}
-
-/// Writes the declared rules, default action and metrics (one call with the current lock
-/// token), then the tags that changed.
-pub(crate) async fn update(
-    c: &Clients,
-    arn: &str,
-    prior: &Attrs,
-    config: &Attrs,
-    changed: &[String],
-) -> Result<Attrs, ProviderError> {
-    let ident = ident(arn)?;
-    let body_changed = changed.iter().any(|c| matches!(c.as_str(), "default_action" | "metric_name" | "rules"));
-    if body_changed {
-        let current = c
-            .wafv2
-            .get_web_acl()
-            .name(&ident.name)
-            .id(&ident.id)
-            .scope(ident.scope.clone())
-            .send()
-            .await
-            .map_err(|e| error::sdk("wafv2:GetWebACL", e))?;
-        let token = current.lock_token().unwrap_or_default();
-        c.wafv2
-            .update_web_acl()
-            .name(&ident.name)
-            .id(&ident.id)
-            .scope(ident.scope.clone())
-            .lock_token(token)
-            .default_action(default_action(config))
-            .visibility_config(visibility(config)?)
-            .set_rules(Some(rules(config)?))
-            .send()
-            .await
-            .map_err(|e| error::sdk("wafv2:UpdateWebACL", e))?;
-    }
-    if changed.iter().any(|c| c == "tags") {
-        let want = tags_of(config);
-        let have = tags_of(prior);
-        let removed: BTreeSet<&String> = have.keys().filter(|k| !want.contains_key(*k)).collect();
-        if !removed.is_empty() {
-            c.wafv2
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed.into_iter().cloned().collect()))
-                .send()
-                .await
-                .map_err(|e| error::sdk("wafv2:UntagResource", e))?;
-        }
-        let set: BTreeMap<String, String> = want.into_iter().filter(|(k, v)| have.get(k) != Some(v)).collect();
-        if !set.is_empty() {
-            c.wafv2
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(waf_tags(&set)?))
-                .send()
-                .await
-                .map_err(|e| error::sdk("wafv2:TagResource", e))?;
-        }
-    }
-    let mut out = written(config);
-    for key in ["id", "arn"] {
-        if let Some(v) = prior.get(key) {
-            out.insert(key.to_string(), v.clone());
-        }
-    }
-    Ok(out)
-}
-
-/// Deletes the ACL (with its current lock token); one already gone counts as deleted.
-pub(crate) async fn delete(c: &Clients, arn: &str) -> Result<(), ProviderError> {
-    let ident = ident(arn)?;
-    let current = match c.wafv2.get_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope.clone()).send().await {
-        Ok(out) => out,
-        Err(e) if is_code(&e, NONEXISTENT) => return Ok(()),
-        Err(e) => return Err(error::sdk("wafv2:GetWebACL", e)),
-    };
-    let token = current.lock_token().unwrap_or_default();
-    match c.wafv2.delete_web_acl().name(&ident.name).id(&ident.id).scope(ident.scope).lock_token(token).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if is_code(&e, NONEXISTENT) => Ok(()),
-        Err(e) => Err(error::sdk("wafv2:DeleteWebACL", e)),
-    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@
 //! with `If-Match` on the ETag just read, so a concurrent change fails with 412 instead of being
 //! overwritten. A Kubernetes version change is checked first: one minor version up at a time.
 
+use async_trait::async_trait;
 use quikinfra_core::provider::ProviderError;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Ctx, common, fail, required};
+use super::{ArmType, Ctx, common, fail};
+use crate::AksCluster;
 use crate::arm::{ArmError, Condition, api};
 
 const SYSTEM_POOL: &str = "system";
@@ -27,8 +29,8 @@ const NETWORK: [(&str, &str); 5] = [
 fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
     Ok(format!(
         "{}/providers/Microsoft.ContainerService/managedClusters/{}",
-        ctx.group_path(required(config, "resource_group")?),
-        required(config, "name")?
+        ctx.group_path(AksCluster::RESOURCE_GROUP.require_str(config)?),
+        AksCluster::NAME.require_str(config)?
     ))
 }
 
@@ -59,7 +61,7 @@ fn new_pool(name: &str, mode: &str, config: &Json, prefix: &str) -> Json {
     pool.insert("type".into(), "VirtualMachineScaleSets".into());
     pool.insert("osType".into(), "Linux".into());
     pool.insert("vmSize".into(), config.get(format!("{prefix}_pool_vm_size")).cloned().unwrap_or(Json::Null));
-    let zones = config.get("availability_zones").cloned().unwrap_or(json!([]));
+    let zones = AksCluster::AVAILABILITY_ZONES.json(config).cloned().unwrap_or(json!([]));
     if zones.as_array().is_some_and(|z| !z.is_empty()) {
         pool.insert("availabilityZones".into(), zones);
     }
@@ -68,15 +70,15 @@ fn new_pool(name: &str, mode: &str, config: &Json, prefix: &str) -> Json {
 }
 
 fn aad_profile(config: &Json) -> Option<Json> {
-    let groups = config.get("admin_group_object_ids").and_then(Json::as_array).filter(|g| !g.is_empty())?;
+    let groups = AksCluster::ADMIN_GROUP_OBJECT_IDS.json(config).and_then(Json::as_array).filter(|g| !g.is_empty())?;
     Some(json!({"managed": true, "enableAzureRBAC": true, "adminGroupObjectIDs": groups}))
 }
 
 /// The PUT body of a new cluster.
 pub(crate) fn create_body(config: &Json) -> Json {
     let mut props = Map::new();
-    props.insert("dnsPrefix".into(), config.get("dns_prefix").cloned().unwrap_or(Json::Null));
-    if let Some(version) = config.get("kubernetes_version") {
+    props.insert("dnsPrefix".into(), AksCluster::DNS_PREFIX.json(config).cloned().unwrap_or(Json::Null));
+    if let Some(version) = AksCluster::KUBERNETES_VERSION.json(config) {
         props.insert("kubernetesVersion".into(), version.clone());
     }
     props.insert("enableRBAC".into(), true.into());
@@ -84,7 +86,7 @@ pub(crate) fn create_body(config: &Json) -> Json {
         "agentPoolProfiles".into(),
         json!([new_pool(SYSTEM_POOL, "System", config, "system"), new_pool(USER_POOL, "User", config, "user")]),
     );
-    if let Some(net) = config.get("network_profile").and_then(Json::as_object) {
+    if let Some(net) = AksCluster::NETWORK_PROFILE.json(config).and_then(Json::as_object) {
         let mut profile = Map::new();
         for (attr, arm) in NETWORK {
             if let Some(v) = net.get(attr) {
@@ -97,10 +99,10 @@ pub(crate) fn create_body(config: &Json) -> Json {
         props.insert("aadProfile".into(), aad);
     }
     json!({
-        "location": config.get("location"),
+        "location": AksCluster::LOCATION.json(config),
         "identity": {"type": "SystemAssigned"},
-        "sku": {"name": "Base", "tier": config.get("sku_tier").cloned().unwrap_or(json!("Free"))},
-        "tags": config.get("tags").cloned().unwrap_or(json!({})),
+        "sku": {"name": "Base", "tier": AksCluster::SKU_TIER.json(config).cloned().unwrap_or(json!("Free"))},
+        "tags": AksCluster::TAGS.json(config).cloned().unwrap_or(json!({})),
         "properties": props,
     })
 }
@@ -130,18 +132,18 @@ pub(crate) fn attrs(body: &Json, id: &str, network_hint: Option<&Json>) -> Json 
             out.insert(attr.into(), v.clone());
         }
     };
-    copy(&mut out, "dns_prefix", props.get("dnsPrefix"));
-    copy(&mut out, "kubernetes_version", props.get("kubernetesVersion"));
-    copy(&mut out, "sku_tier", body.pointer("/sku/tier"));
-    copy(&mut out, "fqdn", props.get("fqdn"));
-    copy(&mut out, "node_resource_group", props.get("nodeResourceGroup"));
-    copy(&mut out, "provisioning_state", props.get("provisioningState"));
+    copy(&mut out, AksCluster::DNS_PREFIX.name(), props.get("dnsPrefix"));
+    copy(&mut out, AksCluster::KUBERNETES_VERSION.name(), props.get("kubernetesVersion"));
+    copy(&mut out, AksCluster::SKU_TIER.name(), body.pointer("/sku/tier"));
+    copy(&mut out, AksCluster::FQDN.name(), props.get("fqdn"));
+    copy(&mut out, AksCluster::NODE_RESOURCE_GROUP.name(), props.get("nodeResourceGroup"));
+    copy(&mut out, AksCluster::PROVISIONING_STATE.name(), props.get("provisioningState"));
     let pools: Vec<Json> = props.get("agentPoolProfiles").and_then(Json::as_array).cloned().unwrap_or_default();
     // A pool without a mode (older bodies) is the system pool when it is the first.
     let system = find_pool(&pools, SYSTEM_POOL, "System").or(pools.first());
     let user = find_pool(&pools, USER_POOL, "User");
     out.insert(
-        "availability_zones".into(),
+        AksCluster::AVAILABILITY_ZONES.name().into(),
         system.and_then(|p| p.get("availabilityZones")).cloned().unwrap_or(json!([])),
     );
     for (prefix, pool) in [("system", system), ("user", user)] {
@@ -161,24 +163,98 @@ pub(crate) fn attrs(body: &Json, id: &str, network_hint: Option<&Json>) -> Json 
                 profile.insert(attr.into(), v.clone());
             }
         }
-        out.insert("network_profile".into(), Json::Object(profile));
+        out.insert(AksCluster::NETWORK_PROFILE.name().into(), Json::Object(profile));
     }
     out.insert(
-        "admin_group_object_ids".into(),
+        AksCluster::ADMIN_GROUP_OBJECT_IDS.name().into(),
         props.pointer("/aadProfile/adminGroupObjectIDs").cloned().unwrap_or(json!([])),
     );
     Json::Object(out)
 }
 
-pub(crate) async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
-    let path = path(ctx, config)?;
-    let fetched =
-        super::put_resuming(ctx.client, &path, api::MANAGED_CLUSTERS, &create_body(config)).await.map_err(fail)?;
-    Ok(attrs(&fetched.body, &super::id_of(&fetched.body, &path), config.get("network_profile")))
-}
+#[async_trait]
+impl ArmType for AksCluster {
+    const API: &'static str = api::MANAGED_CLUSTERS;
 
-pub(crate) async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
-    Ok(ctx.client.get(id, api::MANAGED_CLUSTERS).await?.map(|f| attrs(&f.body, id, prior.get("network_profile"))))
+    async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
+        Ok(ctx
+            .client
+            .get(id, api::MANAGED_CLUSTERS)
+            .await?
+            .map(|f| attrs(&f.body, id, AksCluster::NETWORK_PROFILE.json(prior))))
+    }
+
+    async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
+        let path = path(ctx, config)?;
+        let fetched =
+            super::put_resuming(ctx.client, &path, api::MANAGED_CLUSTERS, &create_body(config)).await.map_err(fail)?;
+        Ok(attrs(&fetched.body, &super::id_of(&fetched.body, &path), AksCluster::NETWORK_PROFILE.json(config)))
+    }
+
+    async fn update(
+        ctx: &Ctx<'_>,
+        id: &str,
+        config: &Json,
+        _prior: &Json,
+        _changed: &[String],
+    ) -> Result<Json, ProviderError> {
+        let live = ctx
+            .client
+            .get(id, api::MANAGED_CLUSTERS)
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| ProviderError::not_found(format!("the cluster {id} no longer exists")))?;
+        let mut body = live.body.clone();
+        if let (Some(from), Some(to)) = (
+            body.pointer("/properties/kubernetesVersion").and_then(Json::as_str),
+            AksCluster::KUBERNETES_VERSION.json(config).and_then(Json::as_str),
+        ) {
+            check_upgrade(from, to)?;
+        }
+        if let Some(tier) = AksCluster::SKU_TIER.json(config) {
+            body["sku"] = json!({"name": "Base", "tier": tier});
+        }
+        body["tags"] = AksCluster::TAGS.json(config).cloned().unwrap_or(json!({}));
+        let props = body["properties"]
+            .as_object_mut()
+            .ok_or_else(|| ProviderError::permanent("the cluster has no properties"))?;
+        if let Some(version) = AksCluster::KUBERNETES_VERSION.json(config) {
+            props.insert("kubernetesVersion".into(), version.clone());
+        }
+        let version = props.get("kubernetesVersion").cloned();
+        if let Some(Json::Array(pools)) = props.get_mut("agentPoolProfiles") {
+            for (name, mode, prefix) in [(SYSTEM_POOL, "System", "system"), (USER_POOL, "User", "user")] {
+                let index = pools
+                    .iter()
+                    .position(|p| p.get("name").and_then(Json::as_str) == Some(name))
+                    .or_else(|| pools.iter().position(|p| p.get("mode").and_then(Json::as_str) == Some(mode)));
+                match index.and_then(|i| pools[i].as_object_mut()) {
+                    Some(pool) => {
+                        if let Some(nodes) = config.get(format!("{prefix}_pool_nodes")) {
+                            set_pool_size(pool, nodes);
+                        }
+                        if let Some(v) = &version {
+                            pool.insert("orchestratorVersion".into(), v.clone());
+                        }
+                    }
+                    None => pools.push(new_pool(name, mode, config, prefix)),
+                }
+            }
+        }
+        match aad_profile(config) {
+            Some(aad) => {
+                props.insert("aadProfile".into(), aad);
+            }
+            None => {
+                if let Some(aad) = props.get_mut("aadProfile").and_then(Json::as_object_mut) {
+                    aad.insert("adminGroupObjectIDs".into(), json!([]));
+                }
+            }
+        }
+        let condition = live.etag.map_or(Condition::None, Condition::IfMatch);
+        let fetched = ctx.client.put(id, api::MANAGED_CLUSTERS, &body, &condition).await.map_err(fail)?;
+        Ok(attrs(&fetched.body, id, AksCluster::NETWORK_PROFILE.json(config)))
+    }
 }
 
 fn minor(version: &str) -> Option<(u64, u64)> {
@@ -196,62 +272,4 @@ pub(crate) fn check_upgrade(from: &str, to: &str) -> Result<(), ProviderError> {
         )));
     }
     Ok(())
-}
-
-pub(crate) async fn update(ctx: &Ctx<'_>, id: &str, config: &Json) -> Result<Json, ProviderError> {
-    let live = ctx
-        .client
-        .get(id, api::MANAGED_CLUSTERS)
-        .await
-        .map_err(fail)?
-        .ok_or_else(|| ProviderError::not_found(format!("the cluster {id} no longer exists")))?;
-    let mut body = live.body.clone();
-    if let (Some(from), Some(to)) = (
-        body.pointer("/properties/kubernetesVersion").and_then(Json::as_str),
-        config.get("kubernetes_version").and_then(Json::as_str),
-    ) {
-        check_upgrade(from, to)?;
-    }
-    if let Some(tier) = config.get("sku_tier") {
-        body["sku"] = json!({"name": "Base", "tier": tier});
-    }
-    body["tags"] = config.get("tags").cloned().unwrap_or(json!({}));
-    let props =
-        body["properties"].as_object_mut().ok_or_else(|| ProviderError::permanent("the cluster has no properties"))?;
-    if let Some(version) = config.get("kubernetes_version") {
-        props.insert("kubernetesVersion".into(), version.clone());
-    }
-    let version = props.get("kubernetesVersion").cloned();
-    if let Some(Json::Array(pools)) = props.get_mut("agentPoolProfiles") {
-        for (name, mode, prefix) in [(SYSTEM_POOL, "System", "system"), (USER_POOL, "User", "user")] {
-            let index = pools
-                .iter()
-                .position(|p| p.get("name").and_then(Json::as_str) == Some(name))
-                .or_else(|| pools.iter().position(|p| p.get("mode").and_then(Json::as_str) == Some(mode)));
-            match index.and_then(|i| pools[i].as_object_mut()) {
-                Some(pool) => {
-                    if let Some(nodes) = config.get(format!("{prefix}_pool_nodes")) {
-                        set_pool_size(pool, nodes);
-                    }
-                    if let Some(v) = &version {
-                        pool.insert("orchestratorVersion".into(), v.clone());
-                    }
-                }
-                None => pools.push(new_pool(name, mode, config, prefix)),
-            }
-        }
-    }
-    match aad_profile(config) {
-        Some(aad) => {
-            props.insert("aadProfile".into(), aad);
-        }
-        None => {
-            if let Some(aad) = props.get_mut("aadProfile").and_then(Json::as_object_mut) {
-                aad.insert("adminGroupObjectIDs".into(), json!([]));
-            }
-        }
-    }
-    let condition = live.etag.map_or(Condition::None, Condition::IfMatch);
-    let fetched = ctx.client.put(id, api::MANAGED_CLUSTERS, &body, &condition).await.map_err(fail)?;
-    Ok(attrs(&fetched.body, id, config.get("network_profile")))
 }

@@ -9,9 +9,14 @@
 //! - regions come back in their short form (`Southeast Asia` → `southeastasia`);
 //! - optional nested attributes (AKS's `network_profile`) keep only the keys the definition
 //!   manages: those of the config on create and update, those of the prior state on read;
-//! - lists keep the definition's order (Event Hubs topics);
+//! - lists keep the definition's order (Event Hubs topics, Traffic Manager endpoints);
 //! - write-only values (the MySQL administrator password) are sent, never read back: the
 //!   engine keeps their fingerprints.
+//!
+//! Each type implements [`ArmType`] in its module (`impl ArmType for AksCluster`): its API
+//! version and the three calls that differ between types; the provider reaches them through one
+//! [`Served`] table keyed by the type, which is also what the `azure` plugin declares
+//! ([`served`]). Serving another type is its module and one line in that table.
 //!
 //! Resource ids are ARM ids. The subscription is a resource's `subscription_id` attribute when
 //! it has one, else [`AzureSettings::subscription_id`](crate::arm::credential::AzureSettings)
@@ -20,6 +25,10 @@
 //! Errors: the ARM client has already retried throttling and 5xx (see [`crate::arm`]), so
 //! failures reach the engine as permanent (404 as not found, 409 and 412 as conflicts), each
 //! message carrying ARM's code, message and target.
+//!
+//! For `-v`, the provider reports the ARM client's requests and polls as its API calls and the
+//! requests the client sent again as its retries (through [`Dispatch`], so the engine shows
+//! them apart from its own).
 
 mod aks;
 mod eventhubs;
@@ -31,20 +40,76 @@ mod tests;
 mod traffic_manager;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ErrorKind, Provider, ProviderError, ReadRequest, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, Dispatch, ErrorKind, ProviderError, ReadRequest, Served, Serves,
+    UpdateRequest,
 };
+use quikinfra_core::resource::Resource;
 use quikinfra_core::value::{Attrs, Value};
 use serde_json::{Map, Value as Json};
 
 use crate::arm::credential::{AzureSettings, ChainCredential, SettingError};
 use crate::arm::{ArmClient, ArmConfig, ArmError};
+use crate::{AksCluster, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, ResourceGroup, TrafficManagerProfile};
 
 /// The provider family name the Azure types declare in their schemas.
 pub const FAMILY: &str = "azure";
+
+/// Every resource type this provider serves, each through its [`ArmType`] impl: calls are
+/// dispatched through it, and the `azure` plugin declares its types ([`served`]).
+static TYPES: LazyLock<Served<AzureProvider>> = LazyLock::new(|| {
+    Served::new(FAMILY)
+        .with::<ResourceGroup>()
+        .with::<AksCluster>()
+        .with::<MySqlFlexibleServer>()
+        .with::<ManagedRedis>()
+        .with::<KafkaNamespace>()
+        .with::<TrafficManagerProfile>()
+});
+
+/// Every resource type this provider serves: what the `azure` plugin declares.
+pub fn served() -> &'static [&'static str] {
+    TYPES.types()
+}
+
+/// The attributes Azure types share, read from any ARM body by [`common`] (the types' own
+/// attributes go through their typed keys; a test checks each served type has the first three).
+mod shared {
+    pub(super) const ID: &str = "id";
+    pub(super) const NAME: &str = "name";
+    pub(super) const TAGS: &str = "tags";
+    pub(super) const LOCATION: &str = "location";
+    pub(super) const RESOURCE_GROUP: &str = "resource_group";
+    pub(super) const SUBSCRIPTION_ID: &str = "subscription_id";
+}
+
+/// One Azure resource type over ARM: its API version and how its attributes map to ARM bodies
+/// and back (as plain JSON, every value known by apply time). Deletes are the same for every
+/// type (a `DELETE` of the id, polled), so only reads, creates and updates are the type's.
+#[async_trait]
+pub trait ArmType: Resource {
+    /// The API version of the type's ARM resource provider.
+    const API: &'static str;
+
+    /// Reads the resource `id`; `prior` is what state recorded (optional nested attributes keep
+    /// its keys). `None` when it is gone.
+    async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError>;
+
+    /// Creates the resource the config describes, returning its attributes.
+    async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError>;
+
+    /// Updates the resource `id` to the config, returning its attributes.
+    async fn update(
+        ctx: &Ctx<'_>,
+        id: &str,
+        config: &Json,
+        prior: &Json,
+        changed: &[String],
+    ) -> Result<Json, ProviderError>;
+}
 
 /// The Azure provider.
 #[derive(Debug)]
@@ -91,7 +156,7 @@ impl AzureProvider {
 
     fn ctx<'a>(&'a self, config: &'a Json) -> Result<Ctx<'a>, ProviderError> {
         let subscription = config
-            .get("subscription_id")
+            .get(shared::SUBSCRIPTION_ID)
             .and_then(Json::as_str)
             .map(str::to_string)
             .or_else(|| self.subscription.clone())
@@ -102,11 +167,19 @@ impl AzureProvider {
             })?;
         Ok(Ctx { client: &self.client, subscription })
     }
+
+    /// The context of a call on the resource `id`: the subscription it names.
+    fn ctx_of(&self, id: &str) -> Ctx<'_> {
+        let subscription = subscription_of(id).or_else(|| self.subscription.clone()).unwrap_or_default();
+        Ctx { client: &self.client, subscription }
+    }
 }
 
-/// What a type's functions need: the client and the subscription.
-pub(crate) struct Ctx<'a> {
+/// What a type's calls need: the client and the subscription.
+pub struct Ctx<'a> {
+    /// The ARM client.
     pub client: &'a ArmClient,
+    /// The subscription the resource is in.
     pub subscription: String,
 }
 
@@ -138,14 +211,6 @@ pub(crate) fn to_attrs(json: Json) -> Attrs {
         Ok(Value::Map(map)) => map,
         _ => Attrs::new(),
     }
-}
-
-/// A string attribute of the config, or an error naming it.
-pub(crate) fn required<'a>(config: &'a Json, name: &str) -> Result<&'a str, ProviderError> {
-    config
-        .get(name)
-        .and_then(Json::as_str)
-        .ok_or_else(|| ProviderError::permanent(format!("attribute `{name}` is required")))
 }
 
 /// `Southeast Asia` → `southeastasia`: the short form specs use.
@@ -182,20 +247,20 @@ pub(crate) fn tags_of(body: &Json) -> Json {
 /// The attributes every Azure type shares, read from an ARM body.
 pub(crate) fn common(body: &Json, id: &str) -> Map<String, Json> {
     let mut out = Map::new();
-    out.insert("id".into(), id.into());
+    out.insert(shared::ID.into(), id.into());
     if let Some(name) = body.get("name").and_then(Json::as_str) {
-        out.insert("name".into(), name.rsplit('/').next().unwrap_or(name).into());
+        out.insert(shared::NAME.into(), name.rsplit('/').next().unwrap_or(name).into());
     }
     if let Some(location) = body.get("location").and_then(Json::as_str) {
-        out.insert("location".into(), short_region(location).into());
+        out.insert(shared::LOCATION.into(), short_region(location).into());
     }
     if let Some(group) = group_of(id) {
-        out.insert("resource_group".into(), group.into());
+        out.insert(shared::RESOURCE_GROUP.into(), group.into());
     }
     if let Some(subscription) = subscription_of(id) {
-        out.insert("subscription_id".into(), subscription.into());
+        out.insert(shared::SUBSCRIPTION_ID.into(), subscription.into());
     }
-    out.insert("tags".into(), tags_of(body));
+    out.insert(shared::TAGS.into(), tags_of(body));
     out
 }
 
@@ -205,96 +270,46 @@ pub(crate) fn id_of(body: &Json, fallback: &str) -> String {
 }
 
 #[async_trait]
-impl Provider for AzureProvider {
-    fn name(&self) -> &str {
-        FAMILY
-    }
-
-    fn api_calls(&self) -> BTreeMap<String, u64> {
-        let stats = self.client.stats();
-        BTreeMap::from([("arm:polls".to_string(), stats.polls), ("arm:requests".to_string(), stats.requests)])
-    }
-
-    fn retries(&self) -> u64 {
-        self.client.stats().retries
-    }
-
+impl<R: ArmType> Serves<R> for AzureProvider {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
-        let subscription = subscription_of(req.id).or_else(|| self.subscription.clone()).unwrap_or_default();
-        let ctx = Ctx { client: &self.client, subscription };
-        let prior = to_json(req.prior);
-        let read = match req.address.type_name() {
-            "azure_resource_group" => resource_group::read(&ctx, req.id).await,
-            "azure_aks_cluster" => aks::read(&ctx, req.id, &prior).await,
-            "azure_mysql_flexible_server" => mysql::read(&ctx, req.id).await,
-            "azure_managed_redis" => redis::read(&ctx, req.id).await,
-            "azure_eventhub_namespace" => eventhubs::read(&ctx, req.id, &prior).await,
-            "azure_traffic_manager_profile" => traffic_manager::read(&ctx, req.id, &prior).await,
-            other => return Err(unknown(other)),
-        };
+        let read = R::read(&self.ctx_of(req.id), req.id, &to_json(req.prior)).await;
         Ok(read.map_err(fail)?.map(to_attrs))
     }
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let config = to_json(req.config);
-        let ctx = self.ctx(&config)?;
-        let attrs = match req.address.type_name() {
-            "azure_resource_group" => resource_group::create(&ctx, &config).await,
-            "azure_aks_cluster" => aks::create(&ctx, &config).await,
-            "azure_mysql_flexible_server" => mysql::create(&ctx, &config).await,
-            "azure_managed_redis" => redis::create(&ctx, &config).await,
-            "azure_eventhub_namespace" => eventhubs::create(&ctx, &config).await,
-            "azure_traffic_manager_profile" => traffic_manager::create(&ctx, &config).await,
-            other => return Err(unknown(other)),
-        }?;
-        let id = attrs.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
+        let attrs = R::create(&self.ctx(&config)?, &config).await?;
+        let id = attrs.get(shared::ID).and_then(Json::as_str).unwrap_or_default().to_string();
         Ok(Created { id, attrs: to_attrs(attrs) })
     }
 
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
-        let config = to_json(req.config);
-        let prior = to_json(req.prior);
-        let ctx = self.ctx(&config)?;
-        let attrs = match req.address.type_name() {
-            "azure_resource_group" => resource_group::update(&ctx, req.id, &config).await,
-            "azure_aks_cluster" => aks::update(&ctx, req.id, &config).await,
-            "azure_mysql_flexible_server" => mysql::update(&ctx, req.id, &config, &prior, req.changed).await,
-            "azure_managed_redis" => redis::update(&ctx, req.id, &config).await,
-            "azure_eventhub_namespace" => eventhubs::update(&ctx, req.id, &config).await,
-            "azure_traffic_manager_profile" => traffic_manager::update(&ctx, req.id, &config).await,
-            other => return Err(unknown(other)),
-        }?;
+        let (config, prior) = (to_json(req.config), to_json(req.prior));
+        let attrs = R::update(&self.ctx(&config)?, req.id, &config, &prior, req.changed).await?;
         Ok(to_attrs(attrs))
     }
 
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let subscription = subscription_of(req.id).or_else(|| self.subscription.clone()).unwrap_or_default();
-        let ctx = Ctx { client: &self.client, subscription };
-        let api = match req.address.type_name() {
-            "azure_resource_group" => crate::arm::api::RESOURCE_GROUPS,
-            "azure_aks_cluster" => crate::arm::api::MANAGED_CLUSTERS,
-            "azure_mysql_flexible_server" => crate::arm::api::MYSQL_FLEXIBLE_SERVERS,
-            "azure_managed_redis" => crate::arm::api::REDIS_ENTERPRISE,
-            "azure_eventhub_namespace" => crate::arm::api::EVENT_HUBS,
-            "azure_traffic_manager_profile" => crate::arm::api::TRAFFIC_MANAGER,
-            other => return Err(unknown(other)),
-        };
-        ctx.client.delete(req.id, api, &crate::arm::Condition::None).await.map_err(fail)
+        let ctx = self.ctx_of(req.id);
+        ctx.client.delete(req.id, R::API, &crate::arm::Condition::None).await.map_err(fail)
     }
 }
 
-/// Every resource type this provider serves: what the `azure` plugin declares.
-pub const SERVED: &[&str] = &[
-    "azure_resource_group",
-    "azure_aks_cluster",
-    "azure_mysql_flexible_server",
-    "azure_managed_redis",
-    "azure_eventhub_namespace",
-    "azure_traffic_manager_profile",
-];
+impl Dispatch for AzureProvider {
+    fn table() -> &'static Served<Self> {
+        &TYPES
+    }
 
-fn unknown(type_name: &str) -> ProviderError {
-    ProviderError::permanent(format!("the azure provider does not serve `{type_name}`"))
+    /// The ARM client's requests and polls.
+    fn api_call_counts(&self) -> BTreeMap<String, u64> {
+        let stats = self.client.stats();
+        BTreeMap::from([("arm:polls".to_string(), stats.polls), ("arm:requests".to_string(), stats.requests)])
+    }
+
+    /// The requests the ARM client sent again (429, 5xx, connection failures).
+    fn client_retries(&self) -> u64 {
+        self.client.stats().retries
+    }
 }
 
 /// PUT and wait; when another operation still runs on the resource (409, e.g. one an

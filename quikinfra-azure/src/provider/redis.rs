@@ -5,10 +5,12 @@
 //! clustering policy). Updates PATCH the cluster (SKU, high availability, tags); the clustering
 //! policy forces a new cache. Deleting the cluster deletes its database (`Location` polling).
 
+use async_trait::async_trait;
 use quikinfra_core::provider::ProviderError;
 use serde_json::{Value as Json, json};
 
-use super::{Ctx, common, fail, required};
+use super::{ArmType, Ctx, common, fail};
+use crate::ManagedRedis;
 use crate::arm::{ArmError, Condition, api};
 
 const DATABASE: &str = "default";
@@ -16,21 +18,25 @@ const DATABASE: &str = "default";
 fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
     Ok(format!(
         "{}/providers/Microsoft.Cache/redisEnterprise/{}",
-        ctx.group_path(required(config, "resource_group")?),
-        required(config, "name")?
+        ctx.group_path(ManagedRedis::RESOURCE_GROUP.require_str(config)?),
+        ManagedRedis::NAME.require_str(config)?
     ))
 }
 
 fn high_availability(config: &Json) -> &'static str {
-    if config.get("high_availability").and_then(Json::as_bool).unwrap_or(false) { "Enabled" } else { "Disabled" }
+    if ManagedRedis::HIGH_AVAILABILITY.json(config).and_then(Json::as_bool).unwrap_or(false) {
+        "Enabled"
+    } else {
+        "Disabled"
+    }
 }
 
 /// The PUT body of a new cluster.
 pub(crate) fn cluster_body(config: &Json) -> Json {
     json!({
-        "location": config.get("location"),
-        "sku": {"name": config.get("sku")},
-        "tags": config.get("tags").cloned().unwrap_or(json!({})),
+        "location": ManagedRedis::LOCATION.json(config),
+        "sku": {"name": ManagedRedis::SKU.json(config)},
+        "tags": ManagedRedis::TAGS.json(config).cloned().unwrap_or(json!({})),
         "properties": {
             "highAvailability": high_availability(config),
             "minimumTlsVersion": "1.2",
@@ -44,7 +50,7 @@ pub(crate) fn database_body(config: &Json) -> Json {
     json!({"properties": {
         "clientProtocol": "Encrypted",
         "port": 10000,
-        "clusteringPolicy": config.get("clustering_policy"),
+        "clusteringPolicy": ManagedRedis::CLUSTERING_POLICY.json(config),
         "evictionPolicy": "VolatileLRU",
     }})
 }
@@ -53,16 +59,16 @@ pub(crate) fn database_body(config: &Json) -> Json {
 pub(crate) fn attrs(cluster: &Json, database: Option<&Json>, id: &str) -> Json {
     let mut out = common(cluster, id);
     if let Some(sku) = cluster.pointer("/sku/name") {
-        out.insert("sku".into(), sku.clone());
+        out.insert(ManagedRedis::SKU.name().into(), sku.clone());
     }
     if let Some(ha) = cluster.pointer("/properties/highAvailability").and_then(Json::as_str) {
-        out.insert("high_availability".into(), (ha == "Enabled").into());
+        out.insert(ManagedRedis::HIGH_AVAILABILITY.name().into(), (ha == "Enabled").into());
     }
     if let Some(host) = cluster.pointer("/properties/hostName") {
-        out.insert("host_name".into(), host.clone());
+        out.insert(ManagedRedis::HOST_NAME.name().into(), host.clone());
     }
     if let Some(policy) = database.and_then(|d| d.pointer("/properties/clusteringPolicy")) {
-        out.insert("clustering_policy".into(), policy.clone());
+        out.insert(ManagedRedis::CLUSTERING_POLICY.name().into(), policy.clone());
     }
     Json::Object(out)
 }
@@ -73,35 +79,46 @@ async fn read_both(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
     Ok(Some(attrs(&cluster.body, database.as_ref().map(|d| &d.body), id)))
 }
 
-pub(crate) async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
-    let path = path(ctx, config)?;
-    let cluster =
-        super::put_resuming(ctx.client, &path, api::REDIS_ENTERPRISE, &cluster_body(config)).await.map_err(fail)?;
-    let id = super::id_of(&cluster.body, &path);
-    let database = super::put_resuming(
-        ctx.client,
-        &format!("{id}/databases/{DATABASE}"),
-        api::REDIS_ENTERPRISE,
-        &database_body(config),
-    )
-    .await
-    .map_err(fail)?;
-    Ok(attrs(&cluster.body, Some(&database.body), &id))
-}
+#[async_trait]
+impl ArmType for ManagedRedis {
+    const API: &'static str = api::REDIS_ENTERPRISE;
 
-pub(crate) async fn read(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
-    read_both(ctx, id).await
-}
+    async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
+        read_both(ctx, id).await
+    }
 
-pub(crate) async fn update(ctx: &Ctx<'_>, id: &str, config: &Json) -> Result<Json, ProviderError> {
-    let body = json!({
-        "sku": {"name": config.get("sku")},
-        "tags": config.get("tags").cloned().unwrap_or(json!({})),
-        "properties": {"highAvailability": high_availability(config)},
-    });
-    ctx.client.patch(id, api::REDIS_ENTERPRISE, &body, &Condition::None).await.map_err(fail)?;
-    read_both(ctx, id)
+    async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
+        let path = path(ctx, config)?;
+        let cluster =
+            super::put_resuming(ctx.client, &path, api::REDIS_ENTERPRISE, &cluster_body(config)).await.map_err(fail)?;
+        let id = super::id_of(&cluster.body, &path);
+        let database = super::put_resuming(
+            ctx.client,
+            &format!("{id}/databases/{DATABASE}"),
+            api::REDIS_ENTERPRISE,
+            &database_body(config),
+        )
         .await
-        .map_err(fail)?
-        .ok_or_else(|| ProviderError::not_found(format!("the cache {id} no longer exists")))
+        .map_err(fail)?;
+        Ok(attrs(&cluster.body, Some(&database.body), &id))
+    }
+
+    async fn update(
+        ctx: &Ctx<'_>,
+        id: &str,
+        config: &Json,
+        _prior: &Json,
+        _changed: &[String],
+    ) -> Result<Json, ProviderError> {
+        let body = json!({
+            "sku": {"name": ManagedRedis::SKU.json(config)},
+            "tags": ManagedRedis::TAGS.json(config).cloned().unwrap_or(json!({})),
+            "properties": {"highAvailability": high_availability(config)},
+        });
+        ctx.client.patch(id, api::REDIS_ENTERPRISE, &body, &Condition::None).await.map_err(fail)?;
+        read_both(ctx, id)
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| ProviderError::not_found(format!("the cache {id} no longer exists")))
+    }
 }

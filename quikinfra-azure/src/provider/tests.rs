@@ -262,6 +262,36 @@ fn ids_name_their_group_and_subscription() {
     assert_eq!(short_region("Southeast Asia"), "southeastasia");
 }
 
+#[test]
+fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
+    use quikinfra_core::resource::Resource;
+
+    assert_eq!(
+        super::served(),
+        [
+            crate::ResourceGroup::TYPE,
+            crate::AksCluster::TYPE,
+            crate::MySqlFlexibleServer::TYPE,
+            crate::ManagedRedis::TYPE,
+            crate::KafkaNamespace::TYPE,
+            crate::TrafficManagerProfile::TYPE
+        ]
+    );
+    let schemas = [
+        crate::ResourceGroup::schema(),
+        crate::AksCluster::schema(),
+        crate::MySqlFlexibleServer::schema(),
+        crate::ManagedRedis::schema(),
+        crate::KafkaNamespace::schema(),
+        crate::TrafficManagerProfile::schema(),
+    ];
+    for schema in schemas {
+        for name in [super::shared::ID, super::shared::NAME, super::shared::TAGS] {
+            assert!(schema.attr(name).is_some(), "{} has no `{name}`", schema.type_name);
+        }
+    }
+}
+
 const TM: &str = "traffic-manager/2022-04-01_";
 
 /// What an example's request asks for, in the spec's attributes (the monitor's interval from

@@ -17,10 +17,12 @@
 //! endpoints when none is given. The probe keeps protocol, port, path and interval; what ARM adds
 //! (timeout, tolerated failures, monitor statuses) is dropped. `profile_status` is watched.
 
+use async_trait::async_trait;
 use quikinfra_core::provider::ProviderError;
 use serde_json::{Map, Value as Json, json};
 
-use super::{Ctx, fail, required};
+use super::{ArmType, Ctx, fail, shared};
+use crate::TrafficManagerProfile;
 use crate::arm::{ArmError, Condition, api};
 
 /// The ARM type of endpoints of `kind` (the spec's `ExternalEndpoints`…).
@@ -47,8 +49,8 @@ fn kind_of(ty: &str) -> String {
 fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
     Ok(format!(
         "{}/providers/Microsoft.Network/trafficManagerProfiles/{}",
-        ctx.group_path(required(config, "resource_group")?),
-        required(config, "name")?
+        ctx.group_path(TrafficManagerProfile::RESOURCE_GROUP.require_str(config)?),
+        TrafficManagerProfile::NAME.require_str(config)?
     ))
 }
 
@@ -57,7 +59,7 @@ fn name_of(endpoint: &Json) -> &str {
 }
 
 fn endpoints(config: &Json) -> Vec<Json> {
-    config.get("endpoints").and_then(Json::as_array).cloned().unwrap_or_default()
+    TrafficManagerProfile::ENDPOINTS.json(config).and_then(Json::as_array).cloned().unwrap_or_default()
 }
 
 /// Sets the managed properties of an endpoint (`e`, as the spec serializes it) in `props`.
@@ -112,15 +114,15 @@ fn set_monitor(config: &mut Map<String, Json>, monitor: &Json) {
 /// The PUT body of a new profile.
 pub(crate) fn create_body(config: &Json) -> Json {
     let mut monitor = Map::new();
-    set_monitor(&mut monitor, config.get("monitor").unwrap_or(&json!({})));
+    set_monitor(&mut monitor, TrafficManagerProfile::MONITOR.json(config).unwrap_or(&json!({})));
     let endpoints: Vec<Json> = endpoints(config).iter().map(|e| endpoint_body(e, None)).collect();
     json!({
         "location": "global",
-        "tags": config.get("tags").cloned().unwrap_or(json!({})),
+        "tags": TrafficManagerProfile::TAGS.json(config).cloned().unwrap_or(json!({})),
         "properties": {
             "profileStatus": "Enabled",
-            "trafficRoutingMethod": config.get("routing_method"),
-            "dnsConfig": {"relativeName": config.get("dns_relative_name"), "ttl": config.get("ttl")},
+            "trafficRoutingMethod": TrafficManagerProfile::ROUTING_METHOD.json(config),
+            "dnsConfig": {"relativeName": TrafficManagerProfile::DNS_RELATIVE_NAME.json(config), "ttl": TrafficManagerProfile::TTL.json(config)},
             "monitorConfig": monitor,
             "endpoints": endpoints,
         },
@@ -153,19 +155,19 @@ pub(crate) fn endpoint_attrs(endpoint: &Json, keep_priority: bool) -> Json {
 pub(crate) fn attrs(body: &Json, id: &str, hint: Option<&Json>) -> Json {
     let mut out = super::common(body, id);
     // Profiles are global and name no subscription in the spec.
-    out.remove("location");
-    out.remove("subscription_id");
+    out.remove(shared::LOCATION);
+    out.remove(shared::SUBSCRIPTION_ID);
     let props = body.get("properties").cloned().unwrap_or(json!({}));
     let copy = |out: &mut Map<String, Json>, attr: &str, pointer: &str| {
         if let Some(v) = props.pointer(pointer).filter(|v| !v.is_null()) {
             out.insert(attr.into(), v.clone());
         }
     };
-    copy(&mut out, "dns_relative_name", "/dnsConfig/relativeName");
-    copy(&mut out, "ttl", "/dnsConfig/ttl");
-    copy(&mut out, "fqdn", "/dnsConfig/fqdn");
-    copy(&mut out, "routing_method", "/trafficRoutingMethod");
-    copy(&mut out, "profile_status", "/profileStatus");
+    copy(&mut out, TrafficManagerProfile::DNS_RELATIVE_NAME.name(), "/dnsConfig/relativeName");
+    copy(&mut out, TrafficManagerProfile::TTL.name(), "/dnsConfig/ttl");
+    copy(&mut out, TrafficManagerProfile::FQDN.name(), "/dnsConfig/fqdn");
+    copy(&mut out, TrafficManagerProfile::ROUTING_METHOD.name(), "/trafficRoutingMethod");
+    copy(&mut out, TrafficManagerProfile::PROFILE_STATUS.name(), "/profileStatus");
     if let Some(monitor) = props.get("monitorConfig").and_then(Json::as_object) {
         let mut m = Map::new();
         for (attr, arm) in
@@ -175,7 +177,7 @@ pub(crate) fn attrs(body: &Json, id: &str, hint: Option<&Json>) -> Json {
                 m.insert(attr.into(), v.clone());
             }
         }
-        out.insert("monitor".into(), Json::Object(m));
+        out.insert(TrafficManagerProfile::MONITOR.name().into(), Json::Object(m));
     }
     let hinted: Option<Vec<Json>> = hint.and_then(Json::as_array).cloned();
     let order: Vec<String> = hinted.iter().flatten().map(|e| name_of(e).to_ascii_lowercase()).collect();
@@ -194,39 +196,31 @@ pub(crate) fn attrs(body: &Json, id: &str, hint: Option<&Json>) -> Json {
         let name = name_of(e).to_ascii_lowercase();
         (order.iter().position(|o| *o == name).unwrap_or(usize::MAX), name)
     });
-    out.insert("endpoints".into(), Json::Array(list));
+    out.insert(TrafficManagerProfile::ENDPOINTS.name().into(), Json::Array(list));
     Json::Object(out)
-}
-
-pub(crate) async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
-    let path = path(ctx, config)?;
-    let fetched =
-        super::put_resuming(ctx.client, &path, api::TRAFFIC_MANAGER, &create_body(config)).await.map_err(fail)?;
-    Ok(attrs(&fetched.body, &super::id_of(&fetched.body, &path), config.get("endpoints")))
-}
-
-pub(crate) async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
-    Ok(ctx.client.get(id, api::TRAFFIC_MANAGER).await?.map(|f| attrs(&f.body, id, prior.get("endpoints"))))
 }
 
 /// The live body `live` with what `config` manages set: the PUT body of an update.
 pub(crate) fn update_body(live: &Json, config: &Json) -> Result<Json, ProviderError> {
     let mut body = live.clone();
-    body["tags"] = config.get("tags").cloned().unwrap_or(json!({}));
+    body["tags"] = TrafficManagerProfile::TAGS.json(config).cloned().unwrap_or(json!({}));
     let props =
         body["properties"].as_object_mut().ok_or_else(|| ProviderError::permanent("the profile has no properties"))?;
-    if let Some(method) = config.get("routing_method") {
+    if let Some(method) = TrafficManagerProfile::ROUTING_METHOD.json(config) {
         props.insert("trafficRoutingMethod".into(), method.clone());
     }
     let dns = props.entry("dnsConfig").or_insert_with(|| json!({}));
     if let Some(dns) = dns.as_object_mut() {
-        for (attr, arm) in [("dns_relative_name", "relativeName"), ("ttl", "ttl")] {
-            if let Some(v) = config.get(attr) {
+        for (attr, arm) in [
+            (TrafficManagerProfile::DNS_RELATIVE_NAME.json(config), "relativeName"),
+            (TrafficManagerProfile::TTL.json(config), "ttl"),
+        ] {
+            if let Some(v) = attr {
                 dns.insert(arm.into(), v.clone());
             }
         }
     }
-    if let Some(monitor) = config.get("monitor") {
+    if let Some(monitor) = TrafficManagerProfile::MONITOR.json(config) {
         let probe = props.entry("monitorConfig").or_insert_with(|| json!({}));
         if !probe.is_object() {
             *probe = json!({});
@@ -249,15 +243,39 @@ pub(crate) fn update_body(live: &Json, config: &Json) -> Result<Json, ProviderEr
     Ok(body)
 }
 
-pub(crate) async fn update(ctx: &Ctx<'_>, id: &str, config: &Json) -> Result<Json, ProviderError> {
-    let live = ctx
-        .client
-        .get(id, api::TRAFFIC_MANAGER)
-        .await
-        .map_err(fail)?
-        .ok_or_else(|| ProviderError::not_found(format!("the traffic manager profile {id} no longer exists")))?;
-    let body = update_body(&live.body, config)?;
-    let condition = live.etag.map_or(Condition::None, Condition::IfMatch);
-    let fetched = ctx.client.put(id, api::TRAFFIC_MANAGER, &body, &condition).await.map_err(fail)?;
-    Ok(attrs(&fetched.body, id, config.get("endpoints")))
+#[async_trait]
+impl ArmType for TrafficManagerProfile {
+    const API: &'static str = api::TRAFFIC_MANAGER;
+
+    async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
+        Ok(ctx
+            .client
+            .get(id, api::TRAFFIC_MANAGER)
+            .await?
+            .map(|f| attrs(&f.body, id, TrafficManagerProfile::ENDPOINTS.json(prior))))
+    }
+
+    async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
+        let path = path(ctx, config)?;
+        let fetched =
+            super::put_resuming(ctx.client, &path, api::TRAFFIC_MANAGER, &create_body(config)).await.map_err(fail)?;
+        Ok(attrs(&fetched.body, &super::id_of(&fetched.body, &path), TrafficManagerProfile::ENDPOINTS.json(config)))
+    }
+
+    async fn update(
+        ctx: &Ctx<'_>,
+        id: &str,
+        config: &Json,
+        _prior: &Json,
+        _changed: &[String],
+    ) -> Result<Json, ProviderError> {
+        let live =
+            ctx.client.get(id, api::TRAFFIC_MANAGER).await.map_err(fail)?.ok_or_else(|| {
+                ProviderError::not_found(format!("the traffic manager profile {id} no longer exists"))
+            })?;
+        let body = update_body(&live.body, config)?;
+        let condition = live.etag.map_or(Condition::None, Condition::IfMatch);
+        let fetched = ctx.client.put(id, api::TRAFFIC_MANAGER, &body, &condition).await.map_err(fail)?;
+        Ok(attrs(&fetched.body, id, TrafficManagerProfile::ENDPOINTS.json(config)))
+    }
 }

@@ -1,12 +1,19 @@
 //! The `local` provider: reads and writes files under a root directory, atomically.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use crate::provider::{CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest};
+use super::LocalFile;
+use crate::provider::{
+    CreateRequest, Created, DeleteRequest, Dispatch, ProviderError, ReadRequest, Served, Serves, UpdateRequest,
+};
 use crate::value::{Attrs, Value};
+
+/// The types the `local` provider serves.
+static TYPES: LazyLock<Served<LocalFiles>> = LazyLock::new(|| Served::new("local").with::<LocalFile>());
 
 /// Serves `local_file` resources under `root`; a file's id is its relative path.
 #[derive(Clone, Debug)]
@@ -23,28 +30,21 @@ impl LocalFiles {
     fn attrs(path: &str, content: &str) -> Attrs {
         let digest: String = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         let mut attrs = Attrs::new();
-        attrs.insert("id".into(), Value::from(path));
-        attrs.insert("path".into(), Value::from(path));
-        attrs.insert("content".into(), Value::from(content));
-        attrs.insert("sha256".into(), Value::String(digest));
+        attrs.insert(LocalFile::ID.name().into(), Value::from(path));
+        attrs.insert(LocalFile::PATH.name().into(), Value::from(path));
+        attrs.insert(LocalFile::CONTENT.name().into(), Value::from(content));
+        attrs.insert(LocalFile::SHA256.name().into(), Value::String(digest));
         attrs
     }
 
     fn write(&self, config: &Attrs) -> Result<Attrs, ProviderError> {
-        let path = text(config, "path")?;
-        let content = text(config, "content")?;
+        let path = LocalFile::PATH.require(config)?;
+        let content = LocalFile::CONTENT.require(config)?;
         let full = self.root.join(path);
         write_atomically(&full, content.as_bytes())
             .map_err(|e| ProviderError::permanent(format!("{}: {e}", full.display())))?;
         Ok(Self::attrs(path, content))
     }
-}
-
-fn text<'a>(config: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
-    config
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| ProviderError::permanent(format!("`{name}` must be a string")))
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -58,11 +58,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[async_trait]
-impl Provider for LocalFiles {
-    fn name(&self) -> &str {
-        "local"
-    }
-
+impl Serves<LocalFile> for LocalFiles {
     async fn read(&self, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
         let full = self.root.join(req.id);
         match std::fs::read_to_string(&full) {
@@ -74,7 +70,7 @@ impl Provider for LocalFiles {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let attrs = self.write(req.config)?;
-        Ok(Created { id: text(&attrs, "path")?.to_string(), attrs })
+        Ok(Created { id: LocalFile::PATH.require(&attrs)?.to_string(), attrs })
     }
 
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
@@ -88,5 +84,11 @@ impl Provider for LocalFiles {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(ProviderError::permanent(format!("{}: {e}", full.display()))),
         }
+    }
+}
+
+impl Dispatch for LocalFiles {
+    fn table() -> &'static Served<Self> {
+        &TYPES
     }
 }

@@ -940,16 +940,10 @@ mod tests {
 
     use super::*;
     use crate::apply::{self, ApplyOptions, SilentProgress};
-    use crate::resource::Lifecycle;
-    use crate::schema::{AttrSchema, AttrType};
+    use crate::resource::{Lifecycle, Resource};
     use crate::sim::Simulator;
     use crate::state::StateStore;
-
-    static THING: Schema = Schema {
-        type_name: "test_thing",
-        provider: "test",
-        attributes: &[AttrSchema::computed("arn", AttrType::String), AttrSchema::input("size", AttrType::Number)],
-    };
+    use crate::testing::Thing;
 
     fn a(name: &str) -> Address {
         Address::new("test_thing", name)
@@ -958,7 +952,7 @@ mod tests {
     fn node(name: &str, depends_on: &[&str]) -> ResourceNode {
         ResourceNode {
             address: a(name),
-            schema: &THING,
+            schema: Thing::schema(),
             attrs: [("size".to_string(), Value::from(1i64))].into_iter().collect(),
             depends_on: depends_on.iter().map(|d| a(d)).collect(),
             lifecycle: Lifecycle::default(),
@@ -1123,14 +1117,17 @@ mod tests {
         assert!(run(backend.read()).unwrap().unwrap().resources.is_empty());
     }
 
-    static CLUSTER: Schema = Schema {
-        type_name: "test_cluster",
-        provider: "test",
-        attributes: &[
-            AttrSchema::watch("provisioning_state", AttrType::String).failed_when(&["Failed"]),
-            AttrSchema::input("size", AttrType::Number),
-        ],
-    };
+    /// A cluster whose watched provisioning state says when it failed.
+    #[derive(serde::Serialize, crate::resource::Resource)]
+    #[resource(type = "test_cluster", provider = "test")]
+    struct Cluster {
+        #[serde(skip)]
+        meta: crate::resource::Meta,
+        #[serde(skip)]
+        #[resource(watch, failed_when = ["Failed"])]
+        provisioning_state: crate::value::Computed<String>,
+        size: u32,
+    }
 
     #[test]
     fn a_failed_object_is_planned_as_a_repair_and_the_apply_repairs_it() {
@@ -1142,7 +1139,7 @@ mod tests {
             let mut env = Environment::new("staging");
             let mut node = node("main", &[]);
             node.address = Address::new("test_cluster", "main");
-            node.schema = &CLUSTER;
+            node.schema = Cluster::schema();
             node.lifecycle.ignore_changes = ignore.iter().map(|s| s.to_string()).collect();
             env.add_node(node);
             env

@@ -3,19 +3,25 @@
 //! The engine knows nothing of AWS or Azure: it calls [`Provider`]s, and only through
 //! [`Providers`](boundary::Providers), the one boundary where retries, concurrency limits and
 //! API-call counting live. A provider serves one family of resource types (`aws`, `azure`,
-//! `local`); the embedded simulator serves them all.
+//! `local`); the embedded simulator serves them all. Within a provider, calls reach each
+//! type's own operations through a [`Served`] table ([`serve`]), the provider's one list of
+//! the types it serves.
 
 pub mod boundary;
+pub mod serve;
+pub mod tags;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
 use crate::addr::Address;
-use crate::schema::Schema;
+use crate::schema::{MissingAttr, Schema};
 use crate::value::Attrs;
 
 pub use boundary::{CallStats, Providers, RetryPolicy};
+pub use serve::{Dispatch, Served, Serves};
+pub use tags::TagChanges;
 
 /// How a provider call failed, which decides whether the boundary retries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +60,14 @@ impl ProviderError {
     /// The object is not there.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::NotFound, message: message.into() }
+    }
+}
+
+/// An attribute a provider needs is missing: the spec and the provider disagree, which no
+/// retry fixes.
+impl From<MissingAttr> for ProviderError {
+    fn from(e: MissingAttr) -> Self {
+        Self::permanent(e.to_string())
     }
 }
 

@@ -1,32 +1,55 @@
 //! Tests of the simulator: ids, computed attributes, sensitive values, persistence, faults,
 //! environments sharing one world, and several simulators (and processes) on one directory.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::store::{LOCK_FILE, LOG_FILE};
 use super::*;
 use crate::provider::ErrorKind;
+use crate::value::Computed;
 
-static SCHEMA: Schema = Schema {
-    type_name: "test_bucket",
-    provider: "test",
-    attributes: &[
-        AttrSchema::input("name", AttrType::String),
-        AttrSchema::input("region", AttrType::String).force_new(),
-        AttrSchema::input("password", AttrType::String).sensitive(),
-        AttrSchema::computed("id", AttrType::String),
-        AttrSchema::computed("arn", AttrType::String),
-        AttrSchema::computed("endpoint", AttrType::String),
-        AttrSchema::computed("size", AttrType::Number),
-        AttrSchema::computed("public", AttrType::Bool),
-        AttrSchema::computed("aliases", AttrType::List),
-        AttrSchema::computed("labels", AttrType::Map),
-        AttrSchema::optional_computed("tier", AttrType::String),
-        AttrSchema::watch("versioning", AttrType::Bool),
-    ],
-};
+/// A bucket whose computed attributes take every shape the simulator fills in.
+#[derive(serde::Serialize, crate::resource::Resource)]
+#[resource(type = "test_bucket", provider = "test")]
+#[allow(dead_code)]
+struct TestBucket {
+    #[serde(skip)]
+    meta: crate::resource::Meta,
+    name: String,
+    #[resource(force_new = "a bucket cannot move")]
+    region: String,
+    #[resource(sensitive)]
+    password: crate::value::Secret,
+    #[serde(skip)]
+    #[resource(computed)]
+    id: Computed<String>,
+    #[serde(skip)]
+    #[resource(computed)]
+    arn: Computed<String>,
+    #[serde(skip)]
+    #[resource(computed)]
+    endpoint: Computed<String>,
+    #[serde(skip)]
+    #[resource(computed)]
+    size: Computed<u64>,
+    #[serde(skip)]
+    #[resource(computed)]
+    public: Computed<bool>,
+    #[serde(skip)]
+    #[resource(computed)]
+    aliases: Computed<Vec<String>>,
+    #[serde(skip)]
+    #[resource(computed)]
+    labels: Computed<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed)]
+    tier: Option<String>,
+    #[serde(skip)]
+    #[resource(watch)]
+    versioning: Computed<bool>,
+}
 
 const CANARY: &str = "canary-hunter2-7f3a";
 
@@ -43,7 +66,12 @@ fn bucket_config(name: &str) -> Attrs {
 }
 
 async fn create(sim: &Simulator, name: &str, config: &Attrs) -> Result<Created, ProviderError> {
-    sim.create(CreateRequest { address: &addr(name), schema: &SCHEMA, config }).await
+    sim.create(CreateRequest {
+        address: &addr(name),
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        config,
+    })
+    .await
 }
 
 async fn read(sim: &Simulator, name: &str, id: &str) -> Result<Option<Attrs>, ProviderError> {
@@ -53,7 +81,15 @@ async fn read(sim: &Simulator, name: &str, id: &str) -> Result<Option<Attrs>, Pr
 async fn update(sim: &Simulator, name: &str, id: &str, config: &Attrs) -> Result<Attrs, ProviderError> {
     let address = addr(name);
     let prior = Attrs::new();
-    sim.update(UpdateRequest { address: &address, schema: &SCHEMA, id, prior: &prior, config, changed: &[] }).await
+    sim.update(UpdateRequest {
+        address: &address,
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        id,
+        prior: &prior,
+        config,
+        changed: &[],
+    })
+    .await
 }
 
 async fn delete(sim: &Simulator, name: &str, id: &str) -> Result<(), ProviderError> {
@@ -100,7 +136,13 @@ async fn ids_count_per_address() {
     assert_eq!(create(&sim, "logs", &config).await.expect("create").id, "logs-1");
     assert_eq!(create(&sim, "media", &config).await.expect("create").id, "media-2");
     let other = Address::new("test_queue", "media");
-    let created = sim.create(CreateRequest { address: &other, schema: &SCHEMA, config: &config }).await;
+    let created = sim
+        .create(CreateRequest {
+            address: &other,
+            schema: <TestBucket as crate::resource::Resource>::schema(),
+            config: &config,
+        })
+        .await;
     assert_eq!(created.expect("create").id, "media-1", "counters are per address, not per name");
     assert_eq!(sim.len(), 4);
     let listed: Vec<(String, String)> = sim.objects().into_iter().map(|o| (o.type_name, o.id)).collect();
@@ -443,7 +485,13 @@ fn open_for(dir: &Path, environment: &str) -> Simulator {
 }
 
 async fn find(sim: &Simulator, name: &str, config: &Attrs) -> Option<Created> {
-    sim.find(CreateRequest { address: &addr(name), schema: &SCHEMA, config }).await.expect("find answers")
+    sim.find(CreateRequest {
+        address: &addr(name),
+        schema: <TestBucket as crate::resource::Resource>::schema(),
+        config,
+    })
+    .await
+    .expect("find answers")
 }
 
 /// What an apply journals for a create: the config without its sensitive attributes.
@@ -586,7 +634,8 @@ async fn recovery_in_one_environment_never_adopts_anothers_object() {
     let production = Arc::new(open_for(dir.path(), "production"));
     let theirs = create(&production, "media", &config).await.expect("create");
 
-    let schemas: BTreeMap<&'static str, &'static Schema> = BTreeMap::from([("test_bucket", &SCHEMA)]);
+    let schemas: BTreeMap<&'static str, &'static Schema> =
+        BTreeMap::from([("test_bucket", <TestBucket as crate::resource::Resource>::schema())]);
     let staging = Arc::new(open_for(dir.path(), "staging"));
     let providers = Providers::new().fallback(staging.clone(), 4);
     let interrupted = |state: &mut State| {

@@ -1,0 +1,13 @@
+use quikinfra_core::resource::{Meta, Resource};
+use serde::Serialize;
+
+#[derive(Serialize, Resource)]
+#[resource(type = "demo_box", provider = "demo")]
+struct DemoBox {
+    #[serde(skip)]
+    meta: Meta,
+    #[resource(force_new)]
+    name: String,
+}
+
+fn main() {}
