@@ -33,7 +33,7 @@ pub struct KmsKey {
     key_id: Computed<String>,
     /// Gives the key an alias, `alias/<something>`. Changing it moves the alias; the key stays.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[resource(optional_computed, setter)]
+    #[resource(optional_computed, identity, setter)]
     alias: Option<String>,
     /// Describes what the key is for.
     #[serde(skip_serializing_if = "Option::is_none")]

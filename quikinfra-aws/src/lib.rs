@@ -25,6 +25,7 @@ pub mod cloudfront_distribution;
 pub mod kms_key;
 pub mod plugin;
 pub mod provider;
+pub mod regions;
 pub mod s3_bucket;
 pub mod shield_protection;
 #[cfg(test)]

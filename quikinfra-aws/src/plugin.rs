@@ -71,6 +71,19 @@ impl Plugin for AwsPlugin {
     }
 
     fn provider(&self) -> Result<Arc<dyn Provider>, PluginError> {
+        // A region that does not exist would fail every call; it is refused before the first.
+        let configured = match &self.config {
+            Some(config) => config.region().map(|r| r.as_ref().to_string()),
+            None => std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")).ok(),
+        };
+        if let Some(region) = configured.filter(|r| !crate::regions::is_known(r)) {
+            return Err(PluginError::Setup {
+                family: FAMILY,
+                message: format!(
+                    "AWS region `{region}` does not exist (known regions: quikinfra_aws::regions::REGIONS); set AWS_REGION to one of them"
+                ),
+            });
+        }
         let provider = match &self.config {
             Some(config) => AwsProvider::new(config),
             None => AwsProvider::from_env(),

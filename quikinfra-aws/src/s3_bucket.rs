@@ -55,7 +55,7 @@ pub struct S3Bucket {
     #[serde(skip)]
     #[resource(computed)]
     bucket_regional_domain_name: Computed<String>,
-    #[resource(force_new = "an s3 bucket cannot be renamed")]
+    #[resource(identity, force_new = "an s3 bucket cannot be renamed")]
     bucket: String,
     /// Turns object versioning on or off. S3 cannot return a bucket to "never versioned": once
     /// enabled, `false` means versioning is suspended.

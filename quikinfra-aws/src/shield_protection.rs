@@ -33,7 +33,7 @@ pub struct ShieldProtection {
     arn: Computed<String>,
     #[resource(force_new = "shield cannot rename a protection")]
     name: String,
-    #[resource(force_new = "a protection guards one resource for its whole life")]
+    #[resource(identity, force_new = "a protection guards one resource for its whole life")]
     resource_arn: Val<String>,
     /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

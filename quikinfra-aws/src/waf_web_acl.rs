@@ -42,11 +42,11 @@ pub struct WafWebAcl {
     #[serde(skip)]
     #[resource(computed)]
     arn: Computed<String>,
-    #[resource(force_new = "a web acl cannot be renamed")]
+    #[resource(identity, force_new = "a web acl cannot be renamed")]
     name: String,
     /// Sets the scope. Only [`Scope::Cloudfront`] passes validation: this type is meant for
     /// distributions.
-    #[resource(setter, force_new = "a web acl's scope is fixed at creation")]
+    #[resource(identity, setter, force_new = "a web acl's scope is fixed at creation")]
     scope: Scope,
     /// Sets what happens to requests no rule matched.
     #[resource(setter)]

@@ -72,13 +72,13 @@ pub struct AksCluster {
     #[serde(skip)]
     #[resource(watch, failed_when = crate::arm::FAILED_STATES)]
     provisioning_state: Computed<String>,
-    #[resource(force_new = "an aks cluster cannot be renamed")]
+    #[resource(identity, force_new = "an aks cluster cannot be renamed")]
     name: String,
     /// Places the cluster in another region than its resource group's (short name).
     #[resource(setter, force_new = "an aks cluster cannot move to another region")]
     location: String,
     /// Places the cluster in a resource group given by name or reference.
-    #[resource(setter, force_new = "an aks cluster cannot move to another resource group")]
+    #[resource(identity, setter, force_new = "an aks cluster cannot move to another resource group")]
     resource_group: Val<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[resource(optional_computed, force_new = "a resource cannot move to another subscription")]

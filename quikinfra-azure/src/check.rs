@@ -20,6 +20,12 @@ pub(crate) fn location(p: &mut FieldProblems<'_>, location: &str) {
             "location",
             format!("`{location}` is not a region's short name such as `westeurope` (lowercase, no spaces)"),
         );
+    } else if !crate::regions::is_known(location) {
+        let hint = crate::regions::closest(location).map(|l| format!("; did you mean `{l}`?")).unwrap_or_default();
+        p.field(
+            "location",
+            format!("`{location}` is not an Azure region (the known ones are in quikinfra_azure::regions){hint}"),
+        );
     }
 }
 

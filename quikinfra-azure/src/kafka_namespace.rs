@@ -40,7 +40,8 @@ pub struct KafkaNamespace {
     #[serde(skip)]
     #[resource(computed)]
     kafka_endpoint: Computed<String>,
-    #[resource(force_new = "a namespace cannot be renamed")]
+    /// Also its global DNS name (`NAME.servicebus.windows.net`): unique across Azure.
+    #[resource(identity, force_new = "a namespace cannot be renamed")]
     name: String,
     /// Places the namespace in another region than its resource group's (short name).
     #[resource(setter, force_new = "a namespace cannot move to another region")]

@@ -35,6 +35,7 @@ pub mod managed_redis;
 pub mod mysql_flexible_server;
 pub mod plugin;
 pub mod provider;
+pub mod regions;
 pub mod resource_group;
 #[cfg(test)]
 mod testing;

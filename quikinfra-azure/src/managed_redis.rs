@@ -40,7 +40,8 @@ pub struct ManagedRedis {
     #[serde(skip)]
     #[resource(computed)]
     host_name: Computed<String>,
-    #[resource(force_new = "a redis cache cannot be renamed")]
+    /// Also its global DNS name: unique across Azure.
+    #[resource(identity, force_new = "a redis cache cannot be renamed")]
     name: String,
     /// Places the cache in another region than its resource group's (short name).
     #[resource(setter, force_new = "a redis cache cannot move to another region")]

@@ -45,7 +45,8 @@ pub struct MySqlFlexibleServer {
     #[serde(skip)]
     #[resource(computed)]
     fqdn: Computed<String>,
-    #[resource(force_new = "a mysql server cannot be renamed")]
+    /// Also its global DNS name (`NAME.mysql.database.azure.com`): unique across Azure.
+    #[resource(identity, force_new = "a mysql server cannot be renamed")]
     name: String,
     /// Places the server in another region than its resource group's (short name).
     #[resource(setter, force_new = "a mysql server cannot move to another region")]

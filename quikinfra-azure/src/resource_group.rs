@@ -28,7 +28,7 @@ pub struct ResourceGroup {
     #[resource(computed)]
     id: Computed<String>,
     /// A reference to the group's name: resources given it are created after the group.
-    #[resource(force_new = "a resource group cannot be renamed")]
+    #[resource(identity, force_new = "a resource group cannot be renamed")]
     name: String,
     #[resource(force_new = "a resource group's region is fixed at creation")]
     location: String,

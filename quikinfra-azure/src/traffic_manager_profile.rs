@@ -66,7 +66,7 @@ pub struct TrafficManagerProfile {
     resource_group: Val<String>,
     /// Sets the DNS name: the profile answers for `<relative>.trafficmanager.net` (fixed at
     /// creation, unique across Azure).
-    #[resource(setter = "dns_name", force_new = "a profile's dns name is fixed at creation")]
+    #[resource(identity, setter = "dns_name", force_new = "a profile's dns name is fixed at creation")]
     dns_relative_name: String,
     /// Sets how the profile picks an endpoint (weighted unless set).
     #[resource(setter = "routing")]

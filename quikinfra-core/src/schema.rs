@@ -78,12 +78,30 @@ pub struct AttrSchema {
     /// `provisioningState` `Failed`). A plan finding one repairs the object, an update sending
     /// the definition again, even when nothing else differs. Empty: no value means failed.
     pub failed: &'static [&'static str],
+    /// Whether the attribute is part of the object's name in the cloud (a bucket's name, a
+    /// resource's name and group): two resources of one type with the same identity values
+    /// would be one object, which validation refuses.
+    pub identity: bool,
 }
 
 impl AttrSchema {
     /// An input attribute, updatable in place.
     pub const fn input(name: &'static str, ty: AttrType) -> Self {
-        Self { name, ty, mode: AttrMode::Input, force_new: false, replace_reason: "", sensitive: false, failed: &[] }
+        Self {
+            name,
+            ty,
+            mode: AttrMode::Input,
+            force_new: false,
+            replace_reason: "",
+            sensitive: false,
+            failed: &[],
+            identity: false,
+        }
+    }
+
+    /// Marks the attribute as part of the object's name in the cloud (see [`AttrSchema::identity`]).
+    pub const fn identity(self) -> Self {
+        Self { identity: true, ..self }
     }
 
     /// An attribute the cloud computes.
@@ -143,6 +161,11 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// Whether any attribute names the object in the cloud.
+    pub fn has_identity(&self) -> bool {
+        self.attributes.iter().any(|a| a.identity)
+    }
+
     /// The attribute called `name`.
     pub fn attr(&self, name: &str) -> Option<&AttrSchema> {
         self.attributes.iter().find(|a| a.name == name)

@@ -2,8 +2,10 @@
 //!
 //! [`validate`] reports every problem at once — field rules of each type, attributes outside
 //! the schema, bad or duplicate addresses, references to missing resources or attributes,
-//! dependency cycles spelled out, and the environment's policy rules — each naming the resource
-//! and field. On success it returns the dependency [`Graph`].
+//! dependency cycles spelled out, two resources naming one cloud object (their `identity`
+//! attributes equal), and the environment's policy rules — each naming the resource and field.
+//! On success it returns the dependency [`Graph`]. [`estate_conflicts`] does the same across
+//! environments: no two environments may both manage one object.
 
 use std::collections::BTreeSet;
 
@@ -65,6 +67,24 @@ pub fn validate(env: &Environment) -> Result<Graph, Problems> {
         }
     }
     let view = env.view();
+    let mut named: std::collections::BTreeMap<String, &crate::addr::Address> = Default::default();
+    for node in env.resources() {
+        let Some((key, field, shown)) = identity(env, node) else { continue };
+        match named.get(&key) {
+            Some(first) if **first != node.address => problems.push(
+                Some(&node.address),
+                Some(field),
+                format!(
+                    "names the same {} object as `{first}` ({shown}); one of them must go or be renamed",
+                    node.schema.type_name
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                named.insert(key, &node.address);
+            }
+        }
+    }
     for rule in env.rules() {
         rule.check(&view, &mut problems);
     }
@@ -94,4 +114,57 @@ fn check_reference(
         ),
         Some(_) => {}
     }
+}
+
+/// The cloud object a resource names: a key (its type and identity values), the first identity
+/// attribute (to name in errors) and the values as shown; `None` when its type has no identity
+/// attributes or one of them is unset or unknown before apply.
+fn identity<'a>(env: &Environment, node: &'a crate::resource::ResourceNode) -> Option<(String, &'a str, String)> {
+    let mut parts = Vec::new();
+    let mut first = None;
+    for attr in node.schema.attributes.iter().filter(|a| a.identity) {
+        first.get_or_insert(attr.name);
+        let value = match node.attrs.get(attr.name)? {
+            Value::String(s) => s.clone(),
+            // A reference to another declared resource's literal (a cluster's group name).
+            Value::Ref(r) => match env.resource(&r.address).and_then(|t| t.attrs.get(&r.attribute)) {
+                Some(Value::String(s)) => s.clone(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        parts.push(format!("{} `{value}`", attr.name));
+    }
+    let field = first?;
+    let shown = parts.join(", ");
+    Some((format!("{}|{shown}", node.schema.type_name), field, shown))
+}
+
+/// Objects two environments would both manage: every resource an environment manages (not one
+/// it reads from its owner) whose identity another environment also manages, named with both.
+pub fn estate_conflicts(envs: &[&Environment]) -> Problems {
+    let mut problems = Problems::default();
+    let mut managed: std::collections::BTreeMap<String, (&str, &crate::addr::Address)> = Default::default();
+    for env in envs {
+        for node in env.resources().iter().filter(|n| n.owner.is_none()) {
+            let Some((key, field, shown)) = identity(env, node) else { continue };
+            match managed.get(&key) {
+                Some((other, address)) if *other != env.name() => problems.push(
+                    Some(&node.address),
+                    Some(field),
+                    format!(
+                        "environment `{}` manages the {} object {shown}, which environment `{other}` manages too (as `{address}`); \
+                         one must own it and the other read it (`Environment::add_shared`)",
+                        env.name(),
+                        node.schema.type_name
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    managed.insert(key, (env.name(), &node.address));
+                }
+            }
+        }
+    }
+    problems.sorted()
 }

@@ -10,7 +10,9 @@
 //!   field's attributes; fields serde skips are no attributes, unless they are `computed` or
 //!   `watch` (never serialized, filled by the cloud); a watched string attribute may name the
 //!   values meaning the live object failed, which a plan repairs (`failed_when = ["Failed"]`,
-//!   or the path of a `&[&str]` constant: `failed_when = crate::arm::FAILED_STATES`);
+//!   or the path of a `&[&str]` constant: `failed_when = crate::arm::FAILED_STATES`); fields
+//!   marked `identity` make up the object's name in the cloud (a bucket's name; a resource's
+//!   name and group), which validation keeps unique;
 //! - the `Resource` impl: `TYPE`, `schema()`, `meta()` / `meta_mut()` over the `meta` field,
 //!   and `validate()` calling the type's own rules when `validate = path` names them;
 //! - a typed key per attribute (`S3Bucket::BUCKET: Attr<String>`), which providers read

@@ -11,8 +11,18 @@ use crate::serde_attrs::{self, FieldSerde};
 use crate::unknown;
 
 const TYPE_KEYS: &[&str] = &["type", "provider", "refs", "validate", "crate"];
-const FIELD_KEYS: &[&str] =
-    &["computed", "optional_computed", "watch", "failed_when", "force_new", "sensitive", "setter", "insert", "push"];
+const FIELD_KEYS: &[&str] = &[
+    "computed",
+    "optional_computed",
+    "watch",
+    "failed_when",
+    "force_new",
+    "sensitive",
+    "identity",
+    "setter",
+    "insert",
+    "push",
+];
 
 /// How an attribute's value comes to be (the schema's `AttrMode`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -100,6 +110,8 @@ struct FieldAttrs {
     failed_when: Option<(Failed, Span)>,
     force_new: Option<Reason>,
     sensitive: bool,
+    /// `identity`: part of the object's name in the cloud.
+    identity: bool,
     setter: Option<Ident>,
     insert: Option<Ident>,
     push: Option<Ident>,
@@ -156,6 +168,7 @@ fn parse_field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
         failed_when: None,
         force_new: None,
         sensitive: false,
+        identity: false,
         setter: None,
         insert: None,
         push: None,
@@ -246,6 +259,7 @@ fn parse_field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                     out.failed_when = Some((failed, span));
                 }
                 "sensitive" => out.sensitive = true,
+                "identity" => out.identity = true,
                 "setter" => {
                     let name = if meta.input.peek(syn::Token![=]) {
                         let lit: LitStr = meta.value()?.parse()?;
@@ -572,6 +586,9 @@ fn schema_entry(krate: &Path, a: &Attribute_) -> TokenStream {
     }
     if a.attrs.sensitive {
         entry = quote!(#entry.sensitive());
+    }
+    if a.attrs.identity {
+        entry = quote!(#entry.identity());
     }
     if let Some((values, _)) = &a.attrs.failed_when {
         entry = quote!(#entry.failed_when(#values));

@@ -222,6 +222,12 @@ async fn define(estate: &Estate, base: &Session, selection: &Selection) -> Resul
             env.owners().into_iter().filter(|o| names.contains(o)).map(str::to_string).collect();
         defined.push(Defined { session: base.for_environment(env, from), owners, position });
     }
+    // No two environments may both manage one cloud object: refused before any call.
+    let envs: Vec<&Environment> = defined.iter().map(|d| d.session.env()).collect();
+    let conflicts = quikinfra_core::validate::estate_conflicts(&envs);
+    if !conflicts.is_empty() {
+        return Err(CliError::msg(conflicts.to_string()));
+    }
     // Levels: an environment's level is one past its deepest owner's (owners outside the
     // selection count as applied).
     let selected: BTreeSet<String> = defined.iter().map(|d| d.name().to_string()).collect();

@@ -15,7 +15,7 @@ pub struct LocalFile {
     #[serde(skip)]
     #[resource(computed)]
     id: Computed<String>,
-    #[resource(force_new = "a file is replaced when it moves")]
+    #[resource(identity, force_new = "a file is replaced when it moves")]
     path: String,
     content: String,
     /// The file's content digest, known after apply.

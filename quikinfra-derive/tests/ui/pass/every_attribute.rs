@@ -23,7 +23,7 @@ struct DemoBox {
     #[serde(skip)]
     #[resource(computed)]
     arn: Computed<String>,
-    #[resource(force_new = "a box cannot be renamed")]
+    #[resource(identity, force_new = "a box cannot be renamed")]
     name: String,
     #[resource(setter)]
     tier: Tier,
@@ -89,6 +89,7 @@ fn main() {
     assert_eq!(schema.attr("tier").unwrap().ty, AttrType::String);
     assert_eq!(schema.attr("name").unwrap().replace_reason, "a box cannot be renamed");
     assert!(schema.attr("password").unwrap().sensitive);
+    assert!(schema.attr("name").unwrap().identity && !schema.attr("tier").unwrap().identity);
     assert_eq!(schema.attr("state").unwrap().failed, ["Failed", "Canceled"]);
     assert_eq!(schema.attr("power").unwrap().failed, ["Stopped"]);
     assert!(schema.attr("health").unwrap().failed.is_empty());

@@ -1,0 +1,45 @@
+//! The AWS regions that exist: the one list a configured region (`AWS_REGION`, a profile's,
+//! or an `SdkConfig`'s) is checked against before any call. Add new regions here (and
+//! nowhere else).
+
+/// Every AWS commercial region, as `aws ec2 describe-regions --all-regions` lists them.
+pub const REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Whether `region` is a known region.
+pub fn is_known(region: &str) -> bool {
+    REGIONS.contains(&region)
+}
