@@ -95,6 +95,37 @@ impl Plugin for AwsPlugin {
         Ok(provider.shared())
     }
 
+    fn provider_at(&self, endpoint: &str) -> Result<Arc<dyn Provider>, PluginError> {
+        // LocalStack's (and moto's) convention: any static credentials, us-east-1.
+        let url = endpoint.to_string();
+        let config = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            Ok::<_, std::io::Error>(
+                runtime.block_on(
+                    aws_config::defaults(aws_config::BehaviorVersion::latest())
+                        .endpoint_url(url)
+                        .region(aws_config::Region::new("us-east-1"))
+                        .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "local"))
+                        .http_client(crate::provider::https_client())
+                        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+                        .load(),
+                ),
+            )
+        })
+        .join()
+        .map_err(|_| PluginError::Setup {
+            family: FAMILY,
+            message: format!("configuring the endpoint {endpoint} failed"),
+        })?
+        .map_err(|e| PluginError::failed(format!("configuring the endpoint {endpoint}"), e))?;
+        let provider = AwsProvider::new(&config);
+        let provider = match self.wait_for_cloudfront {
+            Some(wait) => provider.wait_for_cloudfront(wait),
+            None => provider,
+        };
+        Ok(provider.shared())
+    }
+
     fn backend_scheme(&self) -> Option<&'static str> {
         Some("s3")
     }

@@ -18,6 +18,7 @@
 pub mod args;
 pub mod commands;
 pub mod context;
+pub mod endpoint;
 pub mod error;
 pub mod estate;
 pub mod plugins;

@@ -289,14 +289,30 @@ pub fn target_for(
         Some(false) => shell.line(&line),
         None => {}
     };
-    let local = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
+    let mut local = Providers::new().register("local", Arc::new(LocalFiles::new(".")), concurrency);
+    // Families the definition serves at endpoints of its own, whatever the target.
+    let mut own = Vec::new();
+    for (family, endpoint) in env.provider_endpoints() {
+        let plugin = plugins.iter().find(|p| p.family() == family).ok_or_else(|| {
+            CliError::msg(format!(
+                "`{}` serves its {family} resources at {}, but this program links no {family} plugin",
+                env.name(),
+                endpoint.url
+            ))
+        })?;
+        let provider = plugin.provider_at(&endpoint.url)?;
+        let checked = crate::endpoint::Reachable::new(provider, family, &endpoint.url, &endpoint.when_unreachable);
+        local = local.register_serving(family, Arc::new(checked), plugin.serves(), concurrency);
+        own.push(format!("{family} at {}", endpoint.url));
+    }
+    let own = if own.is_empty() { String::new() } else { format!("; {} (the definition's own)", own.join(", ")) };
     match global.cloud {
         Cloud::Sim => {
             let faults = Faults::from_env().map_err(CliError::msg)?;
             let sim_dir = global.state_dir.join("sim");
             let sim = Arc::new(Simulator::open(&sim_dir)?.for_environment(env.name()).with_faults(faults));
             say(format!(
-                "Target: embedded simulator ({}) for environment `{}`; no cloud credentials used (--cloud real for the real clouds)",
+                "Target: embedded simulator ({}) for environment `{}`{own}; no cloud credentials used (--cloud real for the real clouds)",
                 sim_dir.display(),
                 env.name()
             ));
@@ -309,7 +325,12 @@ pub fn target_for(
             if plugins.is_empty() {
                 return Err(CliError::msg("this program links no real-cloud provider"));
             }
-            let used: BTreeSet<&str> = env.resources().iter().map(|r| r.schema.provider).collect();
+            let used: BTreeSet<&str> = env
+                .resources()
+                .iter()
+                .map(|r| r.schema.provider)
+                .filter(|f| !env.provider_endpoints().contains_key(*f))
+                .collect();
             let mut providers = local;
             let mut names = Vec::new();
             for plugin in plugins.iter().filter(|p| used.contains(p.family())) {
@@ -318,7 +339,7 @@ pub fn target_for(
                     providers.register_serving(plugin.family(), plugin.provider()?, plugin.serves(), concurrency);
             }
             let names = if names.is_empty() { "none needed".to_string() } else { names.join(", ") };
-            say(format!("Target: real clouds ({names}) for environment `{}`", env.name()));
+            say(format!("Target: real clouds ({names}) for environment `{}`{own}", env.name()));
             Ok(Target { providers })
         }
     }

@@ -27,6 +27,17 @@ pub struct Environment {
     outputs: BTreeMap<String, Value>,
     rules: Vec<Rule>,
     problems: Problems,
+    endpoints: BTreeMap<String, ProviderEndpoint>,
+}
+
+/// Where a family's resources of one environment are served whatever the run's target: a
+/// local emulator the environment runs itself (LocalStack for a developer's machine).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderEndpoint {
+    /// The endpoint URL (`http://localhost:4566`).
+    pub url: String,
+    /// What to tell the user when it does not answer (how to start it).
+    pub when_unreachable: String,
 }
 
 impl Environment {
@@ -41,6 +52,7 @@ impl Environment {
             outputs: BTreeMap::new(),
             rules: Vec::new(),
             problems: Problems::default(),
+            endpoints: BTreeMap::new(),
         }
     }
 
@@ -54,6 +66,25 @@ impl Environment {
     /// Its public domain (`staging.quikapp.com`), the `domain` fact.
     pub fn domain(self, domain: impl Into<String>) -> Self {
         self.fact("domain", domain)
+    }
+
+    /// Serves this environment's `family` resources (`aws`) at `url` whatever the run's target,
+    /// simulator included: an emulator the environment runs on the developer's machine
+    /// (LocalStack). `when_unreachable` tells the user how to start it when it does not answer.
+    pub fn provider_endpoint(
+        mut self,
+        family: impl Into<String>,
+        url: impl Into<String>,
+        when_unreachable: impl Into<String>,
+    ) -> Self {
+        let endpoint = ProviderEndpoint { url: url.into(), when_unreachable: when_unreachable.into() };
+        self.endpoints.insert(family.into(), endpoint);
+        self
+    }
+
+    /// The families this environment serves at endpoints of its own.
+    pub fn provider_endpoints(&self) -> &BTreeMap<String, ProviderEndpoint> {
+        &self.endpoints
     }
 
     /// An extra tag put on every taggable resource.

@@ -34,6 +34,16 @@ pub trait Plugin: Send + Sync {
     /// plugin was configured with, or from the process environment).
     fn provider(&self) -> Result<Arc<dyn Provider>, PluginError>;
 
+    /// Builds its provider against `endpoint` (an emulator on the developer's machine, such as
+    /// LocalStack, with its well-known test credentials), for a definition that serves its
+    /// resources there (`Environment::provider_endpoint`).
+    fn provider_at(&self, endpoint: &str) -> Result<Arc<dyn Provider>, PluginError> {
+        Err(PluginError::Setup {
+            family: self.family(),
+            message: format!("this plugin cannot serve its resources at `{endpoint}`"),
+        })
+    }
+
     /// The URL scheme of the state backends it opens (`s3` for `s3://bucket/prefix/`).
     fn backend_scheme(&self) -> Option<&'static str> {
         None
