@@ -13,6 +13,9 @@ and GetBucketNotificationConfiguration answer with a root element named after th
 instead of the one S3 documents (`VersioningConfiguration`, `AccelerateConfiguration`,
 `NotificationConfiguration`), and aws-sdk-s3 rejects those replies. The middleware renames the
 root element of exactly those replies and touches nothing else. Drop it once moto is fixed.
+
+It also sets MOTO_ACM_VALIDATION_WAIT (3 seconds unless set): moto reports an Amazon-issued
+certificate PENDING_VALIDATION for that long after the request, then ISSUED.
 """
 
 import argparse
@@ -20,6 +23,11 @@ import os
 import re
 import signal
 import sys
+
+# ACM issues an Amazon certificate this many seconds after it was requested (moto reads the
+# setting when it is imported): the tests' certificate validations wait a few seconds, not a
+# minute. A value already in the environment wins.
+os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "3")
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,

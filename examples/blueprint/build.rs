@@ -4,9 +4,12 @@
 //! standard tags, the resources its row asks for, the resources it shares read from their
 //! owner (same address as in the owner's definition), and its tier's policy rules.
 
-use quikinfra::aws::{CloudFrontDistribution, KmsKey, PriceClass, S3Bucket, ShieldProtection, StorageClass, WafWebAcl};
+use quikinfra::aws::{
+    AcmCertificate, AcmCertificateValidation, AliasTarget, CloudFrontDistribution, KmsKey, PriceClass, Route53Record,
+    Route53Zone, S3Bucket, ShieldProtection, StorageClass, WafWebAcl,
+};
 use quikinfra::azure::{
-    AksCluster, Endpoint, HighAvailability, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, MySqlTier,
+    AksCluster, Endpoint, HighAvailability, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, MySqlTier, PublicIp,
     ResourceGroup, RoutingMethod, TrafficManagerProfile,
 };
 use quikinfra::engine::local::LocalFile;
@@ -22,6 +25,9 @@ pub const REGION: &str = "westeurope";
 
 /// The Kubernetes version every cluster runs.
 pub const KUBERNETES_VERSION: &str = "1.33";
+
+/// The public DNS zone every hosted environment's domain is in.
+pub const ZONE: &str = "quikapp.com";
 
 /// The environment called `name`, as its row defines it.
 pub fn environment(name: &str) -> Option<Environment> {
@@ -78,11 +84,12 @@ fn hosted(env: &mut Environment, row: &Row, size: AksSize, active: Option<Colour
     let rg = group(row.name);
     env.add(rg.clone());
 
-    // Compute: one cluster, or blue and green.
+    // Compute: one cluster, or blue and green; each ingress on a public IP of its own.
     let colours: Vec<Option<Colour>> = match row.traffic {
         Traffic::BlueGreen { .. } => Colour::ALL.into_iter().map(Some).collect(),
         Traffic::Direct | Traffic::Canary { .. } => vec![None],
     };
+    let mut ingress = Vec::new();
     for colour in colours {
         let (local, name) = match colour {
             Some(c) => (c.name().to_string(), format!("aks-quikapp-{}-{}", row.name, c.name())),
@@ -95,6 +102,11 @@ fn hosted(env: &mut Environment, row: &Row, size: AksSize, active: Option<Colour
             .tag("aks-size", size.tag());
         for group in row.access.cluster_admins() {
             aks = aks.admin_group(group.object_id());
+        }
+        for track in tracks(row, colour) {
+            let ip = ingress_ip(row, &rg, &aks, &track);
+            ingress.push((track, ip.clone()));
+            env.add(ip);
         }
         env.add(aks);
     }
@@ -121,8 +133,69 @@ fn hosted(env: &mut Environment, row: &Row, size: AksSize, active: Option<Colour
         env.add(ns);
     }
 
-    media(env, row);
-    edge(env, row, &rg, active);
+    let zone = zone(env, row);
+    media(env, row, &zone);
+    let edge = edge(env, row, &rg, active, &ingress);
+    entry(env, row, &zone, edge.as_ref(), &ingress);
+}
+
+/// The release tracks a cluster's ingress serves, each on a public IP of its own: `main`; a
+/// blue/green environment's `blue` or `green`; Production's `stable` and `canary`, which the
+/// edge weighs against each other, so they need two addresses on the one cluster.
+fn tracks(row: &Row, colour: Option<Colour>) -> Vec<String> {
+    match (row.traffic, colour) {
+        (_, Some(c)) => vec![c.name().to_string()],
+        (Traffic::Canary { .. }, None) => vec!["stable".to_string(), "canary".to_string()],
+        _ => vec!["main".to_string()],
+    }
+}
+
+/// The public IP of one ingress: Standard, static, in the cluster's zones, with a DNS label
+/// (`quikapp-<environment>[-<track>]`) so the edge can target it as an Azure endpoint.
+///
+/// Decision: the address lives in the environment's resource group, not the cluster's node
+/// group: it outlives a cluster rebuild (a blue/green colour recreated keeps its address), and
+/// the ingress's `LoadBalancer` service names it with the
+/// `service.beta.kubernetes.io/azure-load-balancer-resource-group` annotation (the cluster's
+/// identity needs Network Contributor on the group).
+fn ingress_ip(row: &Row, rg: &ResourceGroup, aks: &AksCluster, track: &str) -> PublicIp {
+    let suffix = if track == "main" { String::new() } else { format!("-{track}") };
+    PublicIp::new(track, format!("pip-quikapp-{}{suffix}", row.name), rg)
+        .zones(aks.availability_zones().to_vec())
+        .dns_label(format!("quikapp-{}{suffix}", row.name))
+        .tag("ingress", track)
+}
+
+/// The `quikapp.com` hosted zone: Production's, read by every other hosted environment.
+fn zone(env: &mut Environment, row: &Row) -> Route53Zone {
+    let zone = Route53Zone::new("main", ZONE).comment("QuikApp's public names, managed by quikinfra");
+    match owner_of(SharedStore::Zone, row.name) {
+        Some(owner) => {
+            // The owner's definition, protected as there.
+            env.add_shared(owner.name, protect(owner, zone.clone()));
+        }
+        None => {
+            env.output("name_servers", zone.name_servers());
+            env.add(protect(row, zone.clone()));
+        }
+    }
+    zone
+}
+
+/// The environment's own name: an A record of its ingress's address, or a CNAME of its edge
+/// profile's name where Traffic Manager picks the cluster (Production's canary, Live's colours).
+fn entry(
+    env: &mut Environment,
+    row: &Row,
+    zone: &Route53Zone,
+    edge: Option<&TrafficManagerProfile>,
+    ingress: &[(String, PublicIp)],
+) {
+    let record = match edge {
+        Some(profile) => Route53Record::cname("entry", zone, row.domain, profile.fqdn()),
+        None => Route53Record::a("entry", zone, row.domain, ingress.iter().map(|(_, ip)| ip.ip_address())),
+    };
+    env.add(record);
 }
 
 /// The row's MySQL server.
@@ -232,7 +305,12 @@ fn media_store(row: &Row, bucket_name: &str) -> (Option<KmsKey>, S3Bucket) {
     }
 }
 
-fn media(env: &mut Environment, row: &Row) {
+/// `media.<domain>`: the name the row's distribution answers for.
+pub fn media_domain(row: &Row) -> String {
+    format!("media.{}", row.domain)
+}
+
+fn media(env: &mut Environment, row: &Row, zone: &Route53Zone) {
     let Bucket::S3(name) = row.bucket else { return };
     let (key, bucket) = match owner_of(SharedStore::Media(name), row.name) {
         Some(owner) => media_store(owner, name),
@@ -271,19 +349,26 @@ fn media(env: &mut Environment, row: &Row) {
             cdn
         }
     };
+    // Its own name and certificate: DNS-validated in the zone, issued before the distribution
+    // takes it, served to SNI clients with TLS 1.2 or newer.
+    //
+    // Decision: Dev's disabled distribution gets them too, so its configuration stays the one
+    // every other environment deploys; `media.dev.quikapp.com` answers CloudFront's 403 until the
+    // distribution is enabled (Dev's services use the bucket directly).
+    let name = media_domain(row);
+    let cert = AcmCertificate::new("media", &name);
+    let proof = Route53Record::validation("media_validation", zone, &cert);
+    let issued = AcmCertificateValidation::new("media", &cert).record(&proof);
+    let cdn = cdn.alias(&name).certificate(issued.certificate_arn());
+    env.add(cert);
+    env.add(proof);
+    env.add(issued);
     if row.cdn == Cdn::EnabledWafShield {
         env.add(ShieldProtection::new("edge", format!("quikapp-{}-cdn", row.name), cdn.arn()));
     }
+    env.add(Route53Record::alias("media", zone, &name, AliasTarget::cloudfront(cdn.domain_name())));
     env.output("cdn_domain", cdn.domain_name());
     env.add(cdn);
-}
-
-/// The host name the ingress of one release track (`blue`, `canary`…) publishes.
-///
-/// Decision: each cluster's ingress controller publishes `origin-<track>.<domain>` (through
-/// external-dns, outside quikinfra); the edge profile points at those names.
-pub fn origin(row: &Row, track: &str) -> String {
-    format!("origin-{track}.{}", row.domain)
 }
 
 /// The edge: a Traffic Manager profile for canary and blue/green environments.
@@ -292,20 +377,34 @@ pub fn origin(row: &Row, track: &str) -> String {
 /// weighted by the row's percentage); blue/green is priority routing, blue first (1) and green
 /// second (2), with only the active colour's endpoint enabled: traffic never splits between
 /// colours, not even while a switch is applied, and a switch is the two endpoints' statuses.
-fn edge(env: &mut Environment, row: &Row, rg: &ResourceGroup, active: Option<Colour>) {
+///
+/// Each endpoint is an Azure endpoint targeting its track's ingress address (`ip.id()`), which
+/// Traffic Manager answers with through the address's DNS name.
+fn edge(
+    env: &mut Environment,
+    row: &Row,
+    rg: &ResourceGroup,
+    active: Option<Colour>,
+    ingress: &[(String, PublicIp)],
+) -> Option<TrafficManagerProfile> {
+    let target = |track: &str| {
+        let ip = ingress.iter().find(|(t, _)| t == track).map(|(_, ip)| ip).expect("every track has its address");
+        Endpoint::azure(track, ip.id())
+    };
     let profile = TrafficManagerProfile::new("edge", format!("tm-quikapp-{}", row.name), rg);
     let profile = match row.traffic {
-        Traffic::Direct => return,
-        Traffic::Canary { percent } => profile
-            .endpoint(Endpoint::external("stable", origin(row, "stable")).weight(100 - percent))
-            .endpoint(Endpoint::external("canary", origin(row, "canary")).weight(percent)),
+        Traffic::Direct => return None,
+        Traffic::Canary { percent } => {
+            profile.endpoint(target("stable").weight(100 - percent)).endpoint(target("canary").weight(percent))
+        }
         Traffic::BlueGreen { initial } => {
             let active = active.unwrap_or(initial);
             Colour::ALL.into_iter().zip(1..).fold(profile.routing(RoutingMethod::Priority), |p, (c, priority)| {
-                p.endpoint(Endpoint::external(c.name(), origin(row, c.name())).priority(priority).enabled(c == active))
+                p.endpoint(target(c.name()).priority(priority).enabled(c == active))
             })
         }
     };
     env.output("edge_fqdn", profile.fqdn());
-    env.add(profile);
+    env.add(profile.clone());
+    Some(profile)
 }

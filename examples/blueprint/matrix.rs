@@ -7,6 +7,11 @@
 //! row from the `docker-compose.yml` it manages. Environments whose cells are all equal, in
 //! order, share one row (`UAT1-3`), as in the seed. [`parse_tables`] reads Markdown tables
 //! back, for the test comparing the matrix with the seed cell by cell.
+//!
+//! A fourth table, [`DOMAINS`], is the blueprint's own (the seed gives the names only): each
+//! environment's domain and what it resolves to (an A record of its ingress's public IP, or a
+//! CNAME of its Traffic Manager profile and the addresses that profile picks from), and its
+//! media domain with the distribution and certificate serving it, read from its records.
 
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::resource::ResourceNode;
@@ -31,6 +36,8 @@ pub const SUMMARY: &str = "Environment Summary";
 pub const COMPUTE: &str = "Compute & Database";
 /// The heading of the seed's third table.
 pub const MEDIA: &str = "AWS Media Infrastructure";
+/// The heading of the names table (not in the seed).
+pub const DOMAINS: &str = "Domains";
 
 fn of_type<'a>(env: &'a Environment, type_name: &str) -> Vec<&'a ResourceNode> {
     env.resources().iter().filter(|r| r.address.type_name() == type_name).collect()
@@ -270,6 +277,88 @@ pub fn media_row(label: &str, env: &Environment) -> Vec<String> {
     ]
 }
 
+/// The name of the resource `value` refers to (its `name` attribute), in backticks, or its address.
+fn named<'a>(env: &'a Environment, value: Option<&Value>) -> Option<(String, &'a ResourceNode)> {
+    let Some(Value::Ref(r)) = value else { return None };
+    let node = env.resource(&r.address)?;
+    let name = text(node, &["name"]).map_or_else(|| r.address.to_string(), |n| format!("`{n}`"));
+    Some((name, node))
+}
+
+/// What a record resolves to, in words.
+fn resolution(env: &Environment, record: &ResourceNode) -> String {
+    let kind = text(record, &["record_type"]).unwrap_or_else(|| "?".to_string());
+    if let Some((_, cdn)) = named(env, attr(record, &["alias", "name"])) {
+        let certificate = certificate_of(env, cdn).map(|c| format!(", certificate `{c}`")).unwrap_or_default();
+        let tls = [text(cdn, &["ssl_support_method"]), text(cdn, &["minimum_protocol_version"])]
+            .into_iter()
+            .flatten()
+            .map(|t| format!(", {t}"))
+            .collect::<String>();
+        return format!("alias → CloudFront {}{certificate}{tls}", cdn.address);
+    }
+    let targets: Vec<String> = match attr(record, &["records"]) {
+        Some(Value::List(items)) => items
+            .iter()
+            .map(|v| match named(env, Some(v)) {
+                Some((name, node)) if node.address.type_name() == "azure_public_ip" => format!("public IP {name}"),
+                Some((name, node)) if node.address.type_name() == "azure_traffic_manager_profile" => {
+                    let endpoints: Vec<String> = match attr(node, &["endpoints"]) {
+                        Some(Value::List(es)) => es
+                            .iter()
+                            .filter_map(Value::as_map)
+                            .map(|e| {
+                                let track = e.get("name").and_then(Value::as_str).unwrap_or("?");
+                                let ip = named(env, e.get("target_resource_id")).map(|(n, _)| n).unwrap_or_default();
+                                format!("{track} {ip}")
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    format!("Traffic Manager {name} ({})", endpoints.join(", "))
+                }
+                Some((name, _)) => name,
+                None => v.as_str().map_or("?".to_string(), |s| format!("`{s}`")),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    format!("{kind} → {}", targets.join(", "))
+}
+
+/// The name of the certificate a distribution serves, followed through its validation.
+fn certificate_of(env: &Environment, cdn: &ResourceNode) -> Option<String> {
+    let mut at = attr(cdn, &["acm_certificate_arn"])?;
+    for _ in 0..3 {
+        let Value::Ref(r) = at else { return None };
+        let node = env.resource(&r.address)?;
+        if node.address.type_name() == "aws_acm_certificate" {
+            return text(node, &["domain_name"]);
+        }
+        at = node.attrs.get(&r.attribute)?;
+    }
+    None
+}
+
+/// The Domains row of `env`, labelled `label`.
+pub fn domains_row(label: &str, env: &Environment) -> Vec<String> {
+    let domain = env.get_fact("domain").unwrap_or("—").to_string();
+    if let Some(c) = compose_cells(env) {
+        let app = if c.has("app") { "Docker Compose, the `app` container" } else { "Docker Compose" };
+        return vec![label.to_string(), format!("`{domain}`"), app.to_string(), "—".to_string(), "—".to_string()];
+    }
+    let records = of_type(env, "aws_route53_record");
+    let entry = records.iter().find(|r| text(r, &["name"]).as_deref() == Some(domain.as_str()));
+    let media = records.iter().find(|r| attr(r, &["alias"]).is_some());
+    vec![
+        label.to_string(),
+        format!("`{domain}`"),
+        entry.map_or("—".to_string(), |r| resolution(env, r)),
+        media.and_then(|r| text(r, &["name"])).map_or("—".to_string(), |n| format!("`{n}`")),
+        media.map_or("—".to_string(), |r| resolution(env, r)),
+    ]
+}
+
 /// Merges consecutive rows whose cells after the first are equal: `UAT1`, `UAT2`, `UAT3`
 /// become `UAT1-3`.
 fn merge(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
@@ -326,6 +415,11 @@ pub fn tables(envs: &[(&str, Environment)]) -> Vec<Table> {
             header: header(&["Environment", "S3 Bucket", "CloudFront", "S3 Lifecycle", "Encryption"]),
             rows: merge(envs.iter().map(|(l, e)| media_row(l, e)).collect()),
         },
+        Table {
+            heading: DOMAINS.to_string(),
+            header: header(&["Environment", "Domain", "Resolves to", "Media domain", "Served by"]),
+            rows: envs.iter().map(|(l, e)| domains_row(l, e)).collect(),
+        },
     ]
 }
 
@@ -355,6 +449,9 @@ pub fn markdown(tables: &[Table]) -> String {
         match t.heading.as_str() {
             SUMMARY => out.push_str(&format!("\n## {SUMMARY}\n\n")),
             COMPUTE => out.push_str(&format!("\n## Infrastructure per Environment\n\n### {COMPUTE}\n\n")),
+            DOMAINS => out.push_str(&format!(
+                "\n## {DOMAINS}\n\nWhat each name resolves to, from the records the environments manage.\n\n"
+            )),
             other => out.push_str(&format!("\n### {other}\n\n")),
         }
         out.push_str(&table_markdown(t));

@@ -609,6 +609,8 @@ pub enum SharedStore {
     Kafka,
     /// The S3 media bucket of this name, with its KMS key when encrypted with SSE-KMS.
     Media(&'static str),
+    /// The `quikapp.com` hosted zone every hosted environment's names are recorded in.
+    Zone,
 }
 
 /// Who manages a shared store and who only reads it.
@@ -631,12 +633,24 @@ pub struct Ownership {
 /// (UAT1-3) is owned by UAT1, the first UAT; `quikapp-media-prod` is owned by Production,
 /// which comes before Live in the flow. Each reader has a CloudFront distribution of its own
 /// in front of the shared bucket.
+///
+/// The `quikapp.com` hosted zone is Production's, read by every other hosted environment, which
+/// record their own names in it: it is what every domain (Live's included) resolves through and
+/// what the registrar delegates to, so it belongs with the environment Operations run under
+/// controlled deployments, whose tier protects what it manages from destruction — not with Dev,
+/// deployed on every commit, nor with Live, which switches colours. Production reads nothing from
+/// any other environment, so it can be applied first; `estate apply` does.
 pub static SHARED: &[Ownership] = &[
     Ownership { store: SharedStore::MySql, owner: "dev", readers: &[] },
     Ownership { store: SharedStore::Redis, owner: "dev", readers: &[] },
     Ownership { store: SharedStore::Kafka, owner: "dev", readers: &["qa", "uat1", "uat2", "uat3"] },
     Ownership { store: SharedStore::Media("quikapp-media-uat"), owner: "uat1", readers: &["uat2", "uat3"] },
     Ownership { store: SharedStore::Media("quikapp-media-prod"), owner: "production", readers: &["live"] },
+    Ownership {
+        store: SharedStore::Zone,
+        owner: "production",
+        readers: &["dev", "qa", "uat1", "uat2", "uat3", "staging", "live"],
+    },
 ];
 
 /// The environment owning `store` when `reader` only reads it; `None` when `reader` manages

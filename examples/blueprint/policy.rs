@@ -2,8 +2,10 @@
 //! validation before any API call.
 //!
 //! From the Production tier on (Production, Live): media encrypted with SSE-KMS, CloudFront
-//! behind WAF (and Shield where the row asks for it), Multi-AZ MySQL, at least 3 replicas, and
-//! `prevent_destroy` on every data store the environment manages. Below Staging: never marked
+//! behind WAF (and Shield where the row asks for it), Multi-AZ MySQL, at least 3 replicas,
+//! `prevent_destroy` on every data store the environment manages (its hosted zone included), and
+//! HTTPS only with TLS 1.2 or newer (every distribution on a certificate of its own, never
+//! serving plain HTTP; the edge probing its endpoints over HTTPS). Below Staging: never marked
 //! as holding real data. Each rule names the seed row and cell it comes from, so a violation
 //! reads "environment `live` breaks rule `multi-az-mysql` (seed: Compute & Database, Live row,
 //! Database "Multi-AZ MySQL"): …".
@@ -19,8 +21,14 @@ use super::{Cdn, DataClass, Row, Tier};
 pub const MIN_PRODUCTION_REPLICAS: u64 = 3;
 
 /// The types holding data: what `prevent_destroy` must protect.
-pub const DATA_STORE_TYPES: &[&str] =
-    &["azure_mysql_flexible_server", "azure_managed_redis", "azure_eventhub_namespace", "aws_s3_bucket", "aws_kms_key"];
+pub const DATA_STORE_TYPES: &[&str] = &[
+    "azure_mysql_flexible_server",
+    "azure_managed_redis",
+    "azure_eventhub_namespace",
+    "aws_s3_bucket",
+    "aws_kms_key",
+    "aws_route53_zone",
+];
 
 /// The rules for `row`'s tier.
 pub fn rules(row: &Row) -> Vec<Rule> {
@@ -50,6 +58,11 @@ pub fn rules(row: &Row) -> Vec<Rule> {
         rules.push(protected_data_stores(format!(
             "seed: Environment Summary, {label} row, Data \"{}\"",
             row.data.label()
+        )));
+        rules.push(https_tls12(format!(
+            "seed: Environment Summary, {label} row, Access \"{}\"; {label} is reached at {}",
+            row.access.label(),
+            row.domain
         )));
     }
     rules
@@ -182,6 +195,51 @@ pub fn protected_data_stores(source: String) -> Rule {
         for r in env.resources() {
             if DATA_STORE_TYPES.contains(&r.address.type_name()) && !r.is_read_only() && !r.lifecycle.prevent_destroy {
                 v.resource(&r.address, "holds data and must have lifecycle.prevent_destroy");
+            }
+        }
+    })
+}
+
+/// HTTPS only, with TLS 1.2 or newer: every distribution serves a certificate of its own with a
+/// `TLSv1.2_*` minimum and never plain HTTP (`redirect-to-https` or `https-only`), and the edge
+/// probes its endpoints over HTTPS.
+///
+/// Decision: a redirect of plain HTTP to HTTPS counts as serving HTTPS only (nothing but the
+/// redirect is ever sent in clear, and links typed without `https://` keep working);
+/// `allow-all` does not.
+pub fn https_tls12(source: String) -> Rule {
+    Rule::new("https-tls12", source, |env, v| {
+        for d in of_type(env, "aws_cloudfront_distribution") {
+            if text(d, &["default_cache_behavior", "viewer_protocol_policy"]) == Some("allow-all") {
+                v.field(
+                    &d.address,
+                    "default_cache_behavior.viewer_protocol_policy",
+                    "must be `redirect-to-https` or `https-only`: media is never served over plain HTTP",
+                );
+            }
+            if attr(d, &["acm_certificate_arn"]).is_none() {
+                v.field(
+                    &d.address,
+                    "acm_certificate_arn",
+                    "must be set: cloudfront's default certificate still accepts TLS 1.0",
+                );
+            }
+            match text(d, &["minimum_protocol_version"]) {
+                Some(tls) if quikinfra::aws::MinimumProtocolVersion::is_tls12_or_newer(tls) => {}
+                other => v.field(
+                    &d.address,
+                    "minimum_protocol_version",
+                    format!("must be TLS 1.2 or newer (`TLSv1.2_2021`), is {}", other.unwrap_or("not set")),
+                ),
+            }
+        }
+        for p in of_type(env, "azure_traffic_manager_profile") {
+            if text(p, &["monitor", "protocol"]) != Some("HTTPS") {
+                v.field(
+                    &p.address,
+                    "monitor.protocol",
+                    "must be HTTPS: the edge only sends traffic to endpoints serving HTTPS",
+                );
             }
         }
     })

@@ -19,6 +19,7 @@ pub(crate) enum Kind {
     TrafficManagerProfile,
     /// An endpoint of a profile, kept inline in the profile's body.
     TrafficManagerEndpoint(EndpointType),
+    PublicIpAddress,
 }
 
 /// The three kinds of Traffic Manager endpoint, each its own child type in ARM ids.
@@ -132,6 +133,7 @@ impl Kind {
             _ if is(namespace, "Microsoft.Cache") && is(ty, "redisEnterprise") => Kind::RedisCluster,
             _ if is(namespace, "Microsoft.EventHub") && is(ty, "namespaces") => Kind::EventHubNamespace,
             _ if is(namespace, "Microsoft.Network") && is(ty, "trafficManagerProfiles") => Kind::TrafficManagerProfile,
+            _ if is(namespace, "Microsoft.Network") && is(ty, "publicIPAddresses") => Kind::PublicIpAddress,
             _ => return None,
         };
         match (top, child) {
@@ -152,6 +154,7 @@ impl Kind {
             Kind::RedisCluster | Kind::RedisDatabase => "2025-07-01",
             Kind::EventHubNamespace | Kind::EventHub => "2024-01-01",
             Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_) => "2022-04-01",
+            Kind::PublicIpAddress => "2024-07-01",
         }
     }
 
@@ -163,7 +166,9 @@ impl Kind {
             Kind::MySqlServer => "Microsoft.DBforMySQL",
             Kind::RedisCluster | Kind::RedisDatabase => "Microsoft.Cache",
             Kind::EventHubNamespace | Kind::EventHub => "Microsoft.EventHub",
-            Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_) => "Microsoft.Network",
+            Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_) | Kind::PublicIpAddress => {
+                "Microsoft.Network"
+            }
         }
     }
 
@@ -179,6 +184,7 @@ impl Kind {
             Kind::EventHub => "eventhubs",
             Kind::TrafficManagerProfile => "trafficManagerProfiles",
             Kind::TrafficManagerEndpoint(t) => t.segment(),
+            Kind::PublicIpAddress => "publicIPAddresses",
         }
     }
 
@@ -200,6 +206,7 @@ impl Kind {
             Kind::EventHubNamespace => "Microsoft.EventHub/Namespaces",
             Kind::EventHub => "Microsoft.EventHub/Namespaces/EventHubs",
             Kind::TrafficManagerProfile => "Microsoft.Network/trafficManagerProfiles",
+            Kind::PublicIpAddress => "Microsoft.Network/publicIPAddresses",
             Kind::TrafficManagerEndpoint(_) => unreachable!("answered above"),
         }
     }
@@ -240,6 +247,11 @@ impl Kind {
             // Traffic Manager: every write synchronous; DELETE 200 with `{}` (204 when absent).
             (Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_), Create) => sync(201),
             (Kind::TrafficManagerProfile | Kind::TrafficManagerEndpoint(_), _) => sync(200),
+            // Public IPs: PUT 201/200 with the body and Azure-AsyncOperation (final state via it);
+            // DELETE 202 with Location (the examples and the specification's LRO options).
+            (Kind::PublicIpAddress, Create) => lro(201, true, true, false),
+            (Kind::PublicIpAddress, Update | Patch) => lro(200, true, true, false),
+            (Kind::PublicIpAddress, Delete) => lro(202, false, false, true),
         }
     }
 
@@ -449,6 +461,7 @@ pub(crate) fn fill(kind: Kind, ctx: &Ctx<'_>, prior: Option<&Value>, body: Value
         Kind::EventHubNamespace => fill_namespace(ctx, prior, &mut body)?,
         Kind::EventHub => fill_eventhub(ctx, prior, &mut body)?,
         Kind::TrafficManagerProfile => fill_traffic_manager(ctx, prior, &mut body)?,
+        Kind::PublicIpAddress => fill_public_ip(ctx, prior, &mut body)?,
         Kind::TrafficManagerEndpoint(_) => unreachable!("endpoints are written through their profile"),
     }
     Ok(body)
@@ -1089,6 +1102,95 @@ fn fill_traffic_manager(ctx: &Ctx<'_>, prior: Option<&Value>, body: &mut Value) 
     };
     let monitor = props.get_mut("monitorConfig").and_then(Value::as_object_mut).expect("an object");
     monitor.insert("profileMonitorStatus".into(), profile_monitor.into());
+    Ok(())
+}
+
+/// A public IP address after the examples: SKU Basic and allocation Dynamic unless given
+/// (`PublicIpAddressCreateDefaults`), Standard only Static (`StandardSkuPublicIPAddressesMustBeStatic`),
+/// IPv4, a 4-minute idle timeout (4 to 30), DDoS settings inherited from the network, the DNS
+/// label's `fqdn` under `<region>.cloudapp.azure.com`; SKU, zones, version and allocation fixed
+/// once created. A static address is allocated at creation and kept: a stable one per resource id,
+/// in 198.18.0.0/15 (the benchmarking range, never routed); a dynamic one has none until attached.
+fn fill_public_ip(ctx: &Ctx<'_>, prior: Option<&Value>, body: &mut Value) -> Result<(), Invalid> {
+    let obj = body.as_object_mut().expect("an object");
+    set_default(obj, "tags", json!({}));
+    set_default(obj, "sku", json!({"name": "Basic"}));
+    let sku = obj.get("sku").and_then(|s| s.get("name")).and_then(Value::as_str).unwrap_or_default().to_string();
+    if !matches!(sku.as_str(), "Basic" | "Standard") {
+        return Err(invalid(
+            "InvalidParameter",
+            format!("The sku '{sku}' is not valid: Basic or Standard."),
+            "sku.name",
+        ));
+    }
+    if let Some(sku) = obj.get_mut("sku").and_then(Value::as_object_mut) {
+        set_default(sku, "tier", "Regional".into());
+    }
+    let zones = obj.get("zones").cloned().unwrap_or(json!([]));
+    if let Some(prior) = prior {
+        if prior.pointer("/sku/name") != obj.get("sku").and_then(|s| s.get("name")) {
+            return Err(cannot_change("sku"));
+        }
+        if prior.get("zones").cloned().unwrap_or(json!([])) != zones {
+            return Err(cannot_change("zones"));
+        }
+    }
+    if sku == "Basic" && zones.as_array().is_some_and(|z| !z.is_empty()) {
+        return Err(invalid("InvalidParameter", "A Basic public IP address cannot have zones.", "zones"));
+    }
+    let location = obj.get("location").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+    let prior_props = prior.and_then(|p| p.get("properties")).cloned().unwrap_or(Value::Null);
+    let props = properties(body);
+    let default_allocation = if sku == "Standard" { "Static" } else { "Dynamic" };
+    set_default(props, "publicIPAllocationMethod", default_allocation.into());
+    let allocation = props.get("publicIPAllocationMethod").and_then(Value::as_str).unwrap_or_default().to_string();
+    if sku == "Standard" && allocation != "Static" {
+        return Err(Invalid {
+            status: 400,
+            code: "StandardSkuPublicIPAddressesMustBeStatic",
+            message: format!("Standard sku publicIp {} must have AllocationMethod set to Static.", ctx.id),
+            target: None,
+        });
+    }
+    set_default(props, "publicIPAddressVersion", "IPv4".into());
+    for (key, target) in
+        [("publicIPAllocationMethod", "publicIPAllocationMethod"), ("publicIPAddressVersion", "publicIPAddressVersion")]
+    {
+        if let Some(old) = prior_props.get(key)
+            && props.get(key) != Some(old)
+        {
+            return Err(cannot_change(target));
+        }
+    }
+    set_default(props, "idleTimeoutInMinutes", 4.into());
+    if !props.get("idleTimeoutInMinutes").and_then(Value::as_u64).is_some_and(|t| (4..=30).contains(&t)) {
+        return Err(invalid(
+            "PublicIPAddressInvalidIdleTimeout",
+            "The idle timeout must be 4 to 30 minutes.",
+            "properties.idleTimeoutInMinutes",
+        ));
+    }
+    set_default(props, "ddosSettings", json!({"protectionMode": "VirtualNetworkInherited"}));
+    let guid = prior_props.get("resourceGuid").cloned().unwrap_or_else(|| short_hash(ctx.id).into());
+    props.insert("resourceGuid".into(), guid);
+    if allocation == "Static" {
+        let address = prior_props.get("ipAddress").cloned().unwrap_or_else(|| {
+            let h = u32::from_str_radix(&short_hash(ctx.id), 16).unwrap_or_default();
+            let (third, fourth) = (((h >> 8) & 0x1ff) as u16, (h & 0xff) as u8);
+            format!("198.{}.{}.{}", 18 + (third >> 8), third & 0xff, fourth.max(1)).into()
+        });
+        props.insert("ipAddress".into(), address);
+    } else {
+        props.remove("ipAddress");
+    }
+    if let Some(dns) = props.get_mut("dnsSettings").and_then(Value::as_object_mut) {
+        let label = dns.get("domainNameLabel").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
+        if label.is_empty() {
+            dns.remove("fqdn");
+        } else {
+            dns.insert("fqdn".into(), format!("{label}.{location}.cloudapp.azure.com").into());
+        }
+    }
     Ok(())
 }
 

@@ -7,7 +7,8 @@
 //! databases (`Microsoft.Cache/redisEnterprise`, 2025-07-01), Event Hubs namespaces and event
 //! hubs (`Microsoft.EventHub/namespaces`, 2024-01-01) and Traffic Manager profiles with their
 //! endpoints (`Microsoft.Network/trafficManagerProfiles`, 2022-04-01, synchronous, endpoints
-//! kept inline in the profile and also served at their own ids), with the status codes, headers
+//! kept inline in the profile and also served at their own ids) and public IP addresses
+//! (`Microsoft.Network/publicIPAddresses`, 2024-07-01), with the status codes, headers
 //! and bodies of the official example payloads (see [`arm`] for the contract per type):
 //! `api-version` checked per type, bearer token required, 404 with ARM's error body for
 //! missing resources and groups, long-running operations answered 201/202 with

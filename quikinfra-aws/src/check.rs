@@ -70,6 +70,30 @@ pub(crate) fn dns_name_problems(name: &str, wildcard: bool) -> Vec<String> {
     out
 }
 
+/// A DNS name as zones and records keep it: lowercase, without the trailing dot of the fully
+/// qualified form, and with Route 53's `\052` escape of a leading `*` undone.
+pub(crate) fn dns_normal(name: &str) -> String {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match name.strip_prefix("\\052") {
+        Some(rest) => format!("*{rest}"),
+        None => name,
+    }
+}
+
+/// Whether `name` is `zone` or a name under it (both normalized).
+pub(crate) fn in_zone(name: &str, zone: &str) -> bool {
+    name == zone || name.strip_suffix(zone).is_some_and(|head| head.ends_with('.'))
+}
+
+/// Whether a certificate for `certificate` (a name, or a wildcard `*.example.com`) covers the
+/// host `host`: the same name, or one label under a wildcard's base.
+pub(crate) fn certificate_covers(certificate: &str, host: &str) -> bool {
+    match certificate.strip_prefix("*.") {
+        Some(base) => host.split_once('.').is_some_and(|(label, rest)| !label.is_empty() && rest == base),
+        None => certificate == host,
+    }
+}
+
 /// The parts of an ARN: `arn:partition:service:region:account:resource`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Arn<'a> {
@@ -128,6 +152,21 @@ mod tests {
         assert!(!dns_name_problems("-bad.example.com", false).is_empty());
         assert!(!dns_name_problems("a..example.com", false).is_empty());
         assert!(!dns_name_problems(&format!("{}.com", "a".repeat(64)), false).is_empty());
+    }
+
+    #[test]
+    fn names_normalize_and_belong_to_zones() {
+        assert_eq!(dns_normal("Media.QuikApp.com."), "media.quikapp.com");
+        assert_eq!(dns_normal("\\052.quikapp.com."), "*.quikapp.com");
+        assert!(in_zone("quikapp.com", "quikapp.com"));
+        assert!(in_zone("media.staging.quikapp.com", "quikapp.com"));
+        assert!(!in_zone("notquikapp.com", "quikapp.com"));
+        assert!(!in_zone("quikapp.com.evil.org", "quikapp.com"));
+        assert!(certificate_covers("media.quikapp.com", "media.quikapp.com"));
+        assert!(certificate_covers("*.quikapp.com", "media.quikapp.com"));
+        assert!(!certificate_covers("*.quikapp.com", "a.media.quikapp.com"));
+        assert!(!certificate_covers("*.quikapp.com", "quikapp.com"));
+        assert!(!certificate_covers("media.qa.quikapp.com", "media.staging.quikapp.com"));
     }
 
     #[test]

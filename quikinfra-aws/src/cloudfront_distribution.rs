@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use quikinfra_core::diag::FieldProblems;
 use quikinfra_core::resource::{Meta, Resource};
-use quikinfra_core::schema::AttrValue;
-use quikinfra_core::value::{Computed, Val};
+use quikinfra_core::schema::{AttrValue, Related};
+use quikinfra_core::value::{Computed, Val, Value};
 use serde::{Serialize, Serializer};
 
 use crate::check;
@@ -51,7 +51,13 @@ const MAX_ALIASES: usize = 100;
 ///     .web_acl(acl.arn());
 /// ```
 #[derive(Clone, Debug, Serialize, Resource)]
-#[resource(type = "aws_cloudfront_distribution", provider = "aws", refs(arn, id, domain_name), validate = Self::check)]
+#[resource(
+    type = "aws_cloudfront_distribution",
+    provider = "aws",
+    refs(arn, id, domain_name),
+    validate = Self::check,
+    related = Self::check_related
+)]
 pub struct CloudFrontDistribution {
     #[serde(skip)]
     meta: Meta,
@@ -85,8 +91,16 @@ pub struct CloudFrontDistribution {
     /// The ACM certificate (in us-east-1) covering the aliases. Without aliases the
     /// distribution uses CloudFront's own `*.cloudfront.net` certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[resource(setter = "certificate")]
     acm_certificate_arn: Option<Val<String>>,
+    /// How CloudFront serves HTTPS with the certificate: `sni-only` (set with the certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(setter)]
+    ssl_support_method: Option<SslSupportMethod>,
+    /// The oldest TLS version and ciphers viewers may use with the certificate:
+    /// `TLSv1.2_2021` (set with the certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(setter)]
+    minimum_protocol_version: Option<MinimumProtocolVersion>,
     /// Protects the distribution with a WAFv2 web ACL of CLOUDFRONT scope (`acl.arn()`).
     /// Left unset, the web ACL is not managed: one attached outside is left alone.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +153,8 @@ impl CloudFrontDistribution {
             },
             aliases: Vec::new(),
             acm_certificate_arn: None,
+            ssl_support_method: None,
+            minimum_protocol_version: None,
             web_acl_arn: None,
             tags: BTreeMap::new(),
         }
@@ -179,6 +195,16 @@ impl CloudFrontDistribution {
         self
     }
 
+    /// Serves the aliases with the ACM certificate `arn` (in us-east-1; an issued one:
+    /// `validation.certificate_arn()`), to viewers that send SNI, with TLS 1.2 or newer
+    /// (`sni-only`, `TLSv1.2_2021`) unless set otherwise.
+    pub fn certificate(mut self, arn: impl Into<Val<String>>) -> Self {
+        self.acm_certificate_arn = Some(arn.into());
+        self.ssl_support_method.get_or_insert(SslSupportMethod::SniOnly);
+        self.minimum_protocol_version.get_or_insert(MinimumProtocolVersion::Tls12_2021);
+        self
+    }
+
     /// Adds an alternate domain name (CNAME) such as `media.quikapp.com`. DNS names are
     /// case-insensitive; this one is stored in lowercase, as CloudFront reports it.
     /// Needs a certificate: see [`certificate`](Self::certificate).
@@ -200,6 +226,64 @@ pub enum PriceClass {
     /// Every edge location (CloudFront's default).
     #[serde(rename = "PriceClass_All")]
     All,
+}
+
+/// How CloudFront serves HTTPS with a custom certificate, in CloudFront's spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, AttrValue)]
+pub enum SslSupportMethod {
+    /// To viewers that send the host name (SNI): every current browser and client.
+    #[serde(rename = "sni-only")]
+    SniOnly,
+    /// On dedicated IP addresses, for clients without SNI (billed monthly).
+    #[serde(rename = "vip")]
+    Vip,
+}
+
+/// The oldest TLS version (and its cipher set) viewers may use, in CloudFront's spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, AttrValue)]
+pub enum MinimumProtocolVersion {
+    /// TLS 1.0 (2016 ciphers).
+    #[serde(rename = "TLSv1_2016")]
+    Tls1_2016,
+    /// TLS 1.1 (2016 ciphers).
+    #[serde(rename = "TLSv1.1_2016")]
+    Tls11_2016,
+    /// TLS 1.2 (2018 ciphers).
+    #[serde(rename = "TLSv1.2_2018")]
+    Tls12_2018,
+    /// TLS 1.2 (2019 ciphers).
+    #[serde(rename = "TLSv1.2_2019")]
+    Tls12_2019,
+    /// TLS 1.2 (2021 ciphers): the recommended one.
+    #[serde(rename = "TLSv1.2_2021")]
+    Tls12_2021,
+}
+
+impl MinimumProtocolVersion {
+    /// Every version, oldest first.
+    pub const ALL: [MinimumProtocolVersion; 5] = [
+        MinimumProtocolVersion::Tls1_2016,
+        MinimumProtocolVersion::Tls11_2016,
+        MinimumProtocolVersion::Tls12_2018,
+        MinimumProtocolVersion::Tls12_2019,
+        MinimumProtocolVersion::Tls12_2021,
+    ];
+
+    /// CloudFront's spelling: `TLSv1.2_2021`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MinimumProtocolVersion::Tls1_2016 => "TLSv1_2016",
+            MinimumProtocolVersion::Tls11_2016 => "TLSv1.1_2016",
+            MinimumProtocolVersion::Tls12_2018 => "TLSv1.2_2018",
+            MinimumProtocolVersion::Tls12_2019 => "TLSv1.2_2019",
+            MinimumProtocolVersion::Tls12_2021 => "TLSv1.2_2021",
+        }
+    }
+
+    /// Whether it requires TLS 1.2 or newer.
+    pub fn is_tls12_or_newer(text: &str) -> bool {
+        text.starts_with("TLSv1.2_") || text.starts_with("TLSv1.3")
+    }
 }
 
 /// What CloudFront does with viewers' plain HTTP requests.
@@ -340,7 +424,33 @@ impl CloudFrontDistribution {
                 );
             }
         }
+        if self.acm_certificate_arn.is_none()
+            && (self.ssl_support_method.is_some() || self.minimum_protocol_version.is_some())
+        {
+            p.field(
+                "acm_certificate_arn",
+                "required with ssl_support_method or minimum_protocol_version: they apply to a certificate of your own",
+            );
+        }
         check::tags(p, &self.tags);
+    }
+
+    /// The aliases against the certificate they are served with, when the definition holds it
+    /// (`acm_certificate_arn` referring to it, or to its validation).
+    fn check_related(r: &Related<'_>, p: &mut FieldProblems<'_>) {
+        let Some(arn) = r.attrs.get("acm_certificate_arn") else { return };
+        let Some(cert) = r.follow(arn, crate::AcmCertificate::TYPE, 2) else { return };
+        let Some(name) = cert.attrs.get("domain_name").and_then(Value::as_str) else { return };
+        let Some(Value::List(aliases)) = r.attrs.get("aliases") else { return };
+        for (i, alias) in aliases.iter().enumerate() {
+            let Some(alias) = alias.as_str() else { continue };
+            if !check::certificate_covers(name, alias) {
+                p.field(
+                    &format!("aliases[{i}]"),
+                    format!("`{alias}` is not covered by the certificate {} (`{name}`)", cert.address),
+                );
+            }
+        }
     }
 }
 
@@ -379,6 +489,8 @@ mod tests {
                 },
                 "aliases": ["media.quikapp.com"],
                 "acm_certificate_arn": CERT,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": "TLSv1.2_2021",
                 "web_acl_arn": {"$ref": "aws_wafv2_web_acl.edge.arn"}
             })
         );
@@ -468,6 +580,30 @@ mod tests {
         let not_acm =
             CloudFrontDistribution::new("m", "b.s3.amazonaws.com").certificate("arn:aws:iam::1:server-certificate/x");
         assert_problem(&problems(not_acm), "acm_certificate_arn", "not an acm certificate");
+    }
+
+    #[test]
+    fn aliases_must_be_covered_by_the_certificate_they_are_served_with() {
+        let cert = crate::AcmCertificate::new("media", "media.qa.quikapp.com");
+        let wait = crate::AcmCertificateValidation::new("media", &cert);
+        let cdn = CloudFrontDistribution::new("media", "b.s3.amazonaws.com")
+            .alias("media.staging.quikapp.com")
+            .alias("media.qa.quikapp.com")
+            .certificate(wait.certificate_arn());
+        let env = quikinfra_core::environment::Environment::new("qa").with(cert).with(wait).with(cdn);
+        let problems = quikinfra_core::validate::validate(&env).unwrap_err().to_string();
+        assert!(
+            problems.contains("aws_cloudfront_distribution.media: field `aliases[0]`: `media.staging.quikapp.com` is not covered by the certificate aws_acm_certificate.media (`media.qa.quikapp.com`)"),
+            "{problems}"
+        );
+        assert!(!problems.contains("aliases[1]"), "{problems}");
+        let tls = CloudFrontDistribution::new("m", "b.s3.amazonaws.com")
+            .minimum_protocol_version(MinimumProtocolVersion::Tls12_2021);
+        assert_problem(&problems_of(tls), "acm_certificate_arn", "required with ssl_support_method");
+    }
+
+    fn problems_of(cdn: CloudFrontDistribution) -> Vec<(String, String)> {
+        problems(cdn)
     }
 
     #[test]

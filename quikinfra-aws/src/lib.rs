@@ -1,5 +1,5 @@
 //! AWS resource types for quikinfra: S3 buckets, KMS keys, CloudFront distributions, WAFv2
-//! web ACLs and Shield protections.
+//! web ACLs, Shield protections, Route 53 hosted zones and records, and ACM certificates.
 //!
 //! Each resource module holds one resource type: its typed spec with builders, its static
 //! schema (what forces replacement, what AWS computes) and its field rules, checked before any
@@ -18,6 +18,7 @@
 //! let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
 //! ```
 
+pub mod acm_certificate;
 pub mod backend;
 mod check;
 pub mod cloudformation;
@@ -26,17 +27,24 @@ pub mod kms_key;
 pub mod plugin;
 pub mod provider;
 pub mod regions;
+pub mod route53_record;
+pub mod route53_zone;
 pub mod s3_bucket;
 pub mod shield_protection;
 #[cfg(test)]
 mod testing;
 pub mod waf_web_acl;
 
+pub use acm_certificate::{AcmCertificate, AcmCertificateValidation, ValidationMethod};
 pub use backend::{S3Backend, S3Backends};
-pub use cloudfront_distribution::{AllowedMethods, CloudFrontDistribution, PriceClass, ViewerProtocolPolicy};
+pub use cloudfront_distribution::{
+    AllowedMethods, CloudFrontDistribution, MinimumProtocolVersion, PriceClass, SslSupportMethod, ViewerProtocolPolicy,
+};
 pub use kms_key::KmsKey;
 pub use plugin::AwsPlugin;
 pub use provider::AwsProvider;
+pub use route53_record::{AliasTarget, RecordType, Route53Record};
+pub use route53_zone::Route53Zone;
 pub use s3_bucket::{Encryption, LifecycleRule, PublicAccessBlock, S3Bucket, StorageClass, Transition};
 pub use shield_protection::ShieldProtection;
 pub use waf_web_acl::{DefaultAction, Scope, WafWebAcl};

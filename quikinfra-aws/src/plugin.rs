@@ -22,6 +22,7 @@ pub struct AwsPlugin {
     /// Given (tests), or aws-config's default chain loaded on first use.
     config: Option<SdkConfig>,
     wait_for_cloudfront: Option<bool>,
+    acm_validation_timeout: Option<Duration>,
     stack_poll: Option<Duration>,
 }
 
@@ -29,17 +30,23 @@ impl AwsPlugin {
     /// Configured by aws-config's default chain and the `AWS_ENDPOINT_URL*` overrides, loaded
     /// when first needed (building the plugin needs no credentials).
     pub fn from_env() -> Self {
-        Self { config: None, wait_for_cloudfront: None, stack_poll: None }
+        Self { config: None, wait_for_cloudfront: None, acm_validation_timeout: None, stack_poll: None }
     }
 
     /// Configured by `config` (credentials, region, endpoint as the caller built them).
     pub fn with_config(config: SdkConfig) -> Self {
-        Self { config: Some(config), wait_for_cloudfront: None, stack_poll: None }
+        Self { config: Some(config), wait_for_cloudfront: None, acm_validation_timeout: None, stack_poll: None }
     }
 
     /// Whether CloudFront changes wait until deployed (see `AwsProvider::wait_for_cloudfront`).
     pub fn wait_for_cloudfront(mut self, wait: bool) -> Self {
         self.wait_for_cloudfront = Some(wait);
+        self
+    }
+
+    /// How long certificate validations wait for `ISSUED` (see `AwsProvider::acm_validation_timeout`).
+    pub fn acm_validation_timeout(mut self, timeout: Duration) -> Self {
+        self.acm_validation_timeout = Some(timeout);
         self
     }
 
@@ -90,6 +97,10 @@ impl Plugin for AwsPlugin {
         };
         let provider = match self.wait_for_cloudfront {
             Some(wait) => provider.wait_for_cloudfront(wait),
+            None => provider,
+        };
+        let provider = match self.acm_validation_timeout {
+            Some(timeout) => provider.acm_validation_timeout(timeout),
             None => provider,
         };
         Ok(provider.shared())

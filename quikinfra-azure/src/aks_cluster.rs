@@ -155,6 +155,11 @@ impl AksCluster {
         }
     }
 
+    /// The availability zones the cluster's pools are spread over (empty: none).
+    pub fn availability_zones(&self) -> &[String] {
+        &self.availability_zones
+    }
+
     /// Spreads both pools over these availability zones (`["1", "2", "3"]`); empty for none.
     pub fn zones<I, S>(mut self, zones: I) -> Self
     where

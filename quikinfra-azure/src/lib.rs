@@ -1,5 +1,6 @@
 //! Azure resource types for quikinfra: resource groups, AKS clusters, MySQL flexible servers,
-//! Azure Managed Redis caches, Event Hubs namespaces used as Kafka and Traffic Manager profiles.
+//! Azure Managed Redis caches, Event Hubs namespaces used as Kafka, Traffic Manager profiles and
+//! public IP addresses.
 //!
 //! Each type module holds one resource type: its typed spec with builders and documented
 //! defaults, its static schema (what forces replacement and why, what ARM computes) and its
@@ -35,6 +36,7 @@ pub mod managed_redis;
 pub mod mysql_flexible_server;
 pub mod plugin;
 pub mod provider;
+pub mod public_ip;
 pub mod regions;
 pub mod resource_group;
 #[cfg(test)]
@@ -48,5 +50,6 @@ pub use managed_redis::{ClusteringPolicy, ManagedRedis, RedisSku};
 pub use mysql_flexible_server::{HighAvailability, MySqlFlexibleServer, MySqlTier, MySqlVersion};
 pub use plugin::AzurePlugin;
 pub use provider::AzureProvider;
+pub use public_ip::{AllocationMethod, IpVersion, PublicIp, PublicIpSku};
 pub use resource_group::ResourceGroup;
 pub use traffic_manager_profile::{Endpoint, Monitor, RoutingMethod, TrafficManagerProfile};

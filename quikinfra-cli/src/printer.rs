@@ -93,8 +93,9 @@ impl Progress for Printer<'_> {
                 self.print(format!("{what}: {}", verbs(kind).0));
                 self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).insert(address, kind);
             }
-            Event::StillRunning { address, kind, elapsed } => {
-                self.print(format!("{address}: {} [{} elapsed]", verbs(kind).1, seconds(elapsed)));
+            Event::StillRunning { address, kind, elapsed, detail } => {
+                let detail = detail.map(|d| format!(": {d}")).unwrap_or_default();
+                self.print(format!("{address}: {} [{} elapsed]{detail}", verbs(kind).1, seconds(elapsed)));
             }
             Event::Finished { address, kind, id, elapsed } => {
                 let id = match (kind, id) {

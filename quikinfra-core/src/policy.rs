@@ -58,6 +58,16 @@ impl<'a> DefinitionView<'a> {
     }
 }
 
+impl crate::schema::Definition for DefinitionView<'_> {
+    fn get(&self, address: &Address) -> Option<(&'static crate::schema::Schema, &crate::value::Attrs)> {
+        self.resource(address).map(|n| (n.schema, &n.attrs))
+    }
+
+    fn each(&self) -> Vec<(&Address, &'static crate::schema::Schema, &crate::value::Attrs)> {
+        self.resources.iter().map(|n| (&n.address, n.schema, &n.attrs)).collect()
+    }
+}
+
 /// A rule the definition must keep.
 #[derive(Clone)]
 pub struct Rule {

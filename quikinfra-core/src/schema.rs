@@ -17,6 +17,8 @@ use std::marker::PhantomData;
 
 pub use quikinfra_derive::AttrValue;
 
+use crate::addr::Address;
+use crate::diag::FieldProblems;
 use crate::value::{Attrs, Computed, Ref, Secret, Val, Value};
 
 /// The shape of an attribute's value, used to fill computed attributes and to check specs.
@@ -158,6 +160,68 @@ pub struct Schema {
     pub provider: &'static str,
     /// Every attribute, in the order plans show them.
     pub attributes: &'static [AttrSchema],
+    /// The type's checks against the resources it relates to (a record against its zone, a
+    /// distribution's aliases against its certificate), run by validation before any call;
+    /// `None` for types whose field rules are all their own.
+    pub related: Option<RelatedCheck>,
+}
+
+/// A type's check of one of its resources against the rest of the definition
+/// ([`Schema::related`]): it records each problem under the resource's field.
+pub type RelatedCheck = fn(&Related<'_>, &mut FieldProblems<'_>);
+
+/// The rest of a definition, as a related check sees it: read-only, by address.
+pub trait Definition {
+    /// The schema and desired attributes of the resource at `address`.
+    fn get(&self, address: &Address) -> Option<(&'static Schema, &Attrs)>;
+
+    /// Every resource, in declaration order: address, schema, desired attributes.
+    fn each(&self) -> Vec<(&Address, &'static Schema, &Attrs)>;
+}
+
+/// One resource under a related check, with the definition around it.
+pub struct Related<'a> {
+    /// The resource checked.
+    pub address: &'a Address,
+    /// Its desired attributes.
+    pub attrs: &'a Attrs,
+    /// The whole definition.
+    pub definition: &'a dyn Definition,
+}
+
+/// A resource a reference leads to, and the attribute it names.
+pub struct Target<'a> {
+    /// The resource's address.
+    pub address: &'a Address,
+    /// Its schema.
+    pub schema: &'static Schema,
+    /// Its desired attributes.
+    pub attrs: &'a Attrs,
+    /// The attribute the reference names.
+    pub attribute: &'a str,
+}
+
+impl<'a> Related<'a> {
+    /// The resource `value` refers to, when it is a reference to a declared resource.
+    pub fn target(&self, value: &'a Value) -> Option<Target<'a>> {
+        let Value::Ref(r) = value else { return None };
+        let (schema, attrs) = self.definition.get(&r.address)?;
+        Some(Target { address: &r.address, schema, attrs, attribute: &r.attribute })
+    }
+
+    /// Follows `value` through references to the first resource of type `type_name` it leads
+    /// to (`distribution.acm_certificate_arn` → `validation.certificate_arn` → the certificate),
+    /// at most `hops` references deep.
+    pub fn follow(&self, value: &'a Value, type_name: &str, hops: usize) -> Option<Target<'a>> {
+        let mut at = self.target(value)?;
+        for _ in 0..hops {
+            if at.schema.type_name == type_name {
+                return Some(at);
+            }
+            at = self.target(at.attrs.get(at.attribute)?)?;
+        }
+        (at.schema.type_name == type_name).then_some(at)
+    }
 }
 
 impl Schema {
@@ -431,6 +495,7 @@ mod tests {
             AttrSchema::watch("provisioning_state", AttrType::String).failed_when(&["Failed", "Canceled"]),
             AttrSchema::input("size", AttrType::Number),
         ],
+        related: None,
     };
 
     #[test]

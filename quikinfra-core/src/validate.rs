@@ -3,15 +3,18 @@
 //! [`validate`] reports every problem at once — field rules of each type, attributes outside
 //! the schema, bad or duplicate addresses, references to missing resources or attributes,
 //! dependency cycles spelled out, two resources naming one cloud object (their `identity`
-//! attributes equal), and the environment's policy rules — each naming the resource and field.
-//! On success it returns the dependency [`Graph`]. [`estate_conflicts`] does the same across
-//! environments: no two environments may both manage one object.
+//! attributes equal), each type's checks against the resources it relates to
+//! (`Schema::related`: a record against its zone) and the environment's policy rules — each
+//! naming the resource and field. On success it returns the dependency [`Graph`].
+//! [`estate_conflicts`] does the same across environments: no two environments may both manage
+//! one object.
 
 use std::collections::BTreeSet;
 
-use crate::diag::Problems;
+use crate::diag::{FieldProblems, Problems};
 use crate::environment::Environment;
 use crate::graph::Graph;
+use crate::schema::Related;
 use crate::value::{Reference, Value};
 
 /// Validates `env`, returning its dependency graph or every problem found.
@@ -83,6 +86,12 @@ pub fn validate(env: &Environment) -> Result<Graph, Problems> {
             None => {
                 named.insert(key, &node.address);
             }
+        }
+    }
+    for node in env.resources().iter().filter(|n| !n.is_read_only()) {
+        if let Some(check) = node.schema.related {
+            let related = Related { address: &node.address, attrs: &node.attrs, definition: &view };
+            check(&related, &mut FieldProblems::new(&node.address, &mut problems));
         }
     }
     for rule in env.rules() {

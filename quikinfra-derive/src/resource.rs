@@ -10,7 +10,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, 
 use crate::serde_attrs::{self, FieldSerde};
 use crate::unknown;
 
-const TYPE_KEYS: &[&str] = &["type", "provider", "refs", "validate", "crate"];
+const TYPE_KEYS: &[&str] = &["type", "provider", "refs", "validate", "related", "crate"];
 const FIELD_KEYS: &[&str] = &[
     "computed",
     "optional_computed",
@@ -57,6 +57,8 @@ struct TypeAttrs {
     provider: Option<LitStr>,
     refs: Vec<RefDecl>,
     validate: Option<Path>,
+    /// `related = path`: the type's checks against the resources it relates to.
+    related: Option<Path>,
     krate: Option<Path>,
     /// Where the first `#[resource]` stands, for errors about what it lacks.
     span: Option<Span>,
@@ -143,6 +145,7 @@ fn parse_type_attrs(attrs: &[Attribute]) -> syn::Result<TypeAttrs> {
                 "type" => out.type_name = Some(meta.value()?.parse()?),
                 "provider" => out.provider = Some(meta.value()?.parse()?),
                 "validate" => out.validate = Some(meta.value()?.parse()?),
+                "related" => out.related = Some(meta.value()?.parse()?),
                 "crate" => {
                     let lit: LitStr = meta.value()?.parse()?;
                     out.krate = Some(lit.parse()?);
@@ -529,6 +532,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    // The schema is a static inside `schema()`, where `Self` cannot be named: the path names
+    // the type instead.
+    let related = match &ty.related {
+        Some(path) => {
+            let mut path = path.clone();
+            if let Some(first) = path.segments.first_mut()
+                && first.ident == "Self"
+            {
+                first.ident = name.clone();
+            }
+            quote!(::core::option::Option::Some(#path))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     Ok(quote! {
         impl #krate::resource::Resource for #name {
             const TYPE: &'static str = #type_name;
@@ -538,6 +555,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     type_name: #type_name,
                     provider: #provider,
                     attributes: &[#(#schema_attrs),*],
+                    related: #related,
                 };
                 &SCHEMA
             }

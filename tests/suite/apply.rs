@@ -188,6 +188,7 @@ async fn optional_attributes_left_out_are_filled_by_the_provider() {
             AttrSchema::computed("id", AttrType::String),
             AttrSchema::optional_computed("description", AttrType::String),
         ],
+        related: None,
     };
     let world = World::new();
     let mut env = Environment::new("optional");
@@ -224,4 +225,66 @@ async fn a_secret_changed_since_the_plan_stops_the_apply_before_its_first_call()
     assert!(err.to_string().contains(&format!("`{VAR}` (test_thing.z-last.password) changed")), "{err}");
     assert!(world.sim.objects().is_empty(), "nothing was created: {:?}", world.sim.objects());
     assert_eq!(world.providers.stats().total(), 0, "no provider call");
+}
+
+/// A provider that says what it waits for, then takes its time, around the simulator.
+struct Slow(Arc<Simulator>);
+
+#[async_trait::async_trait]
+impl quikinfra::engine::provider::Provider for Slow {
+    fn name(&self) -> &str {
+        "slow"
+    }
+    async fn read(
+        &self,
+        req: quikinfra::engine::provider::ReadRequest<'_>,
+    ) -> Result<Option<quikinfra::engine::value::Attrs>, quikinfra::engine::provider::ProviderError> {
+        self.0.read(req).await
+    }
+    async fn create(
+        &self,
+        req: quikinfra::engine::provider::CreateRequest<'_>,
+    ) -> Result<quikinfra::engine::provider::Created, quikinfra::engine::provider::ProviderError> {
+        quikinfra::engine::provider::progress::report(format!("{} is PENDING, waiting for READY", req.address));
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        self.0.create(req).await
+    }
+    async fn update(
+        &self,
+        req: quikinfra::engine::provider::UpdateRequest<'_>,
+    ) -> Result<quikinfra::engine::value::Attrs, quikinfra::engine::provider::ProviderError> {
+        self.0.update(req).await
+    }
+    async fn delete(
+        &self,
+        req: quikinfra::engine::provider::DeleteRequest<'_>,
+    ) -> Result<(), quikinfra::engine::provider::ProviderError> {
+        self.0.delete(req).await
+    }
+}
+
+#[tokio::test]
+async fn still_running_lines_say_what_the_provider_waits_for() {
+    let world = World::new();
+    let providers =
+        quikinfra::engine::provider::Providers::new().register("test", Arc::new(Slow(world.sim.clone())), 4);
+    let env = Environment::new("slow").with(Thing::new("a"));
+    let plan = quikinfra::engine::plan::plan(&env, None, &providers, &Default::default()).await.unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let progress = move |e: Event| seen.lock().unwrap().push(e);
+    let opts = ApplyOptions { still_running_every: std::time::Duration::from_millis(100), ..Default::default() };
+    let report = apply::apply(&plan, &env.schemas(), &providers, &world.backend(&env), &progress, &opts).await.unwrap();
+    assert!(report.succeeded(), "{:?}", report.failures);
+    let details: Vec<Option<String>> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::StillRunning { detail, .. } => Some(detail.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!details.is_empty(), "a 400 ms create reports every 100 ms");
+    assert!(details.iter().all(|d| d.as_deref() == Some("test_thing.a is PENDING, waiting for READY")), "{details:?}");
 }

@@ -67,7 +67,7 @@ fn owners_apply_then_plan_no_changes_with_encrypted_state_in_blob_storage() {
     let url = format!("azblob://devstoreaccount1/{container}/quikapp/");
     let dir = tempfile::tempdir().unwrap();
 
-    for owner in ["dev", "production"] {
+    for owner in ["production", "dev"] {
         ok(&cli(&plugin, dir.path(), &url, owner, &["apply", "--auto-approve"]));
         let again = cli(&plugin, dir.path(), &url, owner, &["plan", "--detailed-exitcode"]);
         ok(&again);

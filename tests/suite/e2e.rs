@@ -2,7 +2,11 @@
 //! applied with `--cloud real` against moto (AWS) and the ARM emulator (Azure), then planned
 //! again: "No changes". `dev` and `staging`; `production` and `live` with their Traffic Manager
 //! edges, Live's switch to green (the plan shows the two endpoint statuses that change, and is
-//! refused while the green cluster is missing or not `Succeeded` on ARM). Needs moto:
+//! refused while the green cluster is missing or not `Succeeded` on ARM). Staging's names are
+//! read back with plain SDK clients and ARM: its domain on its ingress's public IP, its media
+//! domain on its distribution with an issued certificate, a record changed outside repaired;
+//! Production's and Live's domains on their edges, whose endpoints target the clusters' public
+//! IPs. Needs moto:
 //! `./scripts/test.sh` starts it and sets `QUIKINFRA_MOTO_ENDPOINT`; without it these tests
 //! fail, never skip.
 
@@ -94,12 +98,115 @@ fn dev_and_staging_apply_against_moto_and_the_arm_emulator_then_show_no_changes(
     moto::reset(&moto);
     let arm = emulator();
     let dir = tempfile::tempdir().unwrap();
+    // The zone both record in is Production's: its owner applies it first (alone, here).
+    let zone = cli(
+        "production",
+        dir.path(),
+        &moto,
+        &arm.url(),
+        &["apply", "--auto-approve", "--target", "aws_route53_zone.main"],
+    );
+    ok("production", &zone);
+    assert!(zone.out.contains("Apply complete! Resources: 1 added"), "{}", zone.out);
     for environment in ["dev", "staging"] {
         apply_then_no_changes(environment, dir.path(), &moto, &arm.url());
         let state = std::fs::read_to_string(dir.path().join(environment).join("state.json")).unwrap();
         assert!(state.contains("aws_s3_bucket.media"), "{environment}: {state}");
     }
     assert!(arm.resource_ids().iter().any(|id| id.contains("rg-quikapp-staging")), "{:?}", arm.resource_ids());
+    staging_names_read_back_and_repaired(dir.path(), &moto, &arm);
+}
+
+/// Staging's names, read with plain SDK clients and from ARM; a record changed outside
+/// quikinfra is drift, and apply repairs it.
+fn staging_names_read_back_and_repaired(dir: &std::path::Path, moto: &str, arm: &Emulator) {
+    use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
+    let config = moto::config(moto);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let route53 = aws_sdk_route53::Client::new(&config);
+    let zones = rt.block_on(route53.list_hosted_zones_by_name().dns_name("quikapp.com").send()).unwrap();
+    assert_eq!(zones.hosted_zones().len(), 1, "one zone, Production's: {:?}", zones.hosted_zones());
+    let zone_id = zones.hosted_zones()[0].id().rsplit('/').next().unwrap().to_string();
+    let records = || rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).unwrap();
+    let find = |sets: &aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput,
+                name: &str,
+                ty: &str| {
+        sets.resource_record_sets()
+            .iter()
+            .find(|s| s.name().trim_end_matches('.') == name && s.r#type().as_str() == ty)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} {ty} in {:#?}", sets.resource_record_sets()))
+    };
+    // staging.quikapp.com: an A record of the address ARM allocated to the ingress.
+    let pip = format!(
+        "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-quikapp-staging/providers/Microsoft.Network/publicIPAddresses/pip-quikapp-staging"
+    );
+    let ip = arm.resource(&pip).expect("staging's ingress address on ARM");
+    assert_eq!(ip["sku"]["name"], "Standard");
+    assert_eq!(ip["properties"]["publicIPAllocationMethod"], "Static");
+    assert_eq!(ip["zones"], serde_json::json!(["1", "2", "3"]), "the cluster's zones");
+    let address = ip["properties"]["ipAddress"].as_str().expect("an allocated address").to_string();
+    let sets = records();
+    assert_eq!(find(&sets, "staging.quikapp.com", "A").resource_records()[0].value(), address);
+    assert_eq!(find(&sets, "dev.quikapp.com", "A").resource_records().len(), 1);
+    // media.staging.quikapp.com: an alias of the distribution, which serves it with the certificate.
+    let acm = aws_sdk_acm::Client::new(&config);
+    let listed = rt.block_on(acm.list_certificates().send()).unwrap();
+    let arn = listed
+        .certificate_summary_list()
+        .iter()
+        .find(|c| c.domain_name() == Some("media.staging.quikapp.com"))
+        .and_then(|c| c.certificate_arn())
+        .expect("staging's certificate")
+        .to_string();
+    let cert = rt.block_on(acm.describe_certificate().certificate_arn(&arn).send()).unwrap();
+    let cert = cert.certificate().unwrap();
+    assert_eq!(cert.status().unwrap().as_str(), "ISSUED");
+    let wanted = cert.domain_validation_options()[0].resource_record().unwrap();
+    let proof = find(&sets, wanted.name().trim_end_matches('.'), "CNAME");
+    assert_eq!(proof.resource_records()[0].value(), wanted.value(), "the certificate's validation record");
+    let cloudfront = aws_sdk_cloudfront::Client::new(&config);
+    let dists = rt.block_on(cloudfront.list_distributions().send()).unwrap();
+    let summary = dists
+        .distribution_list()
+        .unwrap()
+        .items()
+        .iter()
+        .find(|d| {
+            d.aliases()
+                .and_then(|a| a.items.as_ref())
+                .is_some_and(|i| i.iter().any(|a| a == "media.staging.quikapp.com"))
+        })
+        .expect("a distribution serving media.staging.quikapp.com")
+        .clone();
+    let media = find(&sets, "media.staging.quikapp.com", "A");
+    let alias = media.alias_target().expect("an alias record");
+    assert_eq!(alias.dns_name().trim_end_matches('.'), summary.domain_name());
+    let dist = rt.block_on(cloudfront.get_distribution_config().id(summary.id()).send()).unwrap();
+    let viewer = dist.distribution_config().unwrap().viewer_certificate().unwrap();
+    assert_eq!(viewer.acm_certificate_arn(), Some(arn.as_str()));
+    assert_eq!(viewer.minimum_protocol_version().unwrap().as_str(), "TLSv1.2_2021");
+    assert_eq!(viewer.ssl_support_method().unwrap().as_str(), "sni-only");
+
+    // Someone points staging.quikapp.com elsewhere: drift, repaired by apply.
+    let set = ResourceRecordSet::builder()
+        .name("staging.quikapp.com")
+        .r#type(RrType::A)
+        .ttl(300)
+        .resource_records(ResourceRecord::builder().value("198.51.100.1").build().unwrap())
+        .build()
+        .unwrap();
+    let change = Change::builder().action(ChangeAction::Upsert).resource_record_set(set).build().unwrap();
+    let batch = ChangeBatch::builder().changes(change).build().unwrap();
+    rt.block_on(route53.change_resource_record_sets().hosted_zone_id(&zone_id).change_batch(batch).send()).unwrap();
+    let plan = cli("staging", dir, moto, &arm.url(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.out);
+    assert!(plan.out.contains("aws_route53_record.entry"), "{}", plan.out);
+    assert!(plan.out.contains("# aws_route53_record.entry will be updated in-place"), "{}", plan.out);
+    assert!(plan.out.contains("\"198.51.100.1\""), "{}", plan.out);
+    assert!(plan.out.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.out);
+    apply_then_no_changes("staging", dir, moto, &arm.url());
+    assert_eq!(find(&records(), "staging.quikapp.com", "A").resource_records()[0].value(), address, "repaired");
 }
 
 #[test]
@@ -146,6 +253,49 @@ fn production_and_live_apply_on_the_real_apis_and_live_switches_to_green_by_endp
     };
     let blue_active = [("blue".to_string(), "Enabled".to_string()), ("green".to_string(), "Disabled".to_string())];
     assert_eq!(statuses(), blue_active);
+    // The edges target the clusters' public IPs; the domains are CNAMEs of the edges' names.
+    let pip = |name: &str| {
+        format!(
+            "/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-quikapp-{name}/providers/Microsoft.Network/publicIPAddresses/pip-quikapp-{name}"
+        )
+    };
+    let targets = |name: &str| -> Vec<String> {
+        arm.resource(&profile(name)).unwrap()["properties"]["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["properties"]["targetResourceId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(targets("live"), [format!("{}-blue", pip("live")), format!("{}-green", pip("live"))]);
+    assert_eq!(
+        targets("production"),
+        [format!("{}-stable", pip("production")), format!("{}-canary", pip("production"))]
+    );
+    for id in targets("live").iter().chain(&targets("production")) {
+        let ip = arm.resource(id).unwrap_or_else(|| panic!("{id} on ARM"));
+        assert!(
+            ip["properties"]["ipAddress"].is_string() && ip["properties"]["dnsSettings"]["fqdn"].is_string(),
+            "{ip}"
+        );
+    }
+    let config = moto::config(&moto);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let route53 = aws_sdk_route53::Client::new(&config);
+    let zone = rt.block_on(route53.list_hosted_zones_by_name().dns_name("quikapp.com").send()).unwrap();
+    let zone_id = zone.hosted_zones()[0].id().to_string();
+    let sets = rt.block_on(route53.list_resource_record_sets().hosted_zone_id(&zone_id).send()).unwrap();
+    for name in ["live", "production"] {
+        let domain = if name == "production" { "prod.quikapp.com".to_string() } else { format!("{name}.quikapp.com") };
+        let cname = sets
+            .resource_record_sets()
+            .iter()
+            .find(|s| s.name().trim_end_matches('.') == domain && s.r#type().as_str() == "CNAME")
+            .unwrap_or_else(|| panic!("{domain} CNAME"));
+        let fqdn =
+            arm.resource(&profile(name)).unwrap()["properties"]["dnsConfig"]["fqdn"].as_str().unwrap().to_string();
+        assert_eq!(cname.resource_records()[0].value(), fqdn, "{domain}");
+    }
     assert_eq!(arm.resource(&profile("live")).unwrap()["properties"]["trafficRoutingMethod"], "Priority");
 
     // The switch reads the green cluster on ARM: refused while it is Failed, or gone.

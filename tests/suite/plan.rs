@@ -247,6 +247,7 @@ static UNSERVED: quikinfra::engine::schema::Schema = quikinfra::engine::schema::
     attributes: &[
         quikinfra::engine::schema::AttrSchema::input("secret", quikinfra::engine::schema::AttrType::String).sensitive()
     ],
+    related: None,
 };
 
 #[tokio::test]

@@ -57,7 +57,7 @@ fn owners_readers_and_the_switch_share_encrypted_state_in_s3() {
     let url = format!("s3://{bucket}/quikapp/");
     let dir = tempfile::tempdir().unwrap();
 
-    for owner in ["dev", "production", "live"] {
+    for owner in ["production", "dev", "live"] {
         ok(&cli(&config, dir.path(), &url, owner, &["apply", "--auto-approve"]));
     }
     assert!(!dir.path().join("dev").join("state.json").exists(), "state lives in the bucket, not on disk");
@@ -134,6 +134,7 @@ static FRONT_DOOR: quikinfra::engine::schema::Schema = quikinfra::engine::schema
     type_name: "azure_front_door_profile",
     provider: "azure",
     attributes: &[quikinfra::engine::schema::AttrSchema::input("name", quikinfra::engine::schema::AttrType::String)],
+    related: None,
 };
 
 #[test]

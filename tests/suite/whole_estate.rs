@@ -46,7 +46,7 @@ fn a_fresh_estate_plans_whole_then_applies_owners_first_then_has_no_changes() {
     assert_eq!(plan.code, 2, "{}{}", plan.out, plan.err);
     insta::assert_snapshot!("estate_plan_summary", summary(&plan.out));
     let qa = plan.out.split("\n=== qa ===").nth(1).unwrap();
-    assert!(qa.contains("known after dev applies"), "{qa}");
+    assert!(qa.contains("known after dev, production applies"), "{qa}");
     assert!(!plan.err.contains("does not manage it yet"), "{}", plan.err);
 
     let apply = estate(dir.path(), &["apply", "--auto-approve"]);
@@ -54,8 +54,15 @@ fn a_fresh_estate_plans_whole_then_applies_owners_first_then_has_no_changes() {
     let order: Vec<&str> =
         apply.out.lines().filter_map(|l| l.strip_prefix("=== ").and_then(|l| l.strip_suffix(" ==="))).collect();
     let at = |n: &str| order.iter().position(|o| *o == n).unwrap();
-    for (owner, reader) in [("dev", "qa"), ("dev", "uat1"), ("uat1", "uat2"), ("uat1", "uat3"), ("production", "live")]
-    {
+    for (owner, reader) in [
+        ("production", "dev"),
+        ("production", "staging"),
+        ("dev", "qa"),
+        ("dev", "uat1"),
+        ("uat1", "uat2"),
+        ("uat1", "uat3"),
+        ("production", "live"),
+    ] {
         assert!(at(owner) < at(reader), "{owner} applies before {reader}: {order:?}");
     }
     let again = estate(dir.path(), &["plan", "--detailed-exitcode"]);
@@ -94,6 +101,8 @@ fn drift_in_two_environments_names_both_and_exits_two() {
 fn saved_estate_plans_apply_exactly_and_readers_planned_before_their_owners_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let plans = tempfile::tempdir().unwrap();
+    // Production owns the zone dev and qa record in: applied first.
+    assert_eq!(env(dir.path(), "production", &["apply", "--auto-approve"]).code, 0);
     let saved = estate(dir.path(), &["plan", "--only", "dev,qa", "--out", plans.path().to_str().unwrap()]);
     assert_eq!(saved.code, 0, "{}{}", saved.out, saved.err);
     assert!(plans.path().join("dev.plan").exists() && plans.path().join("qa.plan").exists());
@@ -115,6 +124,7 @@ fn saved_estate_plans_apply_exactly_and_readers_planned_before_their_owners_are_
 #[test]
 fn plans_render_for_review_as_markdown() {
     let dir = tempfile::tempdir().unwrap();
+    assert_eq!(env(dir.path(), "production", &["apply", "--auto-approve"]).code, 0, "the zone's owner");
     let staging = env(dir.path(), "staging", &["plan", "--markdown"]);
     assert_eq!(staging.code, 0, "{}", staging.err);
     insta::assert_snapshot!("staging_plan_markdown", staging.out);
@@ -124,7 +134,7 @@ fn plans_render_for_review_as_markdown() {
         "{}",
         whole.out
     );
-    assert!(whole.out.contains("### **qa**: 6 to add"), "{}", whole.out);
+    assert!(whole.out.contains("### **qa**: 12 to add"), "{}", whole.out);
     let json: serde_json::Value =
         serde_json::from_str(&estate(dir.path(), &["plan", "--json", "--only", "dev,qa"]).out).unwrap();
     assert_eq!(json["environments"][1]["environment"], "qa");

@@ -11,7 +11,21 @@
 //! template outputs.
 //!
 //! Resources of other families (Azure) are left out and listed under
-//! `Metadata.quikinfra.skipped`; an AWS resource referring to one of them cannot be synthesized.
+//! `Metadata.quikinfra.skipped`; so are resources read from another environment (a reader's
+//! hosted zone). A reference to one of them becomes a template parameter (`Parameters`, its
+//! description naming the attribute: `azure_public_ip.main.ip_address`), which whoever deploys
+//! the stack fills from quikinfra's state.
+//!
+//! Names and certificates: a hosted zone is an `AWS::Route53::HostedZone`, a record an
+//! `AWS::Route53::RecordSet` (an alias with its `AliasTarget`), a certificate an
+//! `AWS::CertificateManager::Certificate` with DNS validation. CloudFormation creates a DNS
+//! certificate's validation record itself and waits until the certificate is issued when the
+//! certificate names the zone (`DomainValidationOptions`), so the validation record and the
+//! `aws_acm_certificate_validation` fold into the certificate (listed under
+//! `Metadata.quikinfra.folded`), and a reference to the validation's `certificate_arn` is the
+//! certificate's `Ref`. A stack holding a certificate for CloudFront must be deployed in
+//! us-east-1.
+//!
 //! The template is deterministic: keys are sorted and the same definition gives the same bytes.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,6 +98,10 @@ fn kind(type_name: &str) -> Option<(&'static str, &'static str)> {
         "aws_cloudfront_distribution" => ("AWS::CloudFront::Distribution", "Distribution"),
         "aws_wafv2_web_acl" => ("AWS::WAFv2::WebACL", "WebAcl"),
         "aws_shield_protection" => ("AWS::Shield::Protection", "Protection"),
+        "aws_route53_zone" => ("AWS::Route53::HostedZone", "HostedZone"),
+        "aws_route53_record" => ("AWS::Route53::RecordSet", "RecordSet"),
+        "aws_acm_certificate" => ("AWS::CertificateManager::Certificate", "Certificate"),
+        "aws_acm_certificate_validation" => ("AWS::CertificateManager::Certificate", "Certificate"),
         _ => return None,
     })
 }
@@ -106,6 +124,10 @@ pub fn logical_id(address: &Address) -> Option<String> {
 
 struct Synth<'a> {
     ids: BTreeMap<&'a Address, String>,
+    /// Resources folded into another: what a reference to each of their attributes becomes.
+    folded: BTreeMap<&'a Address, Json>,
+    /// Template parameters standing for values from outside the template, by name.
+    parameters: std::cell::RefCell<BTreeMap<String, String>>,
 }
 
 impl Synth<'_> {
@@ -117,7 +139,15 @@ impl Synth<'_> {
             reference: r.to_string(),
             why: why.to_string(),
         };
-        let id = self.ids.get(&r.address).ok_or_else(|| fail("only aws resources are synthesized"))?;
+        if let Some(value) = self.folded.get(&r.address) {
+            return Ok(value.clone());
+        }
+        let Some(id) = self.ids.get(&r.address) else {
+            // A value from outside the template: a parameter.
+            let name = format!("{}{}{}", camel(r.address.type_name()), camel(r.address.name()), camel(&r.attribute));
+            self.parameters.borrow_mut().insert(name.clone(), r.to_string());
+            return Ok(json!({"Ref": name}));
+        };
         let get_att = |name: &str| json!({"Fn::GetAtt": [id, name]});
         Ok(match (r.address.type_name(), r.attribute.as_str()) {
             ("aws_s3_bucket", "id") => json!({"Ref": id}),
@@ -134,6 +164,10 @@ impl Synth<'_> {
             ("aws_wafv2_web_acl", "id") => get_att("Id"),
             ("aws_shield_protection", "id") => get_att("ProtectionId"),
             ("aws_shield_protection", "arn") => get_att("ProtectionArn"),
+            ("aws_route53_zone", "zone_id") => json!({"Ref": id}),
+            ("aws_route53_zone", "name_servers") => get_att("NameServers"),
+            ("aws_route53_record", "fqdn") => json!({"Ref": id}),
+            ("aws_acm_certificate", "arn") => json!({"Ref": id}),
             _ => return Err(fail("cloudformation does not expose that attribute")),
         })
     }
@@ -340,12 +374,79 @@ fn distribution(n: &Node<'_>, oac_id: &str) -> Result<Json, SynthError> {
     c.insert(
         "ViewerCertificate".into(),
         match n.get("acm_certificate_arn")? {
-            Some(arn) => json!({"AcmCertificateArn": arn, "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}),
+            Some(arn) => json!({
+                "AcmCertificateArn": arn,
+                "SslSupportMethod": n.get("ssl_support_method")?.unwrap_or(json!("sni-only")),
+                "MinimumProtocolVersion": n.get("minimum_protocol_version")?.unwrap_or(json!("TLSv1.2_2021")),
+            }),
             None => json!({"CloudFrontDefaultCertificate": true}),
         },
     );
     put(&mut c, "WebACLId", n.get("web_acl_arn")?);
     Ok(json!({"DistributionConfig": c, "Tags": n.tags()?}))
+}
+
+fn zone(n: &Node<'_>) -> Result<Json, SynthError> {
+    let mut p = Map::new();
+    p.insert("Name".into(), n.need("name")?);
+    if let Some(comment) = n.get("comment")? {
+        p.insert("HostedZoneConfig".into(), json!({"Comment": comment}));
+    }
+    p.insert("HostedZoneTags".into(), n.tags()?);
+    Ok(Json::Object(p))
+}
+
+fn record(n: &Node<'_>) -> Result<Json, SynthError> {
+    let mut p = Map::new();
+    p.insert("HostedZoneId".into(), n.need("zone_id")?);
+    p.insert("Name".into(), n.need("name")?);
+    let record_type = n.need("record_type")?;
+    match n.get("alias")? {
+        Some(alias) => {
+            p.insert(
+                "AliasTarget".into(),
+                json!({"DNSName": alias["name"], "HostedZoneId": alias["zone_id"], "EvaluateTargetHealth": alias["evaluate_target_health"]}),
+            );
+        }
+        None => {
+            put(&mut p, "TTL", n.get("ttl")?.map(|t| json!(t.to_string())));
+            let mut values = n.get("records")?.unwrap_or_else(|| json!([]));
+            if record_type == json!("TXT")
+                && let Some(items) = values.as_array_mut()
+            {
+                for v in items.iter_mut().filter(|v| v.is_string()) {
+                    *v = json!(format!("\"{}\"", v.as_str().unwrap_or_default()));
+                }
+            }
+            p.insert("ResourceRecords".into(), values);
+        }
+    }
+    p.insert("Type".into(), record_type);
+    Ok(Json::Object(p))
+}
+
+fn certificate(n: &Node<'_>, zone: Option<Json>) -> Result<Json, SynthError> {
+    let domain = n.need("domain_name")?;
+    let mut p = Map::new();
+    p.insert("DomainName".into(), domain.clone());
+    p.insert("ValidationMethod".into(), n.need("validation_method")?);
+    if let Some(zone) = zone {
+        p.insert("DomainValidationOptions".into(), json!([{"DomainName": domain, "HostedZoneId": zone}]));
+    }
+    p.insert("Tags".into(), n.tags()?);
+    Ok(Json::Object(p))
+}
+
+/// Whether `node` is the validation record of a certificate (its name refers to one's).
+fn validation_record_of(node: &ResourceNode) -> Option<&Address> {
+    match node.attrs.get("name") {
+        Some(Value::Ref(r))
+            if r.address.type_name() == "aws_acm_certificate" && r.attribute == "validation_record_name" =>
+        {
+            Some(&r.address)
+        }
+        _ => None,
+    }
 }
 
 /// The environment's AWS resources as a template. Validates the definition first.
@@ -354,9 +455,33 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
     let mut ids: BTreeMap<&Address, String> = BTreeMap::new();
     let mut taken: BTreeMap<String, &Address> = BTreeMap::new();
     let mut skipped = Vec::new();
+    // Certificates folded with their validation record (its zone) and their validation.
+    let mut folded: BTreeMap<&Address, Json> = BTreeMap::new();
+    let mut folded_into: BTreeMap<String, String> = BTreeMap::new();
+    let mut validation_zone: BTreeMap<&Address, &Value> = BTreeMap::new();
     for node in env.resources() {
-        if node.schema.provider != "aws" {
+        if let Some(cert) = validation_record_of(node)
+            && let Some(zone) = node.attrs.get("zone_id")
+        {
+            validation_zone.insert(cert, zone);
+            let into = logical_id(cert).unwrap_or_default();
+            folded.insert(&node.address, json!({"Ref": into}));
+            folded_into.insert(node.address.to_string(), into);
+        }
+        if node.address.type_name() == "aws_acm_certificate_validation"
+            && let Some(Value::Ref(r)) = node.attrs.get("certificate_arn")
+        {
+            let into = logical_id(&r.address).unwrap_or_default();
+            folded.insert(&node.address, json!({"Ref": into}));
+            folded_into.insert(node.address.to_string(), into);
+        }
+    }
+    for node in env.resources() {
+        if node.schema.provider != "aws" || node.is_read_only() {
             skipped.push(node.address.to_string());
+            continue;
+        }
+        if folded.contains_key(&node.address) {
             continue;
         }
         let id = logical_id(&node.address)
@@ -366,7 +491,7 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
         }
         ids.insert(&node.address, id);
     }
-    let synth = Synth { ids };
+    let synth = Synth { ids, folded, parameters: Default::default() };
     let mut resources = Map::new();
     for node in env.resources().iter().filter(|n| synth.ids.contains_key(&n.address)) {
         let id = synth.ids[&node.address].clone();
@@ -378,6 +503,15 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
             "aws_wafv2_web_acl" => web_acl(&n)?,
             "aws_shield_protection" => {
                 json!({"Name": n.need("name")?, "ResourceArn": n.need("resource_arn")?, "Tags": n.tags()?})
+            }
+            "aws_route53_zone" => zone(&n)?,
+            "aws_route53_record" => record(&n)?,
+            "aws_acm_certificate" => {
+                let zone = validation_zone
+                    .get(&node.address)
+                    .map(|z| synth.value(&node.address, "domain_validation_options", z))
+                    .transpose()?;
+                certificate(&n, zone)?
             }
             "aws_cloudfront_distribution" => {
                 let oac = format!("{}OriginAccessControl", camel(node.address.name()));
@@ -418,6 +552,14 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
     }
     let mut outputs = Map::new();
     for (name, value) in env.outputs() {
+        // Outputs of what the template does not hold are not the stack's.
+        if value
+            .references()
+            .iter()
+            .any(|r| !synth.ids.contains_key(&r.address) && !synth.folded.contains_key(&r.address))
+        {
+            continue;
+        }
         let at = Address::new("output", name);
         if let Ok(v) = synth.value(&at, name, value) {
             outputs.insert(camel(name), json!({"Value": v}));
@@ -426,7 +568,22 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
     let mut template = Map::new();
     template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
     template.insert("Description".into(), json!(format!("quikinfra environment `{}`: its AWS resources", env.name())));
-    template.insert("Metadata".into(), json!({"quikinfra": {"environment": env.name(), "skipped": skipped}}));
+    let mut metadata = json!({"environment": env.name(), "skipped": skipped});
+    if !folded_into.is_empty() {
+        metadata["folded"] = json!(folded_into);
+    }
+    template.insert("Metadata".into(), json!({"quikinfra": metadata}));
+    let parameters = synth.parameters.borrow();
+    if !parameters.is_empty() {
+        let list: Map<String, Json> = parameters
+            .iter()
+            .map(|(name, from)| {
+                let description = format!("{from}, from outside this template: quikinfra's state holds it");
+                (name.clone(), json!({"Type": "String", "Description": description}))
+            })
+            .collect();
+        template.insert("Parameters".into(), Json::Object(list));
+    }
     template.insert("Resources".into(), Json::Object(resources));
     if !outputs.is_empty() {
         template.insert("Outputs".into(), Json::Object(outputs));
@@ -512,6 +669,68 @@ mod tests {
             template.value()["Outputs"]["CdnDomain"]["Value"],
             json!({"Fn::GetAtt": ["MediaDistribution", "DomainName"]})
         );
+    }
+
+    #[test]
+    fn zones_records_and_certificates_synthesize_with_the_validation_folded_in() {
+        use crate::{AcmCertificate, AcmCertificateValidation, AliasTarget, Route53Record, Route53Zone};
+        let zone = Route53Zone::new("main", "quikapp.com");
+        let cert = AcmCertificate::new("media", "media.staging.quikapp.com");
+        let proof = Route53Record::validation("media_validation", &zone, &cert);
+        let issued = AcmCertificateValidation::new("media", &cert).record(&proof);
+        let bucket = S3Bucket::new("media", "quikapp-media-staging");
+        let cdn = CloudFrontDistribution::new("media", bucket.regional_domain_name())
+            .alias("media.staging.quikapp.com")
+            .certificate(issued.certificate_arn());
+        let alias = Route53Record::alias(
+            "media",
+            &zone,
+            "media.staging.quikapp.com",
+            AliasTarget::cloudfront(cdn.domain_name()),
+        );
+        // A reader: the zone is another environment's.
+        let mut env =
+            Environment::new("staging").with(cert).with(proof).with(issued).with(bucket).with(cdn).with(alias);
+        env.add_shared("production", zone.prevent_destroy());
+        let template = synth(&env).unwrap();
+        let r = &template.value()["Resources"];
+        assert_eq!(
+            template.logical_ids(),
+            ["MediaBucket", "MediaCertificate", "MediaDistribution", "MediaOriginAccessControl", "MediaRecordSet"]
+        );
+        assert_eq!(
+            r["MediaCertificate"]["Properties"]["DomainValidationOptions"],
+            json!([{"DomainName": "media.staging.quikapp.com", "HostedZoneId": {"Ref": "AwsRoute53ZoneMainZoneId"}}])
+        );
+        assert_eq!(r["MediaCertificate"]["Properties"]["ValidationMethod"], json!("DNS"));
+        let viewer = &r["MediaDistribution"]["Properties"]["DistributionConfig"]["ViewerCertificate"];
+        assert_eq!(
+            viewer,
+            &json!({"AcmCertificateArn": {"Ref": "MediaCertificate"}, "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"})
+        );
+        assert_eq!(
+            r["MediaDistribution"]["Properties"]["DistributionConfig"]["Aliases"],
+            json!(["media.staging.quikapp.com"])
+        );
+        assert_eq!(
+            r["MediaRecordSet"]["Properties"],
+            json!({
+                "HostedZoneId": {"Ref": "AwsRoute53ZoneMainZoneId"},
+                "Name": "media.staging.quikapp.com",
+                "Type": "A",
+                "AliasTarget": {"DNSName": {"Fn::GetAtt": ["MediaDistribution", "DomainName"]}, "HostedZoneId": "Z2FDTNDATAQYW2", "EvaluateTargetHealth": false}
+            })
+        );
+        assert_eq!(
+            template.value()["Parameters"]["AwsRoute53ZoneMainZoneId"]["Description"],
+            json!("aws_route53_zone.main.zone_id, from outside this template: quikinfra's state holds it")
+        );
+        let folded = &template.value()["Metadata"]["quikinfra"]["folded"];
+        assert_eq!(
+            folded,
+            &json!({"aws_acm_certificate_validation.media": "MediaCertificate", "aws_route53_record.media_validation": "MediaCertificate"})
+        );
+        assert_eq!(template.value()["Metadata"]["quikinfra"]["skipped"], json!(["aws_route53_zone.main"]));
     }
 
     #[test]

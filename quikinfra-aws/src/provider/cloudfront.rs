@@ -25,6 +25,10 @@
 //! `QUIKINFRA_CLOUDFRONT_WAIT=false` (or [`AwsProvider::wait_for_cloudfront`](super::AwsProvider::wait_for_cloudfront)):
 //! CloudFront then serves the old configuration for a while after apply returns.
 //!
+//! With a certificate of its own (aliases need one), the viewer certificate carries the spec's
+//! `ssl_support_method` and `minimum_protocol_version` (`sni-only` and `TLSv1.2_2021` unless set
+//! otherwise); without one, CloudFront's default `*.cloudfront.net` certificate.
+//!
 //! Delete disables the distribution if needed, waits until that is deployed (CloudFront
 //! refuses to delete a distribution before), then deletes it with `If-Match`.
 
@@ -268,11 +272,11 @@ fn config_attrs(config: &DistributionConfig, prior: &Attrs) -> Attrs {
     let mut extra: Vec<String> = live.iter().filter(|l| !aliases.contains(l)).cloned().collect();
     extra.sort();
     aliases.extend(extra);
-    let certificate = config
-        .viewer_certificate()
-        .filter(|v| v.cloud_front_default_certificate() != Some(true))
-        .and_then(|v| v.acm_certificate_arn())
-        .filter(|a| !a.is_empty());
+    let custom = config.viewer_certificate().filter(|v| v.cloud_front_default_certificate() != Some(true));
+    let certificate = custom.and_then(|v| v.acm_certificate_arn()).filter(|a| !a.is_empty());
+    // Only with a certificate of ours: CloudFront's own one reports settings of its own.
+    let ssl = certificate.and(custom).and_then(|v| v.ssl_support_method()).map(|m| m.as_str());
+    let tls = certificate.and(custom).and_then(|v| v.minimum_protocol_version()).map(|m| m.as_str());
     MapBuilder::default()
         .set(Cdn::ORIGIN, origin)
         .set(Cdn::ENABLED, config.enabled())
@@ -280,6 +284,8 @@ fn config_attrs(config: &DistributionConfig, prior: &Attrs) -> Attrs {
         .set(Cdn::DEFAULT_CACHE_BEHAVIOR, behavior)
         .set(Cdn::ALIASES, Value::List(aliases.into_iter().map(Value::from).collect()))
         .set_opt(Cdn::ACM_CERTIFICATE_ARN, certificate)
+        .set_opt(Cdn::SSL_SUPPORT_METHOD, ssl)
+        .set_opt(Cdn::MINIMUM_PROTOCOL_VERSION, tls)
         .set_opt(Cdn::WEB_ACL_ARN, config.web_acl_id().filter(|w| !w.is_empty()))
         .build()
 }
@@ -408,9 +414,12 @@ fn apply_config(config: &mut DistributionConfig, want: &Attrs, oac: Option<&str>
     );
     config.viewer_certificate = Some(match Cdn::ACM_CERTIFICATE_ARN.read(want) {
         Some(arn) => ViewerCertificate::builder()
+            .cloud_front_default_certificate(false)
             .acm_certificate_arn(arn)
-            .ssl_support_method(SslSupportMethod::SniOnly)
-            .minimum_protocol_version(MinimumProtocolVersion::TlSv122021)
+            .ssl_support_method(SslSupportMethod::from(Cdn::SSL_SUPPORT_METHOD.read(want).unwrap_or("sni-only")))
+            .minimum_protocol_version(MinimumProtocolVersion::from(
+                Cdn::MINIMUM_PROTOCOL_VERSION.read(want).unwrap_or("TLSv1.2_2021"),
+            ))
             .build(),
         None => ViewerCertificate::builder().cloud_front_default_certificate(true).build(),
     });
@@ -446,6 +455,8 @@ async fn wait_deployed(c: &Clients, id: &str, mut etag: String) -> Result<String
         if out.distribution().is_some_and(|d| d.status() == "Deployed") {
             return Ok(etag);
         }
+        let status = out.distribution().map(|d| d.status().to_string()).unwrap_or_default();
+        quikinfra_core::provider::progress::report(format!("distribution {id} is {status}, waiting for Deployed"));
         if started.elapsed() > DEPLOY_TIMEOUT {
             return Err(ProviderError::transient(format!(
                 "distribution {id} is still deploying after {DEPLOY_TIMEOUT:?}"

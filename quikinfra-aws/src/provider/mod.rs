@@ -19,6 +19,10 @@
 //! | `aws_cloudfront_distribution` | the distribution id (`E2QWRUHAPOMQZL`) |
 //! | `aws_wafv2_web_acl` | the web ACL's ARN (it names the ACL's name, id and scope) |
 //! | `aws_shield_protection` | the protection id |
+//! | `aws_route53_zone` | the hosted zone id (`Z0123456789ABCDEFGHIJ`) |
+//! | `aws_route53_record` | `<zone id>_<name>_<type>` (`Z0123…_staging.quikapp.com_A`) |
+//! | `aws_acm_certificate` | the certificate's ARN |
+//! | `aws_acm_certificate_validation` | the certificate's ARN |
 //!
 //! # Retries and call counts
 //!
@@ -37,13 +41,15 @@
 //!
 //! Every client carries an interceptor counting API calls by `service:Operation`
 //! ([`AwsProvider::api_calls`]): refreshing an S3 bucket costs five calls (the five
-//! configuration reads, made concurrently), a KMS key four, a distribution, web ACL or Shield
-//! protection two.
+//! configuration reads, made concurrently), a KMS key four, a distribution, web ACL, Shield
+//! protection, hosted zone or certificate two, a record or a validation one.
 
+mod acm;
 pub(crate) mod attrs;
 mod cloudfront;
 pub mod error;
 mod kms;
+mod route53;
 pub mod s3;
 mod shield;
 mod waf;
@@ -71,7 +77,10 @@ use quikinfra_core::resource::Resource;
 use quikinfra_core::value::Attrs;
 use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
-use crate::{CloudFrontDistribution, KmsKey, S3Bucket, ShieldProtection, WafWebAcl};
+use crate::{
+    AcmCertificate, AcmCertificateValidation, CloudFrontDistribution, KmsKey, Route53Record, Route53Zone, S3Bucket,
+    ShieldProtection, WafWebAcl,
+};
 
 /// The family this provider serves, as resource schemas name it.
 pub const FAMILY: &str = "aws";
@@ -86,6 +95,10 @@ static TYPES: LazyLock<Served<Clients>> = LazyLock::new(|| {
         .with::<CloudFrontDistribution>()
         .with::<WafWebAcl>()
         .with::<ShieldProtection>()
+        .with::<Route53Zone>()
+        .with::<Route53Record>()
+        .with::<AcmCertificate>()
+        .with::<AcmCertificateValidation>()
 });
 
 /// Every resource type this provider serves: what the `aws` plugin declares.
@@ -93,7 +106,8 @@ pub fn served() -> &'static [&'static str] {
     TYPES.types()
 }
 
-/// Where the global services (CloudFront, WAFv2 for CloudFront, Shield Advanced) are served.
+/// Where the global services (CloudFront, WAFv2 for CloudFront, Shield Advanced, Route 53) are
+/// served, and where CloudFront takes its ACM certificates from.
 const GLOBAL_REGION: &str = "us-east-1";
 
 /// How long one API call may take before it counts as a (transient) timeout.
@@ -101,12 +115,17 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Operations on one service in flight at once, within the engine's limit for the whole
 /// provider: the control planes of CloudFront, WAFv2 and Shield throttle far sooner than S3's.
-const SERVICE_LIMITS: [(&str, usize); 5] = [
+/// Route 53 allows five requests a second per account; a validation only polls ACM.
+const SERVICE_LIMITS: [(&str, usize); 9] = [
     (S3Bucket::TYPE, 16),
     (KmsKey::TYPE, 8),
     (CloudFrontDistribution::TYPE, 4),
     (WafWebAcl::TYPE, 4),
     (ShieldProtection::TYPE, 4),
+    (Route53Zone::TYPE, 2),
+    (Route53Record::TYPE, 4),
+    (AcmCertificate::TYPE, 4),
+    (AcmCertificateValidation::TYPE, 8),
 ];
 
 /// API calls made, by `service:Operation` (`s3:GetBucketTagging`).
@@ -154,6 +173,14 @@ pub(crate) struct Clients {
     pub(crate) cloudfront: aws_sdk_cloudfront::Client,
     pub(crate) wafv2: aws_sdk_wafv2::Client,
     pub(crate) shield: aws_sdk_shield::Client,
+    pub(crate) route53: aws_sdk_route53::Client,
+    /// In us-east-1, where CloudFront takes certificates from.
+    pub(crate) acm: aws_sdk_acm::Client,
+    /// Drawn once per provider: makes caller references and idempotency tokens stable across
+    /// the engine's retries of one create, and unique across runs.
+    pub(crate) token: String,
+    /// How long a certificate validation waits for `ISSUED`.
+    pub(crate) acm_validation_timeout: Duration,
     /// The region buckets are created in.
     pub(crate) region: Option<String>,
     /// Whether CloudFront creates and updates wait for `Deployed`.
@@ -161,7 +188,7 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    fn new(config: &SdkConfig, calls: &ApiCalls, wait_for_cloudfront: bool) -> Self {
+    fn new(config: &SdkConfig, calls: &ApiCalls, options: &Options) -> Self {
         let retry = RetryConfig::standard().with_max_attempts(1);
         // A config built without an HTTP client (the caller's own) gets ours.
         let http = config.http_client().unwrap_or_else(https_client);
@@ -193,6 +220,18 @@ impl Clients {
             .build();
         let shield = aws_sdk_shield::config::Builder::from(config)
             .http_client(http.clone())
+            .region(global.clone())
+            .retry_config(retry.clone())
+            .interceptor(calls.clone())
+            .build();
+        let route53 = aws_sdk_route53::config::Builder::from(config)
+            .http_client(http.clone())
+            .region(global.clone())
+            .retry_config(retry.clone())
+            .interceptor(calls.clone())
+            .build();
+        let acm = aws_sdk_acm::config::Builder::from(config)
+            .http_client(http.clone())
             .region(global)
             .retry_config(retry)
             .interceptor(calls.clone())
@@ -203,8 +242,12 @@ impl Clients {
             cloudfront: aws_sdk_cloudfront::Client::from_conf(cloudfront),
             wafv2: aws_sdk_wafv2::Client::from_conf(wafv2),
             shield: aws_sdk_shield::Client::from_conf(shield),
+            route53: aws_sdk_route53::Client::from_conf(route53),
+            acm: aws_sdk_acm::Client::from_conf(acm),
+            token: uuid::Uuid::new_v4().simple().to_string()[..12].to_string(),
+            acm_validation_timeout: options.acm_validation_timeout,
             region: config.region().map(|r| r.to_string()),
-            wait_for_cloudfront,
+            wait_for_cloudfront: options.wait_for_cloudfront,
         }
     }
 
@@ -236,13 +279,20 @@ pub async fn load_config() -> SdkConfig {
         .await
 }
 
+/// How the provider waits on slow changes.
+#[derive(Clone, Debug)]
+struct Options {
+    wait_for_cloudfront: bool,
+    acm_validation_timeout: Duration,
+}
+
 /// The provider serving the `aws` family.
 pub struct AwsProvider {
     config: Option<SdkConfig>,
     clients: OnceCell<Clients>,
     calls: ApiCalls,
     limits: BTreeMap<&'static str, Semaphore>,
-    wait_for_cloudfront: bool,
+    options: Options,
 }
 
 impl AwsProvider {
@@ -261,13 +311,26 @@ impl AwsProvider {
     fn with_config(config: Option<SdkConfig>) -> Self {
         let limits = SERVICE_LIMITS.iter().map(|(ty, n)| (*ty, Semaphore::new(*n))).collect();
         let wait_for_cloudfront = std::env::var("QUIKINFRA_CLOUDFRONT_WAIT").map_or(true, |v| v != "false" && v != "0");
-        Self { config, clients: OnceCell::new(), calls: ApiCalls::default(), limits, wait_for_cloudfront }
+        let acm_validation_timeout = std::env::var("QUIKINFRA_ACM_VALIDATION_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(acm::DEFAULT_VALIDATION_TIMEOUT, Duration::from_secs);
+        let options = Options { wait_for_cloudfront, acm_validation_timeout };
+        Self { config, clients: OnceCell::new(), calls: ApiCalls::default(), limits, options }
     }
 
     /// Whether CloudFront creates and updates wait until the distribution is `Deployed` (the
     /// default, unless `QUIKINFRA_CLOUDFRONT_WAIT=false`).
     pub fn wait_for_cloudfront(mut self, wait: bool) -> Self {
-        self.wait_for_cloudfront = wait;
+        self.options.wait_for_cloudfront = wait;
+        self
+    }
+
+    /// How long a certificate validation waits for ACM to issue the certificate (45 minutes,
+    /// or `QUIKINFRA_ACM_VALIDATION_TIMEOUT` seconds); past it the apply fails naming the
+    /// certificate, its status and its validation record.
+    pub fn acm_validation_timeout(mut self, timeout: Duration) -> Self {
+        self.options.acm_validation_timeout = timeout;
         self
     }
 
@@ -293,8 +356,8 @@ impl AwsProvider {
         self.clients
             .get_or_init(|| async {
                 match &self.config {
-                    Some(config) => Clients::new(config, &self.calls, self.wait_for_cloudfront),
-                    None => Clients::new(&load_config().await, &self.calls, self.wait_for_cloudfront),
+                    Some(config) => Clients::new(config, &self.calls, &self.options),
+                    None => Clients::new(&load_config().await, &self.calls, &self.options),
                 }
             })
             .await
@@ -345,7 +408,17 @@ mod tests {
     fn every_served_type_has_a_service_limit() {
         assert_eq!(
             served(),
-            [S3Bucket::TYPE, KmsKey::TYPE, CloudFrontDistribution::TYPE, WafWebAcl::TYPE, ShieldProtection::TYPE]
+            [
+                S3Bucket::TYPE,
+                KmsKey::TYPE,
+                CloudFrontDistribution::TYPE,
+                WafWebAcl::TYPE,
+                ShieldProtection::TYPE,
+                Route53Zone::TYPE,
+                Route53Record::TYPE,
+                AcmCertificate::TYPE,
+                AcmCertificateValidation::TYPE
+            ]
         );
         for ty in served() {
             assert!(SERVICE_LIMITS.iter().any(|(t, _)| t == ty), "{ty} has no service limit");
@@ -357,10 +430,12 @@ mod tests {
         let config =
             SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(Region::new("eu-west-1")).build();
         assert!(config.http_client().is_none());
-        let clients = Clients::new(&config, &ApiCalls::default(), true);
+        let options = Options { wait_for_cloudfront: true, acm_validation_timeout: Duration::from_secs(1) };
+        let clients = Clients::new(&config, &ApiCalls::default(), &options);
         assert!(clients.s3.config().http_client().is_some());
         assert!(clients.cloudfront.config().http_client().is_some());
         assert_eq!(clients.region().unwrap(), "eu-west-1");
         assert_eq!(clients.cloudfront.config().region().map(|r| r.as_ref()), Some(GLOBAL_REGION));
+        assert_eq!(clients.acm.config().region().map(|r| r.as_ref()), Some(GLOBAL_REGION), "cloudfront's certificates");
     }
 }

@@ -11,6 +11,7 @@ mod support;
 mod backend;
 mod cli;
 mod cloudformation;
+mod dns;
 mod edge;
 mod kms_key;
 mod s3_bucket;

@@ -16,3 +16,5 @@ pub const REDIS_ENTERPRISE: &str = "2025-07-01";
 pub const EVENT_HUBS: &str = "2024-01-01";
 /// `Microsoft.Network/trafficManagerProfiles`, endpoints inline.
 pub const TRAFFIC_MANAGER: &str = "2022-04-01";
+/// `Microsoft.Network/publicIPAddresses`.
+pub const PUBLIC_IP_ADDRESSES: &str = "2024-07-01";

@@ -33,6 +33,7 @@
 mod aks;
 mod eventhubs;
 mod mysql;
+mod public_ip;
 mod redis;
 mod resource_group;
 #[cfg(test)]
@@ -53,7 +54,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::arm::credential::{AzureSettings, ChainCredential, SettingError};
 use crate::arm::{ArmClient, ArmConfig, ArmError};
-use crate::{AksCluster, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, ResourceGroup, TrafficManagerProfile};
+use crate::{
+    AksCluster, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, PublicIp, ResourceGroup, TrafficManagerProfile,
+};
 
 /// The provider family name the Azure types declare in their schemas.
 pub const FAMILY: &str = "azure";
@@ -68,6 +71,7 @@ static TYPES: LazyLock<Served<AzureProvider>> = LazyLock::new(|| {
         .with::<ManagedRedis>()
         .with::<KafkaNamespace>()
         .with::<TrafficManagerProfile>()
+        .with::<PublicIp>()
 });
 
 /// Every resource type this provider serves: what the `azure` plugin declares.

@@ -274,7 +274,8 @@ fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
             crate::MySqlFlexibleServer::TYPE,
             crate::ManagedRedis::TYPE,
             crate::KafkaNamespace::TYPE,
-            crate::TrafficManagerProfile::TYPE
+            crate::TrafficManagerProfile::TYPE,
+            crate::PublicIp::TYPE,
         ]
     );
     let schemas = [
@@ -284,6 +285,7 @@ fn the_table_serves_each_type_once_and_each_has_the_shared_attributes() {
         crate::ManagedRedis::schema(),
         crate::KafkaNamespace::schema(),
         crate::TrafficManagerProfile::schema(),
+        crate::PublicIp::schema(),
     ];
     for schema in schemas {
         for name in [super::shared::ID, super::shared::NAME, super::shared::TAGS] {
@@ -511,4 +513,69 @@ fn traffic_manager_endpoint_payloads_read_as_endpoints() {
     let delete = example(&format!("{TM}Profile-DELETE.json"));
     assert_eq!(response(&delete, "200"), json!({}));
     assert!(delete["responses"]["204"].get("body").is_none());
+}
+
+const PIP: &str = "network/2024-07-01_PublicIpAddress";
+
+#[test]
+fn public_ip_example_bodies_read_as_the_request_asked() {
+    let id = "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/test-ip";
+    let parse = |b: &Json| public_ip::attrs(b, id);
+    // Standard, static, zonal: what the blueprint asks for.
+    let custom = example(&format!("{PIP}CreateCustomizedValues.json"));
+    let request = &custom["parameters"]["parameters"];
+    for status in ["200", "201"] {
+        check(
+            parse,
+            &response(&custom, status),
+            json!({
+                "name": "testDNS-ip",
+                "resource_group": "rg1",
+                "location": "eastus",
+                "sku": request["sku"]["name"],
+                "allocation_method": request["properties"]["publicIPAllocationMethod"],
+                "ip_version": request["properties"]["publicIPAddressVersion"],
+                "idle_timeout_minutes": request["properties"]["idleTimeoutInMinutes"],
+                "zones": custom["parameters"]["zones"],
+                "provisioning_state": "Succeeded",
+            }),
+        );
+    }
+    // A DNS label comes back with its name under cloudapp.azure.com.
+    let dns = example(&format!("{PIP}CreateDns.json"));
+    check(
+        parse,
+        &response(&dns, "201"),
+        json!({
+            "domain_name_label": dns["parameters"]["parameters"]["properties"]["dnsSettings"]["domainNameLabel"],
+            "fqdn": "dnslbl.westus.cloudapp.azure.com",
+            "zones": [],
+        }),
+    );
+    // Defaults: a Basic, dynamic address; a GET with DDoS settings and IP tags reads the same way.
+    let defaults = example(&format!("{PIP}CreateDefaults.json"));
+    check(
+        parse,
+        &response(&defaults, "201"),
+        json!({"sku": "Basic", "allocation_method": "Dynamic", "idle_timeout_minutes": 4}),
+    );
+    let get = example(&format!("{PIP}Get.json"));
+    check(parse, &response(&get, "200"), json!({"location": "westus", "allocation_method": "Dynamic"}));
+    // The request body of a create is the example's, in the spec's terms.
+    let rg = crate::ResourceGroup::new("main", "rg1", "eastus");
+    let spec = crate::PublicIp::new("ip", "test-ip", &rg).zones(["1"]).idle_timeout(10);
+    let mut env = quikinfra_core::environment::Environment::new("t");
+    env.add(spec);
+    let mut config = to_json(&env.resources()[0].attrs);
+    config["resource_group"] = json!("rg1");
+    let body = public_ip::create_body(&config);
+    assert_eq!(body["zones"], custom["parameters"]["zones"]);
+    assert_eq!(body["properties"]["publicIPAllocationMethod"], request["properties"]["publicIPAllocationMethod"]);
+    assert_eq!(body["properties"]["idleTimeoutInMinutes"], request["properties"]["idleTimeoutInMinutes"]);
+    assert_eq!(body["properties"]["publicIPAddressVersion"], request["properties"]["publicIPAddressVersion"]);
+    assert_eq!(body["sku"]["name"], request["sku"]["name"]);
+    assert_eq!(body["location"], request["location"]);
+    // Delete is a long-running operation polled through Location (the example's 202).
+    let delete = example(&format!("{PIP}Delete.json"));
+    assert!(delete["responses"]["202"]["headers"]["Location"].is_string());
 }

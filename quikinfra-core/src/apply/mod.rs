@@ -187,6 +187,8 @@ pub async fn apply(
     let mut started = vec![false; operations.ops.len()];
     let mut in_flight = FuturesUnordered::new();
     let mut running: BTreeMap<usize, (Instant, u64)> = BTreeMap::new();
+    // What each running operation's provider last reported (`provider::progress`).
+    let mut statuses: BTreeMap<usize, crate::provider::progress::Status> = BTreeMap::new();
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = opts.stop.clone();
@@ -219,7 +221,9 @@ pub async fn apply(
             let change = &plan.resource_changes[op.change];
             progress.event(Event::Started { address: change.address.clone(), kind: op.kind, deposed: change.deposed });
             running.insert(i, (Instant::now(), 0));
-            in_flight.push(run.execute(i, op, prepared));
+            let status = crate::provider::progress::Status::default();
+            statuses.insert(i, status.clone());
+            in_flight.push(status.scope(run.execute(i, op, prepared)));
         }
         if in_flight.is_empty() {
             break;
@@ -233,7 +237,8 @@ pub async fn apply(
                         *reported = steps as u64;
                         let op = &operations.ops[i];
                         let change = &plan.resource_changes[op.change];
-                        progress.event(Event::StillRunning { address: change.address.clone(), kind: op.kind, elapsed: since.elapsed() });
+                        let detail = statuses.get(&i).and_then(crate::provider::progress::Status::get);
+                        progress.event(Event::StillRunning { address: change.address.clone(), kind: op.kind, elapsed: since.elapsed(), detail });
                     }
                 }
                 None
@@ -251,6 +256,7 @@ pub async fn apply(
             let op = &operations.ops[i];
             let change = &plan.resource_changes[op.change];
             let elapsed = running.remove(&i).map(|(s, _)| s.elapsed()).unwrap_or_default();
+            statuses.remove(&i);
             run.settle(op);
             match outcome {
                 Ok(result) => {

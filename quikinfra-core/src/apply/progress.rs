@@ -30,6 +30,8 @@ pub enum Event {
         kind: OpKind,
         /// Since when.
         elapsed: Duration,
+        /// What the provider last said it waits for (`provider::progress::report`).
+        detail: Option<String>,
     },
     /// An operation finished.
     Finished {

@@ -8,6 +8,7 @@
 //! the types it serves.
 
 pub mod boundary;
+pub mod progress;
 pub mod serve;
 pub mod tags;
 
