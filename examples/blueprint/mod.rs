@@ -25,6 +25,7 @@ pub mod sizes;
 pub mod traffic;
 
 use quikinfra::azure::Replicas;
+use quikinfra::cli::InEstate;
 
 pub use build::{build, build_with};
 pub use sizes::{AksSize, KafkaPreset, RedisPreset};
@@ -675,8 +676,8 @@ pub fn estate() -> quikinfra::cli::estate::Estate {
 /// blue/green environment gets its `switch` command.
 pub fn run_with(row: &'static Row, args: Vec<String>, ctx: quikinfra::cli::Context) -> i32 {
     match traffic::BlueGreen::new(row) {
-        Some(program) => quikinfra::cli::run_with(program, args, ctx),
-        None => quikinfra::cli::run_with(build(row), args, ctx),
+        Some(program) => quikinfra::cli::run_with(InEstate::new(program, estate()), args, ctx),
+        None => quikinfra::cli::run_with(InEstate::new(build(row), estate()), args, ctx),
     }
 }
 
@@ -688,7 +689,7 @@ pub fn run(name: &str) -> ! {
         std::process::exit(1)
     };
     match traffic::BlueGreen::new(row) {
-        Some(program) => quikinfra::cli::run_program(program),
-        None => quikinfra::cli::run(build(row)),
+        Some(program) => quikinfra::cli::run_program(InEstate::new(program, estate())),
+        None => quikinfra::cli::run_program(InEstate::new(build(row), estate())),
     }
 }

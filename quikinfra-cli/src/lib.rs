@@ -31,6 +31,6 @@ pub mod signals;
 pub use args::{Cloud, GlobalArgs, PlanFlags, ScopeArgs};
 pub use context::Context;
 pub use error::{CliError, CliResult};
-pub use program::{NoCommands, Program, open_states, run, run_program, run_with};
+pub use program::{InEstate, NoCommands, Program, open_states, run, run_program, run_with};
 pub use session::{Session, Target};
 pub use shell::Shell;

@@ -25,6 +25,7 @@ use crate::args::GlobalArgs;
 use crate::commands::{self, Builtin};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
+use crate::estate::Estate;
 use crate::plugins::{self, SessionIo};
 use crate::session::{Parts, Session};
 use crate::shell::Shell;
@@ -49,6 +50,53 @@ pub trait Program: Send + Sync {
 
     /// Runs one of its own subcommands.
     async fn run(&self, command: Self::Command, session: &Session) -> CliResult;
+
+    /// The estate the environment belongs to, if the program knows it ([`InEstate`]): a plan
+    /// whose owners have not applied yet then plans them from the estate's definitions and
+    /// reads their planned values, instead of failing.
+    fn estate(&self) -> Option<Arc<Estate>> {
+        None
+    }
+}
+
+/// `program` as a member of `estate`: its command line is the program's own, and a plan whose
+/// owners have not applied yet reads their planned values (known after they apply) from the
+/// estate's definitions. Such a plan is for review; apply still refuses until the owners apply.
+pub struct InEstate<P> {
+    program: P,
+    estate: Arc<Estate>,
+}
+
+impl<P> InEstate<P> {
+    /// `program`, which belongs to `estate`.
+    pub fn new(program: P, estate: Estate) -> Self {
+        Self { program, estate: Arc::new(estate) }
+    }
+}
+
+#[async_trait(?Send)]
+impl<P: Program> Program for InEstate<P> {
+    type Command = P::Command;
+
+    fn name(&self) -> &str {
+        self.program.name()
+    }
+
+    fn reads_state(&self) -> bool {
+        self.program.reads_state()
+    }
+
+    fn define(&self, state: Option<&State>) -> Environment {
+        self.program.define(state)
+    }
+
+    async fn run(&self, command: Self::Command, session: &Session) -> CliResult {
+        self.program.run(command, session).await
+    }
+
+    fn estate(&self) -> Option<Arc<Estate>> {
+        Some(self.estate.clone())
+    }
 }
 
 /// No subcommands of a program's own.
@@ -218,7 +266,7 @@ pub(crate) fn open(
 /// the session around it.
 async fn define<P: Program>(program: &P, parts: Parts) -> Result<Session, (Shell, CliError)> {
     if !program.reads_state() {
-        return Ok(Session::new(parts, program.define(None), None));
+        return Ok(Session::new(parts, program.define(None), None).in_estate(program.estate()));
     }
     let read = match parts.states.open(program.name()) {
         Ok(store) => store.read().await.map_err(CliError::from),
@@ -228,7 +276,7 @@ async fn define<P: Program>(program: &P, parts: Parts) -> Result<Session, (Shell
         Ok(state) => {
             let env = program.define(state.as_ref());
             let from = state.map(|s| s.version);
-            Ok(Session::new(parts, env, Some(from)))
+            Ok(Session::new(parts, env, Some(from)).in_estate(program.estate()))
         }
         Err(e) => Err((parts.shell, e)),
     }

@@ -22,6 +22,7 @@ use quikinfra_core::value::{Attrs, Value};
 
 use crate::args::{Cloud, GlobalArgs};
 use crate::error::CliError;
+use crate::estate::Estate;
 use crate::shell::Shell;
 use crate::signals::Interrupts;
 
@@ -39,6 +40,7 @@ pub struct Session {
     env: Environment,
     defined_from: Option<Option<StateVersion>>,
     interrupts: Arc<Interrupts>,
+    estate: Option<Arc<Estate>>,
 }
 
 /// A definition and the state version it was built from, when it was built from state.
@@ -100,7 +102,20 @@ impl Session {
             env,
             defined_from,
             interrupts: Arc::new(Interrupts::new(Arc::new(HeldLocks::new()))),
+            estate: None,
         }
+    }
+
+    /// This session, knowing the estate its environment belongs to (see [`Session::estate`]).
+    pub(crate) fn in_estate(mut self, estate: Option<Arc<Estate>>) -> Self {
+        self.estate = estate;
+        self
+    }
+
+    /// The estate this environment belongs to, when the program says: a plan whose owners
+    /// have not applied yet plans them from its definitions.
+    pub fn estate(&self) -> Option<&Estate> {
+        self.estate.as_deref()
     }
 
     /// A session for another environment of the same run (an estate): the same flags, streams,
@@ -117,6 +132,7 @@ impl Session {
             env,
             defined_from,
             interrupts: self.interrupts.clone(),
+            estate: self.estate.clone(),
         }
     }
 

@@ -515,16 +515,49 @@ fn production_serves_https_only_with_tls_1_2_and_protects_its_zone() {
 // ---------------------------------------------------------------------------------------------
 // Shared resources survive their readers (through the command line, as a user runs it).
 
+/// The README's first command on a fresh machine: staging reads the domain's zone from
+/// production, which has not applied; the plan shows staging whole, the zone read from
+/// production's plan, and says so; apply refuses until production applies and makes nothing.
 #[test]
-fn destroying_uat2_never_deletes_what_uat1_and_dev_own() {
+fn a_reader_plans_before_its_owner_applies_and_apply_waits_for_the_owner() {
     let dir = tempfile::tempdir().unwrap();
-    let refused = cli(dir.path(), "uat2", &["plan"]);
+    let plan = cli(dir.path(), "staging", &["plan"]);
+    ok(&plan);
+    assert!(plan.out.contains("# aws_route53_record.entry will be created"), "{}", plan.out);
+    assert!(plan.out.contains(
+        "Reads what `production` has not applied yet: values only the cloud knows are known after it applies. This plan is for review: apply `production` first, then plan `staging` again."
+    ));
+    assert!(!dir.path().join("production").join("state.json").exists(), "planning the owner writes no state");
+
+    let refused = cli(dir.path(), "staging", &["apply", "--auto-approve"]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused.err.contains("owned by environment `dev`, which does not manage it yet; apply `dev` first"),
+        refused.err.contains("aws_route53_zone.main: owned by environment `production`, which does not manage it yet; apply `production` first"),
         "{}",
         refused.err
     );
+    assert!(sim_objects(dir.path()).is_empty(), "a refused apply makes nothing");
+
+    // QA reads from dev, and dev from production: both are planned, owners first.
+    let qa = cli(dir.path(), "qa", &["plan"]);
+    ok(&qa);
+    assert!(qa.out.contains("Reads what `dev` and `production` have not applied yet"), "{}", qa.out);
+
+    ok(&cli(dir.path(), "production", &["apply", "--auto-approve"]));
+    let plan = cli(dir.path(), "staging", &["plan"]);
+    ok(&plan);
+    assert!(!plan.out.contains("has not applied yet"), "{}", plan.out);
+    assert!(plan.out.contains("# aws_route53_record.entry will be created"), "{}", plan.out);
+    ok(&cli(dir.path(), "staging", &["apply", "--auto-approve"]));
+}
+
+#[test]
+fn destroying_uat2_never_deletes_what_uat1_and_dev_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = cli(dir.path(), "uat2", &["apply", "--auto-approve"]);
+    assert_eq!(refused.code, 1);
+    assert!(refused.err.contains("which does not manage it yet; apply `"), "{}", refused.err);
+    assert!(sim_objects(dir.path()).is_empty(), "a refused apply makes nothing");
     for name in ["production", "dev", "uat1", "uat2"] {
         ok(&cli(dir.path(), name, &["apply", "--auto-approve"]));
     }

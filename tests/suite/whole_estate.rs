@@ -46,7 +46,7 @@ fn a_fresh_estate_plans_whole_then_applies_owners_first_then_has_no_changes() {
     assert_eq!(plan.code, 2, "{}{}", plan.out, plan.err);
     insta::assert_snapshot!("estate_plan_summary", summary(&plan.out));
     let qa = plan.out.split("\n=== qa ===").nth(1).unwrap();
-    assert!(qa.contains("known after dev, production applies"), "{qa}");
+    assert!(qa.contains("Reads what `dev` and `production` have not applied yet"), "{qa}");
     assert!(!plan.err.contains("does not manage it yet"), "{}", plan.err);
 
     let apply = estate(dir.path(), &["apply", "--auto-approve"]);

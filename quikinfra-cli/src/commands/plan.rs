@@ -1,15 +1,19 @@
 //! `plan`: show what apply would change; `--out` saves it for `apply FILE`, `--json` prints the
-//! documented JSON plan, `--detailed-exitcode` exits 2 when something would change.
+//! documented JSON plan, `--detailed-exitcode` exits 2 when something would change. In an
+//! estate, owners that have not applied yet are planned too and their planned values read
+//! ([`pending`]).
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use quikinfra_core::jsonplan;
 use quikinfra_core::ops;
+use quikinfra_core::plan::PlanMode;
 use quikinfra_core::render;
 
 use crate::args::PlanFlags;
 use crate::error::{CliError, CliResult};
+use crate::estate::pending;
 use crate::printer::CliReporter;
 use crate::session::{Definition, Session, Target};
 
@@ -69,7 +73,10 @@ fn refuse_state_files(out: &Path, state_dir: &Path, environment: &str) -> Result
 pub async fn run(session: &Session, definition: Definition<'_>, target: &Target, args: &PlanArgs) -> CliResult {
     let options = session.options(definition);
     let ws = session.workspace(definition.env, target, &options);
-    let opts = args.flags.options(options.parallelism, options.placeholder_secrets);
+    let mut opts = args.flags.options(options.parallelism, options.placeholder_secrets);
+    if opts.mode == PlanMode::Normal {
+        opts.pending = pending::owners_plans(session, definition.env).await?;
+    }
     let reporter = CliReporter::new(session);
     let plan = ops::plan(&ws, opts, &reporter).await?;
     session.report_calls(target);

@@ -17,6 +17,7 @@
 
 pub mod apply;
 pub mod drift;
+pub mod pending;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -76,6 +77,11 @@ impl Estate {
     pub fn member(mut self, member: impl Member + 'static) -> Self {
         self.members.push(Box::new(member));
         self
+    }
+
+    /// The environment called `name`.
+    pub fn get(&self, name: &str) -> Option<&dyn Member> {
+        self.members.iter().find(|m| m.name() == name).map(|m| &**m)
     }
 
     /// The environments' names, in order.

@@ -52,10 +52,10 @@ pub fn plan_markdown(plan: &Plan) -> String {
     }
     let pending = plan.pending_owners();
     if !pending.is_empty() {
-        let names: Vec<String> = pending.iter().map(|o| format!("`{o}`")).collect();
+        let names = super::text::prose_list(pending.iter().map(|o| format!("`{o}`")));
+        let (have, they) = if pending.len() == 1 { ("has", "it applies") } else { ("have", "they apply") };
         out.push_str(&format!(
-            "> Reads what {} has not applied yet: values only the cloud knows are known after it applies.\n\n",
-            names.join(", ")
+            "> Reads what {names} {have} not applied yet: values only the cloud knows are known after {they}.\n\n"
         ));
     }
     for line in ending_lines(plan, &p) {

@@ -66,18 +66,26 @@ pub fn plan_text(plan: &Plan, opts: &TextOptions) -> String {
 
     let pending = plan.pending_owners();
     if !pending.is_empty() {
-        let names: Vec<String> = pending.iter().map(|o| format!("`{o}`")).collect();
+        let names = prose_list(pending.iter().map(|o| format!("`{o}`")));
+        let (have, they) = if pending.len() == 1 { ("has", "it applies") } else { ("have", "they apply") };
         lines.push(format!(
-            "Reads what {} has not applied yet: values only the cloud knows are known after {} applies. This plan is for review: apply {} first, then plan `{}` again.",
-            names.join(", "),
-            pending.iter().copied().collect::<Vec<_>>().join(", "),
-            names.join(", "),
+            "Reads what {names} {have} not applied yet: values only the cloud knows are known after {they}. This plan is for review: apply {names} first, then plan `{}` again.",
             plan.environment
         ));
         lines.push(String::new());
     }
     lines.extend(ending_lines(plan, &p));
     finish(lines)
+}
+
+/// `items` as prose: `a`, `a and b`, `a, b and c`.
+pub(crate) fn prose_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Renders every resource in the state with its attributes, then the outputs (`show`).
