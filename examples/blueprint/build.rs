@@ -53,12 +53,27 @@ pub fn build_with(row: &Row, active: Option<Colour>) -> Environment {
         .tag("purpose", row.purpose);
     match row.kubernetes {
         Kubernetes::DockerCompose => {
-            env.add(LocalFile::new("compose", compose::PATH, compose::render(row)));
+            if row.bucket == Bucket::LocalStack {
+                env = env.provider_endpoint("aws", compose::LOCALSTACK_URL, compose::start_hint());
+            }
+            on_the_developers_machine(&mut env, row);
         }
         Kubernetes::Aks(size) => hosted(&mut env, row, size, active),
     }
     policy::attach(&mut env, row);
     env
+}
+
+/// The compose file, and the media bucket inside the LocalStack it starts: the file first, the
+/// bucket once LocalStack answers (the environment serves `aws` at [`compose::LOCALSTACK_URL`],
+/// so a run whose containers are not up writes the file and says to start them).
+fn on_the_developers_machine(env: &mut Environment, row: &Row) {
+    let file = LocalFile::new("compose", compose::PATH, compose::render(row));
+    if row.bucket == Bucket::LocalStack {
+        let (_, bucket) = media_store(row, compose::LOCAL_BUCKET);
+        env.add(bucket.depends_on(&file));
+    }
+    env.add(file);
 }
 
 /// The name of the resource group of the environment called `name`.

@@ -1,11 +1,13 @@
 //! The Local row as a `docker-compose.yml`: the application, its embedded database on a
-//! volume, one Redis, one Kafka broker and LocalStack S3 with the media bucket's rules.
+//! volume, one Redis, one Kafka broker and LocalStack (S3).
 //!
 //! [`render`] writes the file from the row; the `local` environment manages it as a
-//! `local_file`, so `plan` shows its diff and `apply` writes it. [`read`] reads the cells of
-//! the seed's tables back from a rendered file, for the environment matrix.
+//! `local_file`, so `plan` shows its diff and `apply` writes it. The media bucket inside
+//! LocalStack is not the file's: it is the environment's `aws_s3_bucket`, applied against
+//! [`LOCALSTACK_URL`] once the containers run. [`read`] reads the cells of the seed's tables
+//! back from a rendered file, for the environment matrix.
 
-use super::{Bucket, Database, Kafka, MediaEncryption, MediaLifecycle, Redis, Row};
+use super::{Bucket, Database, Kafka, Redis, Row};
 
 /// Where the file is written, relative to the directory `cargo run` is started from.
 pub const PATH: &str = "deploy/local/docker-compose.yml";
@@ -13,14 +15,22 @@ pub const PATH: &str = "deploy/local/docker-compose.yml";
 /// The media bucket inside LocalStack.
 pub const LOCAL_BUCKET: &str = "quikapp-media-local";
 
+/// Where LocalStack answers on the developer's machine: the port the file publishes.
+pub const LOCALSTACK_URL: &str = "http://localhost:4566";
+
+/// What to do when LocalStack does not answer.
+pub fn start_hint() -> String {
+    format!("start the containers: docker compose -f {PATH} up -d")
+}
+
 /// The compose file of `row` (the Local row).
 ///
 /// Decisions: "SQLite/H2" is an embedded database, so there is no database service: the app
 /// gets a SQLite file on the `app-data` volume (`DATABASE_URL`), and services on the JVM an
-/// H2 file in MySQL mode on the same volume (`H2_URL`). LocalStack creates the bucket with
-/// the row's lifecycle rule and AES-256 default encryption from an init hook
-/// (`ready.d/s3-init.sh`, inlined as a compose `config`); LocalStack stores the rule, and
-/// whether it also expires objects depends on the LocalStack version, as its docs say.
+/// H2 file in MySQL mode on the same volume (`H2_URL`). LocalStack runs S3 only; quikinfra
+/// creates the bucket with the row's lifecycle rule and AES-256 default encryption through
+/// LocalStack's S3 API, as it does on AWS (LocalStack stores the rule; whether it also
+/// expires objects depends on the LocalStack version, as its docs say).
 pub fn render(row: &Row) -> String {
     let port = row.domain.rsplit(':').next().filter(|p| p.bytes().all(|b| b.is_ascii_digit())).unwrap_or("3000");
     let mut y = String::new();
@@ -106,43 +116,10 @@ pub fn render(row: &Row) -> String {
         line("      - \"4566:4566\"");
         line("    environment:");
         line("      SERVICES: s3");
-        line("    configs:");
-        line("      - source: s3-init");
-        line("        target: /etc/localstack/init/ready.d/s3-init.sh");
-        line("        mode: 0755");
-        line("configs:");
-        line("  s3-init:");
-        line("    content: |");
-        line("      #!/bin/sh");
-        line(&format!("      awslocal s3 mb s3://{LOCAL_BUCKET}"));
-        line(&format!(
-            "      awslocal s3api put-bucket-lifecycle-configuration --bucket {LOCAL_BUCKET} --lifecycle-configuration '{}'",
-            lifecycle_json(row.lifecycle)
-        ));
-        let algorithm = match row.encryption {
-            MediaEncryption::Aes256 | MediaEncryption::SseS3 => "AES256",
-            MediaEncryption::SseKms => "aws:kms",
-        };
-        line(&format!(
-            "      awslocal s3api put-bucket-encryption --bucket {LOCAL_BUCKET} --server-side-encryption-configuration '{{\"Rules\":[{{\"ApplyServerSideEncryptionByDefault\":{{\"SSEAlgorithm\":\"{algorithm}\"}}}}]}}'"
-        ));
     }
     line("volumes:");
     line("  app-data: {}");
     y
-}
-
-/// The S3 lifecycle configuration of `lifecycle`, as the S3 API takes it.
-fn lifecycle_json(lifecycle: MediaLifecycle) -> String {
-    let transition = |days: u32, class: &str| format!("{{\"Days\":{days},\"StorageClass\":\"{class}\"}}");
-    let action = match lifecycle {
-        MediaLifecycle::Delete { days } => format!("\"Expiration\":{{\"Days\":{days}}}"),
-        MediaLifecycle::ToIa { days } => format!("\"Transitions\":[{}]", transition(days, "STANDARD_IA")),
-        MediaLifecycle::IaThenGlacier { ia, glacier } => {
-            format!("\"Transitions\":[{},{}]", transition(ia, "STANDARD_IA"), transition(glacier, "GLACIER"))
-        }
-    };
-    format!("{{\"Rules\":[{{\"ID\":\"default\",\"Status\":\"Enabled\",\"Filter\":{{}},{action}}}]}}")
 }
 
 /// The seed's cells as a rendered compose file states them.
@@ -154,10 +131,6 @@ pub struct ComposeCells {
     pub replicas: Option<u32>,
     /// `SQLite/H2` when the app has both embedded database URLs.
     pub database: Option<&'static str>,
-    /// The media bucket's lifecycle, in the seed's spelling (`1 day delete`).
-    pub lifecycle: Option<String>,
-    /// The media bucket's encryption, in the seed's spelling (`AES-256`).
-    pub encryption: Option<&'static str>,
 }
 
 impl ComposeCells {
@@ -190,16 +163,5 @@ pub fn read(content: &str) -> ComposeCells {
     if content.contains("DATABASE_URL: \"sqlite:") && content.contains("H2_URL: \"jdbc:h2:") {
         cells.database = Some(Database::SqliteH2.label());
     }
-    if let Some(days) = number_after(content, "\"Expiration\":{\"Days\":") {
-        cells.lifecycle = Some(format!("{days} day delete"));
-    }
-    if content.contains("\"SSEAlgorithm\":\"AES256\"") {
-        cells.encryption = Some(MediaEncryption::Aes256.label());
-    }
     cells
-}
-
-fn number_after(text: &str, marker: &str) -> Option<u32> {
-    let rest = &text[text.find(marker)? + marker.len()..];
-    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }

@@ -17,7 +17,7 @@ use quikinfra::engine::environment::Environment;
 use quikinfra::engine::resource::ResourceNode;
 use quikinfra::engine::value::Value;
 
-use super::{Access, AksSize, Cdn, DataClass, Database, Trigger, compose};
+use super::{Access, AksSize, Cdn, DataClass, Database, MediaEncryption, Trigger, compose};
 
 /// One table: its heading, header and rows of cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,12 +224,22 @@ fn lifecycle_label(bucket: &ResourceNode) -> String {
 /// The AWS Media Infrastructure row of `env`, labelled `label`.
 pub fn media_row(label: &str, env: &Environment) -> Vec<String> {
     if let Some(c) = compose_cells(env) {
+        // The bucket inside the file's LocalStack: the environment's own, served there.
+        let bucket = of_type(env, "aws_s3_bucket").into_iter().next().filter(|_| {
+            c.has("localstack") && env.provider_endpoints().get("aws").is_some_and(|e| e.url == compose::LOCALSTACK_URL)
+        });
+        let encryption = bucket.and_then(|b| text(b, &["server_side_encryption", "sse_algorithm"]));
         return vec![
             label.to_string(),
-            if c.has("localstack") { "LocalStack S3" } else { "—" }.to_string(),
+            if bucket.is_some() { "LocalStack S3" } else { "—" }.to_string(),
             Cdn::None.label().to_string(),
-            c.lifecycle.unwrap_or_else(|| "—".to_string()),
-            c.encryption.unwrap_or("—").to_string(),
+            bucket.map_or_else(|| "—".to_string(), lifecycle_label),
+            match encryption.as_deref() {
+                Some("AES256") => MediaEncryption::Aes256.label(),
+                Some(_) => "other",
+                None => "—",
+            }
+            .to_string(),
         ];
     }
     let buckets = of_type(env, "aws_s3_bucket");

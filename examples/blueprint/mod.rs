@@ -423,8 +423,9 @@ pub static ESTATE: &[Row] = &[
         redis: Redis::Single,
         kafka: Kafka::Single,
         replicas: Replicas::fixed(1),
-        // Decision: "LocalStack S3" is a LocalStack container in the compose file with a
-        // bucket `quikapp-media-local`, created with its rules by an init hook.
+        // Decision: "LocalStack S3" is a LocalStack container in the compose file and the
+        // environment's `aws_s3_bucket` `quikapp-media-local`, which quikinfra creates in it
+        // (the environment serves `aws` at LocalStack's port, whatever the run's target).
         bucket: Bucket::LocalStack,
         cdn: Cdn::None,
         lifecycle: MediaLifecycle::Delete { days: 1 },

@@ -47,6 +47,31 @@ pub struct GlobalArgs {
     /// Also print provider call counts and retries.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Where an endpoint the definition names for FAMILY really answers (repeatable): LocalStack
+    /// on another host or port than the definition says. Definitions serving FAMILY through the
+    /// target, not at an endpoint of their own, are unaffected.
+    #[arg(long = "endpoint", global = true, value_name = "FAMILY=URL", value_parser = parse_endpoint)]
+    pub endpoints: Vec<(String, String)>,
+}
+
+impl GlobalArgs {
+    /// The URL serving `family` when the definition names `url` for it (`--endpoint` first).
+    pub fn endpoint_for<'a>(&'a self, family: &str, url: &'a str) -> &'a str {
+        self.endpoints.iter().rev().find(|(f, _)| f == family).map_or(url, |(_, u)| u.as_str())
+    }
+}
+
+/// `aws=http://127.0.0.1:4566` → (`aws`, the URL).
+fn parse_endpoint(text: &str) -> Result<(String, String), String> {
+    let (family, url) = text.split_once('=').ok_or("expected FAMILY=URL, as in aws=http://localhost:4566")?;
+    let (family, url) = (family.trim(), url.trim());
+    if family.is_empty() || !family.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(format!("`{family}` is not a provider family (aws, azure, …)"));
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= "https://".len() {
+        return Err(format!("`{url}` is not an http(s) URL"));
+    }
+    Ok((family.to_string(), url.to_string()))
 }
 
 /// Which resources a command considers.

@@ -313,13 +313,18 @@ pub fn target_for(
             CliError::msg(format!(
                 "`{}` serves its {family} resources at {}, but this program links no {family} plugin",
                 env.name(),
-                endpoint.url
+                global.endpoint_for(family, &endpoint.url)
             ))
         })?;
-        let provider = plugin.provider_at(&endpoint.url)?;
-        let checked = crate::endpoint::Reachable::new(provider, family, &endpoint.url, &endpoint.when_unreachable);
+        let url = global.endpoint_for(family, &endpoint.url);
+        let provider = plugin.provider_at(url)?;
+        let checked = crate::endpoint::Reachable::new(provider, family, url, &endpoint.when_unreachable);
         local = local.register_serving(family, Arc::new(checked), plugin.serves(), concurrency);
-        own.push(format!("{family} at {}", endpoint.url));
+        own.push(if url == endpoint.url {
+            format!("{family} at {url}")
+        } else {
+            format!("{family} at {url} (--endpoint, for {})", endpoint.url)
+        });
     }
     let own = if own.is_empty() { String::new() } else { format!("; {} (the definition's own)", own.join(", ")) };
     match global.cloud {

@@ -15,6 +15,7 @@ mod derive;
 mod e2e;
 mod environments;
 mod estate;
+mod local;
 mod misuse;
 mod plan;
 mod props;

@@ -1,14 +1,17 @@
 //! The estate as one unit (`cargo run --example estate`): all nine environments planned on a
 //! fresh checkout (readers reading their owners' planned values), applied owners first, planned
 //! again with no changes, drift found across environments, saved plans applied exactly or
-//! refused, and plans rendered for review.
+//! refused, and plans rendered for review. Local's bucket lives in LocalStack, which moto
+//! stands in for (`--endpoint aws=…`): tests applying the whole estate take moto in turn.
+//!
+//! Needs moto (`./scripts/test.sh` starts it); fails, never skips, without it.
 
 use std::path::Path;
 
 use quikinfra::cli::Context;
 
 use crate::blueprint;
-use crate::support::Buf;
+use crate::support::{Buf, moto};
 
 struct Run {
     code: i32,
@@ -18,8 +21,9 @@ struct Run {
 
 fn estate(dir: &Path, args: &[&str]) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![]);
-    let head = ["estate", "--state-dir", dir.to_str().unwrap()];
+    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), quikinfra::cli::plugins());
+    let localstack = format!("aws={}", moto::endpoint());
+    let head = ["estate", "--state-dir", dir.to_str().unwrap(), "--endpoint", &localstack];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = quikinfra::cli::estate::run_with(blueprint::estate(), argv, ctx);
     Run { code, out: out.text(), err: err.text() }
@@ -27,8 +31,9 @@ fn estate(dir: &Path, args: &[&str]) -> Run {
 
 fn env(dir: &Path, name: &str, args: &[&str]) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![]);
+    let ctx = Context::captured(Box::new(out.clone()), Box::new(err.clone()), quikinfra::cli::plugins());
     let mut argv = vec![name.to_string(), "--state-dir".into(), dir.display().to_string()];
+    argv.extend(["--endpoint".to_string(), format!("aws={}", moto::endpoint())]);
     argv.extend(args.iter().map(|a| a.to_string()));
     let code = blueprint::run_with(blueprint::row(name).unwrap(), argv, ctx);
     Run { code, out: out.text(), err: err.text() }
@@ -41,6 +46,8 @@ fn summary(out: &str) -> &str {
 
 #[test]
 fn a_fresh_estate_plans_whole_then_applies_owners_first_then_has_no_changes() {
+    let _moto = moto::exclusive();
+    moto::reset(&moto::endpoint());
     let dir = tempfile::tempdir().unwrap();
     let plan = estate(dir.path(), &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{}{}", plan.out, plan.err);
@@ -72,6 +79,8 @@ fn a_fresh_estate_plans_whole_then_applies_owners_first_then_has_no_changes() {
 
 #[test]
 fn drift_in_two_environments_names_both_and_exits_two() {
+    let _moto = moto::exclusive();
+    moto::reset(&moto::endpoint());
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(estate(dir.path(), &["apply", "--auto-approve"]).code, 0);
     let clean = estate(dir.path(), &["drift"]);
