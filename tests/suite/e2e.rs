@@ -6,7 +6,9 @@
 //! read back with plain SDK clients and ARM: its domain on its ingress's public IP, its media
 //! domain on its distribution with an issued certificate, a record changed outside repaired;
 //! Production's and Live's domains on their edges, whose endpoints target the clusters' public
-//! IPs. Needs moto:
+//! IPs. And the proof of the whole: all nine environments applied in flow order, owners first,
+//! with state in S3 sealed by a key, then nine plans with no changes, Live switched to green
+//! and back, and uat2 and qa destroyed leaving what they read untouched. Needs moto:
 //! `./scripts/test.sh` starts it and sets `QUIKINFRA_MOTO_ENDPOINT`; without it these tests
 //! fail, never skip.
 
@@ -26,6 +28,17 @@ struct Run {
 /// Runs environment `environment` as its example does (Live with its `switch`), with
 /// `--cloud real`: AWS on moto, Azure on the ARM emulator at `arm`.
 fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[&str]) -> Run {
+    cli_with(environment, dir, moto, arm, &Extra::default(), args)
+}
+
+/// What a run adds to [`cli`]'s: a state backend and key, flags before the command.
+#[derive(Default)]
+struct Extra {
+    key: Option<String>,
+    flags: Vec<String>,
+}
+
+fn cli_with(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, extra: &Extra, args: &[&str]) -> Run {
     blueprint_secrets();
     let out = Buf::default();
     let (moto, arm) = (moto.to_string(), arm.to_string());
@@ -47,10 +60,15 @@ fn cli(environment: &str, dir: &std::path::Path, moto: &str, arm: &str, args: &[
                 vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
             })),
         ],
-        state_key: None,
+        state_key: extra.key.clone(),
     };
     let head = [environment, "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
-    let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
+    let argv: Vec<String> = head
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extra.flags.iter().cloned())
+        .chain(args.iter().map(|s| s.to_string()))
+        .collect();
     let code = blueprint::run_with(blueprint::row(environment).expect("a seed row"), argv, ctx);
     Run { code, out: out.text() }
 }
@@ -351,5 +369,96 @@ fn production_and_live_apply_on_the_real_apis_and_live_switches_to_green_by_endp
     );
     for environment in ["production", "live"] {
         no_changes(environment, dir, &moto, &url);
+    }
+}
+
+/// The whole estate on the real APIs, as a team runs it: state in S3 (moto) sealed with a key,
+/// Local's bucket in LocalStack (moto standing in), every environment applied in flow order
+/// with owners first, then every plan "No changes"; Live switched to green and back; uat2 and
+/// qa destroyed, leaving the bucket, key and Kafka they read, which uat1 and dev own.
+#[test]
+fn all_nine_environments_apply_in_flow_order_on_the_real_apis_then_plan_no_changes() {
+    use aws_sdk_kms::types::KeyState;
+    blueprint_secrets();
+    let _moto = moto::exclusive();
+    let moto = moto::endpoint();
+    moto::reset(&moto);
+    let arm = emulator();
+    let url = arm.url();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let config = moto::config(&moto);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+    let kms = aws_sdk_kms::Client::new(&config);
+    rt.block_on(s3.create_bucket().bucket("quikapp-state").send()).expect("the state bucket");
+    let extra = Extra {
+        key: Some("0f1e2d3c4b5a69788796a5b4c3d2e1f05f0e1d2c3b4a69788796a5b4c3d2e1f0".to_string()),
+        flags: ["--backend", "s3://quikapp-state/estate/", "--endpoint", &format!("aws={moto}")]
+            .map(String::from)
+            .to_vec(),
+    };
+    let run = |environment: &str, args: &[&str]| cli_with(environment, dir, &moto, &url, &extra, args);
+
+    // The flow (Local → Dev → QA → UAT → Staging → Production → Live), owners first: Production
+    // owns the zone every hosted environment records its names in.
+    let order = ["production", "local", "dev", "qa", "uat1", "uat2", "uat3", "staging", "live"];
+    let flow: Vec<&str> = blueprint::flow::FLOW.iter().flat_map(|s| s.environments.iter().copied()).collect();
+    assert_eq!(order[1..].iter().chain(&order[..1]).count(), flow.len());
+    for environment in order {
+        let applied = run(environment, &["apply", "--auto-approve"]);
+        ok(environment, &applied);
+        assert!(applied.out.contains("Apply complete!"), "{environment}: {}", applied.out);
+    }
+    for environment in order {
+        let plan = run(environment, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{environment} after the estate applied:\n{}", plan.out);
+        assert!(plan.out.contains("No changes."), "{environment}: {}", plan.out);
+    }
+    // Every state is in the bucket, sealed: no resource name in the clear.
+    let listed = rt.block_on(s3.list_objects_v2().bucket("quikapp-state").prefix("estate/").send()).unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    for environment in order {
+        let key = format!("estate/{environment}/state.json");
+        assert!(keys.contains(&key.as_str()), "{key} not in {keys:?}");
+        let body = rt.block_on(s3.get_object().bucket("quikapp-state").key(&key).send()).unwrap();
+        let bytes = rt.block_on(body.body.collect()).unwrap().into_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("aws_s3_bucket"), "{key} is not sealed: {text}");
+    }
+
+    // Live's blue/green switch on the real APIs, and back.
+    for colour in ["green", "blue"] {
+        let switched = run("live", &["switch", colour, "--apply", "--auto-approve"]);
+        ok("live", &switched);
+        let plan = run("live", &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "live after switching to {colour}:\n{}", plan.out);
+    }
+
+    // Destroying readers leaves what they read: the UAT bucket and key (uat1's), Kafka (dev's).
+    let dev_kafka = arm
+        .resource_ids()
+        .into_iter()
+        .find(|id| id.contains("/resourceGroups/rg-quikapp-dev/") && id.contains("Microsoft.EventHub/namespaces"))
+        .expect("dev's Event Hubs namespace on ARM");
+    for environment in ["uat2", "qa"] {
+        let destroyed = run(environment, &["destroy", "--auto-approve"]);
+        ok(environment, &destroyed);
+        assert!(destroyed.out.contains("Destroy complete!"), "{environment}: {}", destroyed.out);
+        // uat2 reads uat1's bucket; qa has a bucket of its own, which goes with it.
+        let reads_bucket = environment == "uat2";
+        assert_eq!(!destroyed.out.contains("aws_s3_bucket.media will be destroyed"), reads_bucket, "{}", destroyed.out);
+        assert!(!destroyed.out.contains("azure_eventhub_namespace.shared will be destroyed"), "{}", destroyed.out);
+    }
+    assert!(rt.block_on(s3.head_bucket().bucket("quikapp-media-qa").send()).is_err(), "qa's own bucket is gone");
+    rt.block_on(s3.head_bucket().bucket("quikapp-media-uat").send()).expect("the UAT bucket survives");
+    let key = rt.block_on(kms.describe_key().key_id("alias/quikapp-media-uat").send()).expect("the UAT key survives");
+    assert_eq!(key.key_metadata().and_then(|m| m.key_state()), Some(&KeyState::Enabled));
+    assert!(arm.resource(&dev_kafka).is_some(), "dev's Kafka survives");
+    assert!(!arm.resource_ids().iter().any(|id| id.contains("/resourceGroups/rg-quikapp-uat2")), "uat2 is gone");
+    assert!(!arm.resource_ids().iter().any(|id| id.contains("/resourceGroups/rg-quikapp-qa")), "qa is gone");
+    for environment in ["uat1", "uat3", "dev"] {
+        let plan = run(environment, &["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{environment} after uat2 and qa left:\n{}", plan.out);
     }
 }
