@@ -8,13 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use quikinfra_core::apply::SilentProgress;
 use quikinfra_core::environment::Environment;
-use quikinfra_core::ops;
-use quikinfra_core::plan::{Plan, PlanOptions};
+use quikinfra_core::plan::Plan;
 
 use crate::error::CliError;
-use crate::session::{Session, target_for};
+use crate::session::Session;
 
 /// The plans of `env`'s owners that lack a resource `env` reads from them, by owner name,
 /// planned from `session`'s estate (empty when the session knows no estate).
@@ -44,17 +42,8 @@ async fn plans_for(
         if lacking {
             let owner_env = member.define(state.as_ref());
             let pending = Box::pin(plans_for(session, &owner_env, visiting)).await?;
-            let owner_session = session.for_environment(owner_env.clone(), None);
-            let target = target_for(&session.global, session.plugins(), &owner_env, &session.shell, None)?;
-            let options = owner_session.options(owner_session.definition());
-            let ws = owner_session.workspace(&owner_env, &target, &options);
-            let opts = PlanOptions {
-                parallelism: options.parallelism,
-                placeholder_secrets: options.placeholder_secrets,
-                pending,
-                ..PlanOptions::default()
-            };
-            let plan = ops::plan(&ws, opts, &SilentProgress).await.map_err(|e| {
+            let owner_session = session.for_environment(owner_env, None);
+            let plan = super::plan::quietly(session, &owner_session, pending).await.map_err(|e| {
                 CliError::msg(format!("planning `{owner}`, which owns resources this environment reads: {e}"))
             })?;
             out.insert(owner.to_string(), plan);

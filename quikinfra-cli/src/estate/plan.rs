@@ -55,12 +55,22 @@ pub async fn plans(base: &Session, levels: &[Vec<Defined>], jobs: u16) -> Vec<(S
 }
 
 async fn plan_one(base: &Session, d: &Defined, done: &BTreeMap<String, Plan>) -> Result<Plan, OpsError> {
-    let session = &d.session;
+    let pending = d.owners.iter().filter_map(|o| done.get(o).map(|p| (o.clone(), p.clone()))).collect();
+    quietly(base, &d.session, pending).await
+}
+
+/// `session`'s environment planned silently on its own target under `base`'s flags, reading
+/// `pending` owners' planned values: one member of an estate plan, or an owner planned for a
+/// reader's plan ([`super::pending`]).
+pub(crate) async fn quietly(
+    base: &Session,
+    session: &Session,
+    pending: BTreeMap<String, Plan>,
+) -> Result<Plan, OpsError> {
     let target = target_for(&base.global, session.plugins(), session.env(), &session.shell, None)
         .map_err(|e| OpsError::Interaction(e.to_string()))?;
     let options = session.options(session.definition());
     let ws = session.workspace(session.env(), &target, &options);
-    let pending = d.owners.iter().filter_map(|o| done.get(o).map(|p| (o.clone(), p.clone()))).collect();
     let opts = PlanOptions {
         parallelism: options.parallelism,
         placeholder_secrets: options.placeholder_secrets,
