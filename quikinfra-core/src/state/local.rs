@@ -54,7 +54,7 @@
 //! blocking thread. Only waiting for a guard sleeps, asynchronously on the tokio timer.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -329,19 +329,23 @@ impl StateBackend for LocalBackend {
         }
         let path = self.log_path();
         let Ok(expected_len) = log.0.parse::<u64>() else { return Ok(None) };
-        let mut file =
-            OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io_error(&path))?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
         let len = file.metadata().map_err(io_error(&path))?.len();
         if len < expected_len {
             return Ok(None);
         }
         let created = len == 0;
         // What follows the last whole entry the caller saw is a torn line, or another writer's.
-        if self.log_entries()?.1 != expected_len {
+        if !whole_entries_end_at(&mut file, expected_len, len).map_err(io_error(&path))? {
             return Ok(None);
         }
         file.set_len(expected_len).map_err(io_error(&path))?;
-        use std::io::Seek;
         file.seek(io::SeekFrom::Start(expected_len)).map_err(io_error(&path))?;
         let mut line = Vec::with_capacity(entry.len() + 1);
         line.extend_from_slice(entry);
@@ -490,6 +494,26 @@ fn read_file(path: &Path) -> Result<Option<(Stamp, Vec<u8>)>, StateError> {
 }
 
 /// `<name>.<random>.tmp`: a temporary name no other writer uses.
+/// Whether the log's whole entries end exactly at byte `at` of the `len` bytes of `file`: the
+/// byte before `at` ends a line and what follows holds no line end (a torn line at most, not
+/// another writer's entry). Reads only that tail, so an append costs what it writes, not the
+/// log's size.
+fn whole_entries_end_at(file: &mut File, at: u64, len: u64) -> io::Result<bool> {
+    let start = at.saturating_sub(1);
+    file.seek(io::SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    Read::by_ref(file).take(len - start).read_to_end(&mut tail)?;
+    let after = if at == 0 {
+        &tail[..]
+    } else {
+        match tail.split_first() {
+            Some((b'\n', after)) => after,
+            _ => return Ok(false),
+        }
+    };
+    Ok(!after.contains(&b'\n'))
+}
+
 fn unique_name(name: &str) -> String {
     format!("{name}.{}.tmp", uuid::Uuid::new_v4().simple())
 }
@@ -755,6 +779,25 @@ mod tests {
         let (_, again) = pair(dir.path());
         assert_eq!(again.read().await.expect("read"), Some(third));
         assert!(!String::from_utf8(bytes(&backend.log_path())).unwrap().contains("\"wri{"), "the torn line was cut");
+    }
+
+    #[tokio::test]
+    async fn an_append_after_another_writers_entry_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path(), ENV);
+        let document = backend.put(b"{}\n", None).await.expect("write").expect("first write");
+        let empty = Token("0".into());
+        let after_first = backend.append_log(b"first", &document, &empty).await.expect("append").expect("appended");
+        // A writer whose view of the log is from before that entry must not cut it.
+        assert_eq!(backend.append_log(b"stale", &document, &empty).await.expect("append"), None);
+        let after_second =
+            backend.append_log(b"second", &document, &after_first).await.expect("append").expect("appended");
+        assert_eq!(bytes(&backend.log_path()), b"first\nsecond\n");
+        assert_eq!(backend.read_log().await.expect("log").1, after_second);
+        // Nor may one that saw more than there is.
+        let beyond = Token("999".into());
+        assert_eq!(backend.append_log(b"beyond", &document, &beyond).await.expect("append"), None);
+        assert_eq!(bytes(&backend.log_path()), b"first\nsecond\n");
     }
 
     #[tokio::test]
