@@ -33,11 +33,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use quikinfra::engine::apply::{ApplyOptions, SilentProgress, apply};
-use quikinfra::engine::plan::plan;
-use quikinfra::engine::provider::CreateRequest;
-use quikinfra::engine::state::StateStore;
-use quikinfra::engine::state::memory::MemoryBackend;
+use quikinfra_core::apply::{ApplyOptions, SilentProgress, apply};
+use quikinfra_core::plan::plan;
+use quikinfra_core::provider::CreateRequest;
+use quikinfra_core::state::StateStore;
+use quikinfra_core::state::memory::MemoryBackend;
 use support::Shape;
 
 /// The graphs applied, with the latency each provider call takes.

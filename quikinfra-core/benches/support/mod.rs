@@ -12,14 +12,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quikinfra::engine::addr::Address;
-use quikinfra::engine::environment::Environment;
-use quikinfra::engine::plan::{Plan, PlanOptions};
-use quikinfra::engine::provider::{CreateRequest, Provider, Providers, RetryPolicy};
-use quikinfra::engine::sim::{Faults, Simulator};
-use quikinfra::engine::state::{ResourceState, State};
-pub use quikinfra::engine::testing::Thing;
-use quikinfra::engine::value::Attrs;
+use quikinfra_core::addr::Address;
+use quikinfra_core::environment::Environment;
+use quikinfra_core::plan::{Plan, PlanOptions};
+use quikinfra_core::provider::{CreateRequest, Provider, Providers, RetryPolicy};
+use quikinfra_core::sim::{Faults, Simulator};
+use quikinfra_core::state::{ResourceState, State};
+pub use quikinfra_core::testing::Thing;
+use quikinfra_core::value::Attrs;
 
 /// The environment every benchmark plans.
 pub const ENV: &str = "bench";

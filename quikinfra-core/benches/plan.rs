@@ -30,8 +30,8 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use quikinfra::engine::plan::{PlanOptions, plan};
-use quikinfra::engine::state::StateStore;
+use quikinfra_core::plan::{PlanOptions, plan};
+use quikinfra_core::state::StateStore;
 
 /// Set (to anything but `0`) to leave 100,000 resources out of `plan_refresh`.
 const SKIP_100K_ENV: &str = "QUIKINFRA_BENCH_SKIP_100K";
@@ -137,7 +137,7 @@ fn plan_phases(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let (graph, run) = support::timed(|| quikinfra::engine::validate::validate(&env));
+                let (graph, run) = support::timed(|| quikinfra_core::validate::validate(&env));
                 assert_eq!(graph.expect("valid").len(), n);
                 runs.borrow_mut().push(run);
                 total += run.wall;

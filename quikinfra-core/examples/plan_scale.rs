@@ -21,24 +21,29 @@ mod support;
 use std::sync::Arc;
 use std::time::Instant;
 
-use quikinfra::engine::plan::{PlanOptions, plan};
-use quikinfra::engine::provider::ReadRequest;
+use quikinfra_core::plan::{PlanOptions, plan};
+use quikinfra_core::provider::ReadRequest;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// Plan N resources with refresh and report time and memory.
-#[derive(clap::Parser)]
-struct Args {
-    /// How many resources (`10_000` and `10000` alike).
-    #[arg(default_value = "10000", value_parser = |s: &str| s.replace('_', "").parse::<usize>())]
-    n: usize,
-    /// Also time each phase of the plan.
-    #[arg(long)]
-    phases: bool,
+/// The arguments: N (`10_000` and `10000` alike, default 10,000) and `--phases`, which also
+/// times each phase of the plan. (Parsed by hand: the engine's crate has no command-line parser.)
+fn args() -> (usize, bool) {
+    let mut n = 10_000;
+    let mut phases = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--phases" => phases = true,
+            number => {
+                n = number.replace('_', "").parse().unwrap_or_else(|_| panic!("usage: plan_scale [N] [--phases]"))
+            }
+        }
+    }
+    (n, phases)
 }
 
 fn main() {
-    let Args { n, phases } = clap::Parser::parse();
+    let (n, phases) = args();
     let rt = support::runtime();
 
     let shape = support::Shape::for_plan(n);
@@ -87,18 +92,18 @@ fn main() {
 /// Times the plan's steps one by one, each as the engine runs it, to locate the cost.
 fn print_phases(
     rt: &tokio::runtime::Runtime,
-    env: &quikinfra::engine::environment::Environment,
+    env: &quikinfra_core::environment::Environment,
     applied: &support::Applied,
-    providers: &quikinfra::engine::provider::Providers,
+    providers: &quikinfra_core::provider::Providers,
 ) {
     let t = Instant::now();
-    let graph = quikinfra::engine::validate::validate(env).expect("valid");
+    let graph = quikinfra_core::validate::validate(env).expect("valid");
     println!("  validate (incl. graph + topo check): {:.3}s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let _ = graph.topo_order().expect("no cycles");
     println!("  topo_order: {:.3}s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let desired = quikinfra::engine::plan::build::resolve_desired(env, providers, false).expect("resolved");
+    let desired = quikinfra_core::plan::build::resolve_desired(env, providers, false).expect("resolved");
     println!("  resolve_desired: {:.3}s", t.elapsed().as_secs_f64());
     drop(desired);
     let no_refresh = PlanOptions { refresh: false, ..support::plan_options() };
@@ -120,10 +125,10 @@ fn print_phases(
     let direct = applied.state.resources.iter().filter(|(a, rs)| sim.get(a.type_name(), &rs.id).is_some()).count();
     println!("  simulator lookups (no boundary): {:.3}s ({direct} objects)", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let json = quikinfra::engine::state::file::to_json(&applied.state);
+    let json = quikinfra_core::state::file::to_json(&applied.state);
     println!("  state to_json: {:.3}s ({:.1} MiB)", t.elapsed().as_secs_f64(), json.len() as f64 / MIB);
     let t = Instant::now();
-    let back = quikinfra::engine::state::file::from_json(&json, std::path::Path::new("state.json")).expect("reads");
+    let back = quikinfra_core::state::file::from_json(&json, std::path::Path::new("state.json")).expect("reads");
     println!("  state from_json: {:.3}s", t.elapsed().as_secs_f64());
     assert_eq!(back.resources.len(), applied.state.resources.len());
     let t = Instant::now();
@@ -133,10 +138,7 @@ fn print_phases(
     println!("  Environment::resource, 1000 lookups spread over all: {:.3}s", t.elapsed().as_secs_f64());
 }
 
-async fn read_all(
-    providers: &quikinfra::engine::provider::Providers,
-    state: &quikinfra::engine::state::State,
-) -> usize {
+async fn read_all(providers: &quikinfra_core::provider::Providers, state: &quikinfra_core::state::State) -> usize {
     let mut found = 0;
     for (address, rs) in &state.resources {
         let req = ReadRequest { address, id: &rs.id, prior: &rs.attributes };
