@@ -3,16 +3,56 @@
 //! An address is what state, plans, references and the CLI use to name a resource. It is
 //! immutable and orders by type, then name, which gives every output its deterministic order.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The identity of one resource: its type (`aws_s3_bucket`) and its local name (`media`).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+///
+/// Kept as one shared `type.name` string and the position of the dot between them, so cloning
+/// an address (state, plans, graphs and dependency lists all hold them) costs a reference count,
+/// not two allocations.
+#[derive(Clone)]
 pub struct Address {
-    type_name: String,
-    name: String,
+    text: Arc<str>,
+    dot: usize,
+}
+
+impl PartialEq for Address {
+    fn eq(&self, other: &Self) -> bool {
+        self.dot == other.dot && self.text == other.text
+    }
+}
+
+impl Eq for Address {}
+
+impl Hash for Address {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+/// By type, then name (not by the joined text: `-` sorts before the dot).
+impl Ord for Address {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.type_name(), self.name()).cmp(&(other.type_name(), other.name()))
+    }
+}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Address").field("type_name", &self.type_name()).field("name", &self.name()).finish()
+    }
 }
 
 /// Why a string is not a valid address.
@@ -36,27 +76,32 @@ pub enum AddressError {
 impl Address {
     /// Builds an address; the parts are checked by [`Address::check`] during validation.
     pub fn new(type_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { type_name: type_name.into(), name: name.into() }
+        let (type_name, name) = (type_name.into(), name.into());
+        let mut text = String::with_capacity(type_name.len() + 1 + name.len());
+        text.push_str(&type_name);
+        text.push('.');
+        text.push_str(&name);
+        Self { text: text.into(), dot: type_name.len() }
     }
 
     /// The resource type, e.g. `aws_s3_bucket`.
     pub fn type_name(&self) -> &str {
-        &self.type_name
+        &self.text[..self.dot]
     }
 
     /// The local name, e.g. `media`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.text[self.dot + 1..]
     }
 
     /// Checks both parts use the allowed alphabet.
     pub fn check(&self) -> Result<(), AddressError> {
-        for (part, value) in [("type", &self.type_name), ("name", &self.name)] {
+        for (part, value) in [("type", self.type_name()), ("name", self.name())] {
             let mut chars = value.chars();
             let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
             let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
             if !first_ok || !rest_ok {
-                return Err(AddressError::Characters { address: self.to_string(), part, value: value.clone() });
+                return Err(AddressError::Characters { address: self.to_string(), part, value: value.to_string() });
             }
         }
         Ok(())
@@ -65,7 +110,7 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.type_name, self.name)
+        f.write_str(&self.text)
     }
 }
 
@@ -74,7 +119,8 @@ impl FromStr for Address {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (type_name, name) = s.split_once('.').ok_or_else(|| AddressError::Shape(s.to_string()))?;
-        let address = Address::new(type_name, name);
+        let address = Address { text: s.into(), dot: type_name.len() };
+        debug_assert_eq!((address.type_name(), address.name()), (type_name, name));
         address.check()?;
         Ok(address)
     }
@@ -82,13 +128,13 @@ impl FromStr for Address {
 
 impl Serialize for Address {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(&self.text)
     }
 }
 
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
     }
 }
@@ -118,5 +164,26 @@ mod tests {
         v.sort();
         let shown: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(shown, ["a.b", "a.z", "b.a"]);
+        // By type first, whatever the characters after it: `a` before `a-b`, though `-` < `.`.
+        let (short, long): (Address, Address) = ("a.z".parse().unwrap(), "a-b.a".parse().unwrap());
+        assert!(short < long);
+    }
+
+    #[test]
+    fn equal_addresses_hash_alike_and_clones_share_their_text() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |a: &Address| {
+            let mut h = DefaultHasher::new();
+            a.hash(&mut h);
+            h.finish()
+        };
+        let parsed: Address = "aws_s3_bucket.media".parse().unwrap();
+        let built = Address::new("aws_s3_bucket", "media");
+        assert_eq!(parsed, built);
+        assert_eq!(hash(&parsed), hash(&built));
+        assert_ne!(built, Address::new("aws_s3_bucket", "medi"));
+        let clone = built.clone();
+        assert!(Arc::ptr_eq(&clone.text, &built.text));
+        assert_eq!(format!("{clone:?}"), r#"Address { type_name: "aws_s3_bucket", name: "media" }"#);
     }
 }
