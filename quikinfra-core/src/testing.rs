@@ -70,8 +70,8 @@ impl Thing {
     }
 }
 
-/// The code declaring a live thing: its size and zone where they are not the constructor's,
-/// its link as a literal, its tags. A password is never read back, so it is never written.
+/// The code declaring a live thing: its constructor and the derived setters (size, zone,
+/// link as a literal, tags). A password is never read back, so it is never written.
 impl crate::codegen::Generate for Thing {
     fn generate(
         address: &crate::addr::Address,
@@ -79,16 +79,8 @@ impl crate::codegen::Generate for Thing {
         ctx: &crate::codegen::GenerateContext<'_>,
     ) -> Result<crate::codegen::Declaration, crate::codegen::GenerateError> {
         use crate::codegen::{self, Chain, Declaration};
-        let size = Thing::SIZE.read(live).unwrap_or(1);
-        let zone = Thing::ZONE.read(live).unwrap_or("a");
-        let chain = Chain::new("Thing::new", [codegen::string(address.name())])
-            .call_if(size != 1, "size", [size.to_string()])
-            .call_if(zone != "a", "zone", [codegen::string(zone)]);
-        let chain = match Thing::LINK.read(live) {
-            Some(link) => chain.call("link", [codegen::string(link)]),
-            None => chain,
-        };
+        let chain = Chain::new("Thing::new", [codegen::string(address.name())]);
         let declaration = Declaration::new(address.clone(), ["quikinfra::engine::testing::Thing"], chain);
-        Ok(codegen::tags(declaration, &Thing::TAGS.read(live).unwrap_or_default(), ctx))
+        codegen::plain_builders(declaration, live, &Thing::new(address.name()), &[], ctx)
     }
 }

@@ -5,11 +5,13 @@
 //! (`S3Bucket::new("media", "quikapp-media").versioning(true)`), and its cloud library lists it
 //! in a [`Generators`] table its plugin hands out. This module knows no type: it writes
 //! literals ([`string`], [`number`], [`strings`]), chains ([`Chain`]), the shared pieces of
-//! every type's code (tags left to the environment's standard tags: [`tags`]), and the file
-//! around the declarations ([`render`]). Output is deterministic: the same live object gives
+//! every type's code (tags left to the environment's standard tags: [`tags`]; the calls of the
+//! builders the derive wrote: [`plain_builders`]), and the file around the declarations
+//! ([`render`]). Output is deterministic: the same live object gives
 //! the same bytes.
 
 mod generate;
+mod plain;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 pub use generate::{Generate, GenerateContext, GenerateError, Generator, Generators};
+pub use plain::{attributes, literal, plain_builders};
 
 use crate::addr::Address;
 use crate::value::Value;

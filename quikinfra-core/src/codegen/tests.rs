@@ -105,3 +105,25 @@ fn rendering_is_deterministic() {
     assert_eq!(render(&[], &[d(), d()]), render(&[], &[d(), d()]));
     assert!(render(&[], &[d()]).starts_with("use a::A;\nuse b::B;\nuse quikinfra::prelude::*;\n"));
 }
+
+#[test]
+fn derived_builders_write_what_differs_from_the_constructor() {
+    let no_tags = BTreeMap::new();
+    let ctx = GenerateContext { standard_tags: &no_tags };
+    let address = Address::new(Thing::TYPE, "x");
+    let start = || Declaration::new(address.clone(), [], Chain::new("Thing::new", [string("x")]));
+    let mut live = attributes(&Thing::new("x"));
+    live.insert("link".into(), Value::from("arn:aws:kms:eu-west-1:1:key/\"q\""));
+    live.insert("tags".into(), Value::Map([("team".to_string(), Value::from("media"))].into()));
+    let d = plain_builders(start(), &live, &Thing::new("x"), &[], &ctx).unwrap();
+    assert_eq!(
+        d.chain.inline(),
+        r#"Thing::new("x").link("arn:aws:kms:eu-west-1:1:key/\"q\"").tag("team", "media")"#,
+        "size and zone are the constructor's"
+    );
+    let handled = plain_builders(start(), &live, &Thing::new("x"), &["link", "tags"], &ctx).unwrap();
+    assert_eq!(handled.chain.inline(), r#"Thing::new("x")"#);
+    live.insert("size".into(), Value::List(vec![]));
+    let err = plain_builders(start(), &live, &Thing::new("x"), &[], &ctx).unwrap_err();
+    assert_eq!(err.to_string(), "test_thing.x: cannot write `size` as code: `.size` takes no literal");
+}
