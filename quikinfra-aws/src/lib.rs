@@ -22,6 +22,7 @@ pub mod acm_certificate;
 pub mod backend;
 mod check;
 pub mod cloudformation;
+pub mod codegen;
 pub mod cloudfront_distribution;
 pub mod kms_key;
 pub mod plugin;

@@ -32,7 +32,7 @@ async fn refresh_only(base: &Session, d: &Defined) -> Result<Option<Plan>, Strin
         return Ok(None);
     }
     let target =
-        target_for(&base.global, session.plugins(), session.env(), &session.shell, None).map_err(|e| e.to_string())?;
+        target_for(&base.global, session.plugins(), session.env(), &[], &session.shell, None).map_err(|e| e.to_string())?;
     let options = session.options(session.definition());
     let ws = session.workspace(session.env(), &target, &options);
     let opts = PlanOptions {
