@@ -23,7 +23,8 @@ impl Generate for S3Bucket {
         for rule in S3Bucket::LIFECYCLE_RULES.read(live).unwrap_or_default() {
             chain = lifecycle_rule(chain, rule, &mut uses).map_err(|reason| fail("lifecycle_rules", reason))?;
         }
-        if let Some(sse) = live.get(S3Bucket::SERVER_SIDE_ENCRYPTION.name()) {
+        // Unset, the simulator reads back an empty map: unmanaged, as declared.
+        if let Some(sse) = live.get(S3Bucket::SERVER_SIDE_ENCRYPTION.name()).filter(|v| !is_empty(v)) {
             chain = encryption(chain, sse, &mut uses).map_err(|reason| fail("server_side_encryption", reason))?;
         }
         if let Some(pab) = live.get(S3Bucket::PUBLIC_ACCESS_BLOCK.name()) {
@@ -37,6 +38,14 @@ impl Generate for S3Bucket {
             S3Bucket::PUBLIC_ACCESS_BLOCK.name(),
         ];
         codegen::plain_builders(declaration, live, &S3Bucket::new(address.name(), name), &handled, ctx)
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Map(map) => map.is_empty(),
+        _ => false,
     }
 }
 
