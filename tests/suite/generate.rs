@@ -91,7 +91,14 @@ fn ok(run: &Run) {
 
 /// Imports `address` as `id` into `env` and plans: "No changes".
 #[track_caller]
-fn import_then_no_changes(dir: &std::path::Path, env: impl Fn() -> Environment, moto: Option<&str>, arm: Option<&str>, address: &str, id: &str) {
+fn import_then_no_changes(
+    dir: &std::path::Path,
+    env: impl Fn() -> Environment,
+    moto: Option<&str>,
+    arm: Option<&str>,
+    address: &str,
+    id: &str,
+) {
     let run = cli(dir, env(), moto, arm, &["import", address, id]);
     ok(&run);
     let run = cli(dir, env(), moto, arm, &["plan", "--detailed-exitcode"]);
@@ -136,7 +143,10 @@ async fn media_bucket_made_outside(s3: &aws_sdk_s3::Client, name: &str) {
         .kms_master_key_id("arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
         .build()
         .unwrap();
-    let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).bucket_key_enabled(true).build();
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(by_default)
+        .bucket_key_enabled(true)
+        .build();
     let sse = ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap();
     s3.put_bucket_encryption().bucket(name).server_side_encryption_configuration(sse).send().await.unwrap();
     let tags = tagging(&[("environment", ENVIRONMENT), ("managed-by", "quikinfra"), ("team", "média \"core\"")]);
@@ -152,18 +162,40 @@ fn a_bucket_made_outside_is_generated_compiled_imported_and_planned_with_no_chan
     block_on(media_bucket_made_outside(&s3, "quikapp-media-imported"));
     let dir = tempfile::tempdir().unwrap();
 
-    let run = cli(dir.path(), empty(), Some(&endpoint), None, &["import", "aws_s3_bucket.media", "quikapp-media-imported", "--generate"]);
+    let run = cli(
+        dir.path(),
+        empty(),
+        Some(&endpoint),
+        None,
+        &["import", "aws_s3_bucket.media", "quikapp-media-imported", "--generate"],
+    );
     ok(&run);
     assert_committed("media_bucket.rs", &run.out);
     insta::assert_snapshot!(run.err);
-    assert!(!dir.path().join("imported.json").exists() && std::fs::read_dir(dir.path()).unwrap().all(|e| {
-        !e.unwrap().file_name().to_string_lossy().ends_with(".json")
-    }), "generation writes no state");
+    assert!(
+        !dir.path().join("imported.json").exists()
+            && std::fs::read_dir(dir.path())
+                .unwrap()
+                .all(|e| { !e.unwrap().file_name().to_string_lossy().ends_with(".json") }),
+        "generation writes no state"
+    );
 
     let out = dir.path().join("media.rs");
-    let run = cli(dir.path(), empty(), Some(&endpoint), None, &["import", "aws_s3_bucket.media", "quikapp-media-imported", "--generate", "--out", out.to_str().unwrap()]);
+    let run = cli(
+        dir.path(),
+        empty(),
+        Some(&endpoint),
+        None,
+        &["import", "aws_s3_bucket.media", "quikapp-media-imported", "--generate", "--out", out.to_str().unwrap()],
+    );
     ok(&run);
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/generated/media_bucket.rs")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/generated/media_bucket.rs")
+        )
+        .unwrap()
+    );
     assert!(run.out.is_empty(), "{}", run.out);
 
     let declared = || {
@@ -171,9 +203,22 @@ fn a_bucket_made_outside_is_generated_compiled_imported_and_planned_with_no_chan
         generated::media_bucket::declare(&mut env);
         env
     };
-    import_then_no_changes(dir.path(), declared, Some(&endpoint), None, "aws_s3_bucket.media", "quikapp-media-imported");
+    import_then_no_changes(
+        dir.path(),
+        declared,
+        Some(&endpoint),
+        None,
+        "aws_s3_bucket.media",
+        "quikapp-media-imported",
+    );
 
-    let missing = cli(dir.path(), empty(), Some(&endpoint), None, &["import", "aws_s3_bucket.gone", "no-such-bucket", "--generate"]);
+    let missing = cli(
+        dir.path(),
+        empty(),
+        Some(&endpoint),
+        None,
+        &["import", "aws_s3_bucket.gone", "no-such-bucket", "--generate"],
+    );
     assert_eq!(missing.code, 1, "{}", missing.err);
     assert!(missing.err.contains("aws_s3_bucket.gone: no object with id `no-such-bucket` exists"), "{}", missing.err);
     assert!(missing.out.is_empty(), "{}", missing.out);
@@ -199,7 +244,13 @@ fn discovery_by_tag_writes_exactly_the_tagged_buckets() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let run = cli(dir.path(), empty(), Some(&endpoint), None, &["import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=x"]);
+    let run = cli(
+        dir.path(),
+        empty(),
+        Some(&endpoint),
+        None,
+        &["import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=x"],
+    );
     ok(&run);
     insta::assert_snapshot!(run.out);
     assert_eq!(run.out.matches("env.add(").count(), 2, "{}", run.out);
@@ -207,7 +258,13 @@ fn discovery_by_tag_writes_exactly_the_tagged_buckets() {
     assert!(run.out.contains(r#"S3Bucket::new("team-x-logs", "team-x-logs")"#), "{}", run.out);
     assert!(!run.out.contains("team-y") && !run.out.contains("untagged"), "{}", run.out);
 
-    let none = cli(dir.path(), empty(), Some(&endpoint), None, &["import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=z"]);
+    let none = cli(
+        dir.path(),
+        empty(),
+        Some(&endpoint),
+        None,
+        &["import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=z"],
+    );
     ok(&none);
     assert!(none.out.is_empty() && none.err.contains("No `aws_s3_bucket` object matched"), "{}", none.err);
 }
@@ -239,7 +296,12 @@ fn group_path(group: &str) -> String {
 /// A resource group and a cluster PUT by hand: two pools (a fixed system pool, an
 /// autoscaled user pool) over three zones, Azure CNI Overlay, an admin group, tags.
 fn cluster_made_outside(url: &str, group: &str, name: &str) -> String {
-    let (status, _) = arm(url, "PUT", &format!("{}?api-version=2024-03-01", group_path(group)), Some(&json!({"location": "westeurope"})));
+    let (status, _) = arm(
+        url,
+        "PUT",
+        &format!("{}?api-version=2024-03-01", group_path(group)),
+        Some(&json!({"location": "westeurope"})),
+    );
     assert!(status == 200 || status == 201, "resource group: {status}");
     let zones = json!(["1", "2", "3"]);
     let body = json!({
@@ -310,13 +372,33 @@ fn discovery_in_a_resource_group_writes_every_cluster_in_it() {
     cluster_made_outside(&url, "rg-apps", "aks-green");
     cluster_made_outside(&url, "rg-other", "aks-elsewhere");
     let dir = tempfile::tempdir().unwrap();
-    let run = cli(dir.path(), empty(), None, Some(&url), &["import", "--generate", "--discover", "azure_aks_cluster", "--resource-group", "rg-apps"]);
+    let run = cli(
+        dir.path(),
+        empty(),
+        None,
+        Some(&url),
+        &["import", "--generate", "--discover", "azure_aks_cluster", "--resource-group", "rg-apps"],
+    );
     ok(&run);
     assert_eq!(run.out.matches("env.add(").count(), 2, "{}", run.out);
-    assert!(run.out.contains(r#"AksCluster::in_group("aks-blue", "aks-blue", "rg-apps", "westeurope")"#), "{}", run.out);
-    assert!(run.out.contains(r#"AksCluster::in_group("aks-green", "aks-green", "rg-apps", "westeurope")"#), "{}", run.out);
+    assert!(
+        run.out.contains(r#"AksCluster::in_group("aks-blue", "aks-blue", "rg-apps", "westeurope")"#),
+        "{}",
+        run.out
+    );
+    assert!(
+        run.out.contains(r#"AksCluster::in_group("aks-green", "aks-green", "rg-apps", "westeurope")"#),
+        "{}",
+        run.out
+    );
     assert!(!run.out.contains("aks-elsewhere"), "{}", run.out);
-    let tagged = cli(dir.path(), empty(), None, Some(&url), &["import", "--generate", "--discover", "azure_aks_cluster", "--tag", "cost-center=42"]);
+    let tagged = cli(
+        dir.path(),
+        empty(),
+        None,
+        Some(&url),
+        &["import", "--generate", "--discover", "azure_aks_cluster", "--tag", "cost-center=42"],
+    );
     ok(&tagged);
     assert_eq!(tagged.out.matches("env.add(").count(), 3, "the whole subscription: {}", tagged.out);
 }
@@ -325,14 +407,30 @@ fn discovery_in_a_resource_group_writes_every_cluster_in_it() {
 fn the_simulator_writes_the_code_of_what_it_holds() {
     let dir = tempfile::tempdir().unwrap();
     let made = || {
-        Environment::new(ENVIRONMENT)
-            .with(quikinfra::aws::S3Bucket::new("media", "quikapp-media-sim").versioning(true).expire_after_days(30).tag("team", "media"))
+        Environment::new(ENVIRONMENT).with(
+            quikinfra::aws::S3Bucket::new("media", "quikapp-media-sim")
+                .versioning(true)
+                .expire_after_days(30)
+                .tag("team", "media"),
+        )
     };
     ok(&cli(dir.path(), made(), None, None, &["--cloud", "sim", "apply", "--auto-approve"]));
-    let run = cli(dir.path(), empty(), None, None, &["--cloud", "sim", "import", "aws_s3_bucket.media", "imported.media-1", "--generate"]);
+    let run = cli(
+        dir.path(),
+        empty(),
+        None,
+        None,
+        &["--cloud", "sim", "import", "aws_s3_bucket.media", "imported.media-1", "--generate"],
+    );
     ok(&run);
     assert!(run.out.contains("S3Bucket::new(\"media\", \"quikapp-media-sim\")\n            .expire_after_days(30)\n            .versioning(true)\n            .tag(\"team\", \"media\"),"), "{}", run.out);
-    let found = cli(dir.path(), empty(), None, None, &["--cloud", "sim", "import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=media"]);
+    let found = cli(
+        dir.path(),
+        empty(),
+        None,
+        None,
+        &["--cloud", "sim", "import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team=media"],
+    );
     ok(&found);
     assert_eq!(found.out.matches("env.add(").count(), 1, "{}", found.out);
 }
@@ -353,10 +451,18 @@ fn the_command_names_what_it_cannot_write() {
     assert!(no_generator.err.contains("`aws_route53_zone` resources cannot be written as code; these types can: `aws_s3_bucket` and `azure_aks_cluster`"), "{}", no_generator.err);
     let missing = sim(&["import", "aws_s3_bucket.media", "imported.media-9", "--generate"]);
     assert_eq!(missing.code, 1);
-    assert!(missing.err.contains("aws_s3_bucket.media: no object with id `imported.media-9` exists"), "{}", missing.err);
+    assert!(
+        missing.err.contains("aws_s3_bucket.media: no object with id `imported.media-9` exists"),
+        "{}",
+        missing.err
+    );
     let discover_alone = sim(&["import", "--discover", "aws_s3_bucket"]);
     assert_eq!(discover_alone.code, 1);
-    assert!(discover_alone.err.contains("--discover, --tag, --resource-group and --out write code: add --generate"), "{}", discover_alone.err);
+    assert!(
+        discover_alone.err.contains("--discover, --tag, --resource-group and --out write code: add --generate"),
+        "{}",
+        discover_alone.err
+    );
     let bad_tag = sim(&["import", "--generate", "--discover", "aws_s3_bucket", "--tag", "team"]);
     assert_eq!(bad_tag.code, 1);
     assert!(bad_tag.err.contains("--tag `team`: expected KEY=VALUE"), "{}", bad_tag.err);

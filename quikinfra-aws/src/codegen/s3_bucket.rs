@@ -28,8 +28,7 @@ impl Generate for S3Bucket {
             chain = encryption(chain, sse, &mut uses).map_err(|reason| fail("server_side_encryption", reason))?;
         }
         if let Some(pab) = live.get(S3Bucket::PUBLIC_ACCESS_BLOCK.name()) {
-            chain = public_access_block(chain, pab, &mut uses)
-                .map_err(|reason| fail("public_access_block", reason))?;
+            chain = public_access_block(chain, pab, &mut uses).map_err(|reason| fail("public_access_block", reason))?;
         }
         let declaration = Declaration::new(address.clone(), uses, chain);
         let handled = [
@@ -145,7 +144,8 @@ fn encryption(chain: Chain, sse: &Value, uses: &mut Vec<&'static str>) -> Result
             let key = field(sse, "kms_master_key_id").and_then(Value::as_str).ok_or("SSE-KMS names no key")?;
             if field(sse, "bucket_key_enabled").and_then(Value::as_bool) == Some(false) {
                 uses.push("quikinfra::aws::Encryption");
-                let setting = format!("Encryption::SseKms {{ key: {}.into(), bucket_key: false }}", codegen::string(key));
+                let setting =
+                    format!("Encryption::SseKms {{ key: {}.into(), bucket_key: false }}", codegen::string(key));
                 Ok(chain.call("encryption", [setting]))
             } else {
                 Ok(chain.call("sse_kms", [codegen::string(key)]))
@@ -164,7 +164,12 @@ fn public_access_block(chain: Chain, pab: &Value, uses: &mut Vec<&'static str>) 
         .map(|f| field(pab, f).and_then(Value::as_bool).ok_or_else(|| format!("`{f}` is not set")))
         .collect::<Result<_, _>>()?;
     let all_on = PublicAccessBlock::default();
-    let on = [all_on.block_public_acls, all_on.block_public_policy, all_on.ignore_public_acls, all_on.restrict_public_buckets];
+    let on = [
+        all_on.block_public_acls,
+        all_on.block_public_policy,
+        all_on.ignore_public_acls,
+        all_on.restrict_public_buckets,
+    ];
     if flags == on {
         return Ok(chain);
     }

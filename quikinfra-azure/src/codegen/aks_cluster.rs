@@ -19,10 +19,8 @@ impl Generate for AksCluster {
         let mut uses = vec!["quikinfra::azure::AksCluster"];
         let base = AksCluster::in_group(address.name(), name, group, location);
         let defaults = codegen::attributes(&base);
-        let mut chain = Chain::new(
-            "AksCluster::in_group",
-            [address.name(), name, group, location].map(codegen::string),
-        );
+        let mut chain =
+            Chain::new("AksCluster::in_group", [address.name(), name, group, location].map(codegen::string));
         if let Some(tier) = live.get(AksCluster::SKU_TIER.name()).filter(|t| Some(*t) != defaults.get("sku_tier")) {
             let tier = match tier.as_str() {
                 Some(t @ ("Free" | "Standard" | "Premium")) => t,
@@ -56,8 +54,9 @@ impl Generate for AksCluster {
         let mut declaration = Declaration::new(address.clone(), uses, chain)
             .note(format!("The resource group `{group}` is named, not referenced: where the definition declares it, use AksCluster::new(…, &group) instead."));
         if let Some(subscription) = live.get("subscription_id").and_then(Value::as_str) {
-            declaration = declaration
-                .note(format!("The cluster is in subscription {subscription}: the run's AZURE_SUBSCRIPTION_ID must name it."));
+            declaration = declaration.note(format!(
+                "The cluster is in subscription {subscription}: the run's AZURE_SUBSCRIPTION_ID must name it."
+            ));
         }
         let handled = [
             AksCluster::SKU_TIER.name(),
@@ -75,7 +74,9 @@ impl Generate for AksCluster {
 fn replicas(nodes: &Value) -> Option<String> {
     let map = nodes.as_map()?;
     match (map.get("min_count"), map.get("max_count"), map.get("count")) {
-        (Some(min), Some(max), _) => Some(format!("Replicas::range({}, {})", codegen::number(min)?, codegen::number(max)?)),
+        (Some(min), Some(max), _) => {
+            Some(format!("Replicas::range({}, {})", codegen::number(min)?, codegen::number(max)?))
+        }
         (_, _, Some(count)) => Some(format!("Replicas::fixed({})", codegen::number(count)?)),
         _ => None,
     }

@@ -57,8 +57,6 @@ pub async fn exec(session: &Session, definition: Definition<'_>, args: &ImportAr
     let options = session.options(definition);
     let ws = session.workspace(definition.env, &target, &options);
     ops::import(&ws, address, id, &CliReporter::new(session)).await?;
-    session
-        .shell
-        .line(&format!("Imported {address} (id {id}). Run plan to see how it differs from the definition."));
+    session.shell.line(&format!("Imported {address} (id {id}). Run plan to see how it differs from the definition."));
     Ok(0)
 }

@@ -193,12 +193,8 @@ pub fn tags(mut declaration: Declaration, live: &BTreeMap<String, String>, ctx: 
             declaration.chain = declaration.chain.call("tag", [string(key), string(value)]);
         }
     }
-    let differ: Vec<String> = ctx
-        .standard_tags
-        .iter()
-        .filter(|(k, v)| live.get(*k) != Some(*v))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let differ: Vec<String> =
+        ctx.standard_tags.iter().filter(|(k, v)| live.get(*k) != Some(*v)).map(|(k, v)| format!("{k}={v}")).collect();
     if !differ.is_empty() {
         declaration = declaration.note(format!(
             "The environment tags every resource with {}, which the object does not carry: the first apply after import sets them.",

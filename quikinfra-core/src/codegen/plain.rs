@@ -38,7 +38,8 @@ pub fn plain_builders<R: Resource>(
         match builder.kind {
             BuilderKind::Set => {
                 if Some(value) != default {
-                    let literal = literal(value).ok_or_else(|| fail(format!("`.{}` takes no literal", builder.method)))?;
+                    let literal =
+                        literal(value).ok_or_else(|| fail(format!("`.{}` takes no literal", builder.method)))?;
                     declaration.chain = declaration.chain.call(builder.method, [literal]);
                 }
             }

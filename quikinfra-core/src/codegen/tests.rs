@@ -62,8 +62,8 @@ fn chains_write_one_call_a_line_or_inline() {
         .call("size", ["3".to_string()])
         .call_if(false, "never", [])
         .call("rule", [inner.inline()]);
-    let declaration = Declaration::new(Address::new("test_thing", "a"), ["quikinfra::engine::testing::Thing"], chain)
-        .note("a note");
+    let declaration =
+        Declaration::new(Address::new("test_thing", "a"), ["quikinfra::engine::testing::Thing"], chain).note("a note");
     insta::assert_snapshot!(render(&["First line.".to_string(), String::new(), "Third.".to_string()], &[declaration]));
 }
 
@@ -78,7 +78,9 @@ fn tags_leave_the_environments_standard_tags_out_and_note_the_missing_ones() {
     assert_eq!(d.chain.inline(), r#"Thing::new().tag("team", "media")"#);
     assert_eq!(
         d.notes,
-        ["The environment tags every resource with managed-by=quikinfra, which the object does not carry: the first apply after import sets them."]
+        [
+            "The environment tags every resource with managed-by=quikinfra, which the object does not carry: the first apply after import sets them."
+        ]
     );
 }
 
@@ -99,9 +101,8 @@ fn generators_are_found_by_type_and_listed_sorted() {
 
 #[test]
 fn rendering_is_deterministic() {
-    let d = || {
-        Declaration::new(Address::new("test_thing", "a"), ["b::B", "a::A"], Chain::new("Thing::new", [string("a")]))
-    };
+    let d =
+        || Declaration::new(Address::new("test_thing", "a"), ["b::B", "a::A"], Chain::new("Thing::new", [string("a")]));
     assert_eq!(render(&[], &[d(), d()]), render(&[], &[d(), d()]));
     assert!(render(&[], &[d()]).starts_with("use a::A;\nuse b::B;\nuse quikinfra::prelude::*;\n"));
 }

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::{
-    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ErrorKind, Provider, ProviderError, ReadRequest,
-    UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ErrorKind, Provider, ProviderError,
+    ReadRequest, UpdateRequest,
 };
 use crate::value::Attrs;
 

@@ -514,9 +514,8 @@ impl Provider for Simulator {
 fn discoverable(req: &DiscoverRequest<'_>, attrs: &Attrs) -> bool {
     let tags = attrs.get("tags").and_then(Value::as_map);
     let tagged = req.tags.iter().all(|(k, v)| tags.and_then(|t| t.get(k)).and_then(Value::as_str) == Some(v));
-    let grouped = req
-        .resource_group
-        .is_none_or(|group| attrs.get("resource_group").and_then(Value::as_str) == Some(group));
+    let grouped =
+        req.resource_group.is_none_or(|group| attrs.get("resource_group").and_then(Value::as_str) == Some(group));
     tagged && grouped
 }
 
