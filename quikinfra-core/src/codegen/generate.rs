@@ -1,6 +1,6 @@
 //! The per-type hook of code generation: [`Generate`], implemented by resource types that can
 //! write the code declaring a live object, and [`Generators`], the table of them a plugin hands
-//! out ([`Plugin::generators`](crate::plugin::Plugin::generators)).
+//! out (`Plugin::generators`).
 
 use std::collections::BTreeMap;
 

@@ -1,3 +1,5 @@
+//! The code writer's unit tests: literal escaping, address names, chains, derived builders, files.
+
 use std::collections::BTreeMap;
 
 use super::*;
