@@ -180,3 +180,52 @@ fn public_access_block(chain: Chain, pab: &Value, uses: &mut Vec<&'static str>) 
     let fields: Vec<String> = PAB_FLAGS.iter().zip(&flags).map(|(name, on)| format!("{name}: {on}")).collect();
     Ok(chain.call("public_access_block", [format!("PublicAccessBlock {{ {} }}", fields.join(", "))]))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use quikinfra_core::resource::Resource;
+
+    use super::*;
+
+    fn live(extra: &[(&str, serde_json::Value)]) -> Attrs {
+        let mut json = serde_json::json!({"bucket": "b-1", "versioning": false, "lifecycle_rules": [], "tags": {}});
+        for (k, v) in extra {
+            json[*k] = v.clone();
+        }
+        match Value::from_json(json).unwrap() {
+            Value::Map(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    fn code(live: &Attrs) -> Result<String, GenerateError> {
+        let none = BTreeMap::new();
+        let address = Address::new(S3Bucket::TYPE, "b");
+        S3Bucket::generate(&address, live, &GenerateContext { standard_tags: &none }).map(|d| d.chain.inline())
+    }
+
+    #[test]
+    fn a_rule_with_settings_the_type_does_not_manage_is_refused_by_name() {
+        let rule = serde_json::json!([{"id": "tagged", "enabled": true, "expiration_days": 3, "unmanaged_settings": ["filter.tag"]}]);
+        let err = code(&live(&[("lifecycle_rules", rule)])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "aws_s3_bucket.b: cannot write `lifecycle_rules` as code: rule `tagged` has settings the type does not manage (filter.tag)"
+        );
+    }
+
+    #[test]
+    fn mixed_public_access_flags_and_kms_without_a_bucket_key_are_written_in_full() {
+        let pab = serde_json::json!({"block_public_acls": true, "block_public_policy": false, "ignore_public_acls": true, "restrict_public_buckets": false});
+        let sse = serde_json::json!({"sse_algorithm": "aws:kms", "kms_master_key_id": "alias/media", "bucket_key_enabled": false});
+        let written = code(&live(&[("public_access_block", pab), ("server_side_encryption", sse)])).unwrap();
+        assert_eq!(
+            written,
+            r#"S3Bucket::new("b", "b-1").encryption(Encryption::SseKms { key: "alias/media".into(), bucket_key: false }).public_access_block(PublicAccessBlock { block_public_acls: true, block_public_policy: false, ignore_public_acls: true, restrict_public_buckets: false })"#
+        );
+        let all_on = serde_json::json!({"block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true});
+        assert_eq!(code(&live(&[("public_access_block", all_on)])).unwrap(), r#"S3Bucket::new("b", "b-1")"#);
+    }
+}
