@@ -111,6 +111,14 @@ struct Operation {
     ended: Option<String>,
 }
 
+/// A parsed collection path: `…/resourceGroups/RG/providers/NS/TYPE` or
+/// `/subscriptions/S/providers/NS/TYPE`.
+struct Collection {
+    kind: Kind,
+    subscription: String,
+    resource_group: Option<String>,
+}
+
 /// A parsed resource path.
 struct Target {
     kind: Kind,
@@ -156,6 +164,8 @@ impl Target {
 enum Route {
     Resource(Target),
     Children(Target),
+    /// A top-level type's collection in a resource group (or, with none, the subscription).
+    Collection(Collection),
     OperationStatus(String),
     OperationResult(String),
 }
@@ -280,9 +290,41 @@ impl Store {
             Route::Resource(t) | Route::Children(t) if !self.api_version_ok(req, t.kind) => {
                 api_version_error(req, t.kind)
             }
+            Route::Collection(c) if !self.api_version_ok(req, c.kind) => api_version_error(req, c.kind),
             Route::Children(t) => self.list(req, &t),
+            Route::Collection(c) => self.list_collection(req, &c),
             Route::Resource(t) => self.resource(req, &t),
         }
+    }
+
+    /// The resources of a top-level type in a resource group or a subscription, by id, in
+    /// ARM's list shape (`{"value": [...]}`, one page).
+    fn list_collection(&mut self, req: &Req, c: &Collection) -> Resp {
+        if req.method != "GET" {
+            return Resp::error(405, "MethodNotAllowed", "Only GET lists a collection.", None);
+        }
+        let scope = match &c.resource_group {
+            Some(group) => {
+                let rg_id = format!("/subscriptions/{}/resourceGroups/{group}", c.subscription);
+                if !self.resources.contains_key(&key(&rg_id)) {
+                    return Resp::error(
+                        404,
+                        "ResourceGroupNotFound",
+                        &format!("Resource group '{group}' could not be found."),
+                        None,
+                    );
+                }
+                format!("{}/", key(&rg_id))
+            }
+            None => format!("{}/", key(&format!("/subscriptions/{}", c.subscription))),
+        };
+        let value: Vec<Value> = self
+            .resources
+            .iter()
+            .filter(|(k, s)| k.starts_with(&scope) && s.kind == c.kind)
+            .map(|(_, s)| s.body.clone())
+            .collect();
+        Resp::json(200, json!({ "value": value }))
     }
 
     fn api_version_ok(&self, req: &Req, kind: Kind) -> bool {
@@ -908,10 +950,18 @@ fn route(path: &str) -> Result<Route, Resp> {
         }
         return Err(bad());
     }
+    if is(2, "providers") && segs.len() == 5 {
+        let kind = Kind::lookup(segs[3], segs[4], None).ok_or_else(bad)?;
+        return Ok(Route::Collection(Collection { kind, subscription, resource_group: None }));
+    }
     if !is(2, "resourceGroups") {
         return Err(bad());
     }
     let resource_group = segs[3].to_string();
+    if is(4, "providers") && segs.len() == 7 {
+        let kind = Kind::lookup(segs[5], segs[6], None).ok_or_else(bad)?;
+        return Ok(Route::Collection(Collection { kind, subscription, resource_group: Some(resource_group) }));
+    }
     if segs.len() == 4 {
         return Ok(Route::Resource(Target { kind: Kind::ResourceGroup, subscription, resource_group, names: vec![] }));
     }

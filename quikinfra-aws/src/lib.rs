@@ -23,6 +23,7 @@ pub mod backend;
 mod check;
 pub mod cloudformation;
 pub mod cloudfront_distribution;
+pub mod codegen;
 pub mod kms_key;
 pub mod plugin;
 pub mod provider;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
+use quikinfra_core::codegen::Generators;
 use quikinfra_core::environment::Environment;
 use quikinfra_core::plugin::{ArgSpec, CommandArgs, CommandIo, CommandSpec, Plugin, PluginCommand, PluginError};
 use quikinfra_core::provider::Provider;
@@ -150,6 +151,10 @@ impl Plugin for AwsPlugin {
 
     fn commands(&self) -> Vec<Arc<dyn PluginCommand>> {
         vec![Arc::new(Synth), Arc::new(Stack { stacks: Arc::new(self.stacks()) })]
+    }
+
+    fn generators(&self) -> Generators {
+        crate::codegen::generators()
     }
 }
 

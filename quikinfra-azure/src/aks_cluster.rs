@@ -155,6 +155,20 @@ impl AksCluster {
         }
     }
 
+    /// Like [`AksCluster::new`], in a resource group this definition does not declare, named
+    /// `resource_group` (a literal or another definition's reference) in region `location`.
+    pub fn in_group(
+        local: &str,
+        name: impl Into<String>,
+        resource_group: impl Into<Val<String>>,
+        location: impl Into<String>,
+    ) -> Self {
+        let group = ResourceGroup::new(local, "", location);
+        let mut cluster = Self::new(local, name, &group);
+        cluster.resource_group = resource_group.into();
+        cluster
+    }
+
     /// The availability zones the cluster's pools are spread over (empty: none).
     pub fn availability_zones(&self) -> &[String] {
         &self.availability_zones

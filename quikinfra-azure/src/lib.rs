@@ -31,6 +31,7 @@ pub mod aks_cluster;
 pub mod arm;
 pub mod blob;
 mod check;
+pub mod codegen;
 pub mod kafka_namespace;
 pub mod managed_redis;
 pub mod mysql_flexible_server;

@@ -58,4 +58,8 @@ impl Plugin for AzurePlugin {
     fn backends(&self, url: &str) -> Result<Arc<dyn Backends>, PluginError> {
         Ok(Arc::new(BlobBackends::from_url(url, &*self.vars)?))
     }
+
+    fn generators(&self) -> quikinfra_core::codegen::Generators {
+        crate::codegen::generators()
+    }
 }

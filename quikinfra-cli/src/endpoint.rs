@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Provider, ProviderError, ReadRequest,
+    UpdateRequest,
 };
 use quikinfra_core::value::Attrs;
 use tokio::sync::OnceCell;
@@ -98,6 +99,11 @@ impl Provider for Reachable {
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         self.check().await?;
         self.inner.find(req).await
+    }
+
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        self.check().await?;
+        self.inner.discover(req).await
     }
 
     fn api_calls(&self) -> BTreeMap<String, u64> {

@@ -215,7 +215,13 @@ impl Session {
     /// `to_stderr`, so `--json` output stays a document): the embedded simulator, or the real
     /// clouds through the plugins serving the families `env` uses.
     pub fn target(&self, env: &Environment, to_stderr: bool) -> Result<Target, CliError> {
-        target_for(&self.global, &self.plugins, env, &self.shell, Some(to_stderr))
+        target_for(&self.global, &self.plugins, env, &[], &self.shell, Some(to_stderr))
+    }
+
+    /// Like [`Session::target`], serving `family` too on the real clouds though `env` declares
+    /// none of its resources (code generation reads objects the definition does not hold yet).
+    pub fn target_with(&self, env: &Environment, family: &str, to_stderr: bool) -> Result<Target, CliError> {
+        target_for(&self.global, &self.plugins, env, &[family], &self.shell, Some(to_stderr))
     }
 
     /// The live object of `address` whose provider id is `id`, read through `target`
@@ -289,13 +295,14 @@ impl Session {
 
 /// The target's providers for `env` under `global`'s flags: the embedded simulator (for `env`'s
 /// own objects), or the real clouds through `plugins` (each serving its declared types, built
-/// only for the families `env` uses). `announce`: say which target on standard output
+/// only for the families `env` uses, and `also`). `announce`: say which target on standard output
 /// (`Some(false)`), standard error (`Some(true)`) or not at all; unset simulator secrets are
 /// noted on standard error whenever announced.
 pub fn target_for(
     global: &GlobalArgs,
     plugins: &[Arc<dyn Plugin>],
     env: &Environment,
+    also: &[&str],
     shell: &Shell,
     announce: Option<bool>,
 ) -> Result<Target, CliError> {
@@ -350,6 +357,7 @@ pub fn target_for(
                 .resources()
                 .iter()
                 .map(|r| r.schema.provider)
+                .chain(also.iter().copied())
                 .filter(|f| !env.provider_endpoints().contains_key(*f))
                 .collect();
             let mut providers = local;

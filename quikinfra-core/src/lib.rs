@@ -16,6 +16,7 @@ extern crate self as quikinfra_core;
 
 pub mod addr;
 pub mod apply;
+pub mod codegen;
 pub mod compare;
 pub mod diag;
 pub mod environment;

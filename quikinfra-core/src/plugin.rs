@@ -3,7 +3,8 @@
 //! A [`Plugin`] names its provider family (`aws`), the resource types its provider serves (so a
 //! definition using a type nobody serves is rejected before any call), builds that provider
 //! for a run against the real cloud, opens state backends for its URL scheme (`s3://`), and
-//! contributes subcommands of its own (`synth`, `stack …`). Front ends register plugins once
+//! contributes subcommands of its own (`synth`, `stack …`) and the code writers of its types
+//! (`import --generate`). Front ends register plugins once
 //! and offer all of it to every environment program alike.
 //!
 //! Subcommands are described as data ([`CommandSpec`]): this crate knows no command-line
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::codegen::Generators;
 use crate::diag::Problems;
 use crate::environment::Environment;
 use crate::provider::Provider;
@@ -60,6 +62,12 @@ pub trait Plugin: Send + Sync {
     /// The subcommands it adds.
     fn commands(&self) -> Vec<Arc<dyn PluginCommand>> {
         Vec::new()
+    }
+
+    /// The resource types whose live objects it can write as code (`import --generate`);
+    /// none by default.
+    fn generators(&self) -> Generators {
+        Generators::new()
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::addr::Address;
 use crate::diag::{FieldProblems, Problems};
-use crate::schema::Schema;
+use crate::schema::{Builder, Schema};
 use crate::value::{Attrs, Ref, Value};
 
 pub use quikinfra_derive::Resource;
@@ -79,6 +79,15 @@ pub trait Resource: Serialize + Send + Sync + 'static {
 
     /// Checks the type's own field rules; every problem is recorded, none stops the others.
     fn validate(&self, _problems: &mut FieldProblems<'_>) {}
+
+    /// The plain builders the derive wrote (`setter`, `insert`, `push`), each with the
+    /// attribute it sets: what code generation calls to declare a live value.
+    fn builders() -> &'static [Builder]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
 }
 
 /// Builders and accessors every resource gets.

@@ -393,6 +393,29 @@ impl AttrValue for Secret {
     }
 }
 
+/// One plain builder of a resource type, as the derive wrote it: `.method(value)` sets
+/// `attribute` ([`BuilderKind`] says how). Code generation calls them to declare live values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builder {
+    /// The attribute it sets.
+    pub attribute: &'static str,
+    /// The method's name.
+    pub method: &'static str,
+    /// How the method takes its value.
+    pub kind: BuilderKind,
+}
+
+/// How a [`Builder`] takes its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuilderKind {
+    /// `.method(value)` sets the whole attribute (`#[resource(setter)]`).
+    Set,
+    /// `.method(key, value)` adds one entry of a map (`#[resource(insert = "tag")]`).
+    Insert,
+    /// `.method(item)` adds one item of a list (`#[resource(push = "admin_group")]`).
+    Push,
+}
+
 /// A typed attribute key: the attribute's name and the type its field holds.
 ///
 /// `#[derive(Resource)]` generates one per attribute (`S3Bucket::BUCKET`, `KmsKey::ARN`), so

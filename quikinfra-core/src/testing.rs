@@ -69,3 +69,18 @@ impl Thing {
         }
     }
 }
+
+/// The code declaring a live thing: its constructor and the derived setters (size, zone,
+/// link as a literal, tags). A password is never read back, so it is never written.
+impl crate::codegen::Generate for Thing {
+    fn generate(
+        address: &crate::addr::Address,
+        live: &crate::value::Attrs,
+        ctx: &crate::codegen::GenerateContext<'_>,
+    ) -> Result<crate::codegen::Declaration, crate::codegen::GenerateError> {
+        use crate::codegen::{self, Chain, Declaration};
+        let chain = Chain::new("Thing::new", [codegen::string(address.name())]);
+        let declaration = Declaration::new(address.clone(), ["quikinfra::engine::testing::Thing"], chain);
+        codegen::plain_builders(declaration, live, &Thing::new(address.name()), &[], ctx)
+    }
+}

@@ -522,6 +522,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     for a in &attributes {
         methods.extend(builders(a));
     }
+    let builder_table: Vec<TokenStream> = attributes.iter().flat_map(|a| builder_entries(&krate, a)).collect();
     // Computed fields hold nothing and nothing reads them: touched here, they are not "unused".
     let placeholders =
         attributes.iter().filter(|a| matches!(a.attrs.mode, Mode::Computed | Mode::Watch)).map(|a| &a.field);
@@ -567,6 +568,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             fn meta_mut(&mut self) -> &mut #krate::resource::Meta {
                 &mut self.meta
+            }
+
+            fn builders() -> &'static [#krate::schema::Builder] {
+                &[#(#builder_table),*]
             }
 
             #validate
@@ -667,6 +672,29 @@ fn reference(krate: &Path, r: &RefDecl, a: &Attribute_) -> TokenStream {
             #krate::resource::ResourceExt::attr(self, #name)
         }
     }
+}
+
+/// The entries of `Resource::builders` for `a`'s plain builders: attribute, method, kind.
+fn builder_entries(krate: &Path, a: &Attribute_) -> Vec<TokenStream> {
+    let name = &a.name;
+    let mut out = Vec::new();
+    let mut entry = |method: String, kind: &str| {
+        let kind = format_ident!("{kind}");
+        out.push(quote! {
+            #krate::schema::Builder { attribute: #name, method: #method, kind: #krate::schema::BuilderKind::#kind }
+        });
+    };
+    if let Some(setter) = &a.attrs.setter {
+        let method = if setter == "__field" { a.field.to_string() } else { setter.to_string() };
+        entry(method, "Set");
+    }
+    if let Some(insert) = &a.attrs.insert {
+        entry(insert.to_string(), "Insert");
+    }
+    if let Some(push) = &a.attrs.push {
+        entry(push.to_string(), "Push");
+    }
+    out
 }
 
 fn builders(a: &Attribute_) -> Vec<TokenStream> {

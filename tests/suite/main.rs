@@ -15,6 +15,8 @@ mod derive;
 mod e2e;
 mod environments;
 mod estate;
+mod generate;
+mod generated;
 mod local;
 mod misuse;
 mod plan;

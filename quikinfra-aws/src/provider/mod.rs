@@ -71,7 +71,8 @@ use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, Served, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Provider, ProviderError, ReadRequest, Served,
+    UpdateRequest,
 };
 use quikinfra_core::resource::Resource;
 use quikinfra_core::value::Attrs;
@@ -393,6 +394,11 @@ impl Provider for AwsProvider {
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let _permit = self.permit(req.address.type_name()).await;
         TYPES.delete(self.clients().await, req).await
+    }
+
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let _permit = self.permit(req.type_name).await;
+        TYPES.discover(self.clients().await, req).await
     }
 
     fn api_calls(&self) -> BTreeMap<String, u64> {

@@ -42,7 +42,8 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ProviderError, ReadRequest, Serves,
+    UpdateRequest,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -233,6 +234,34 @@ impl Serves<S3Bucket> for Clients {
             }
         }
         Ok(written(name, region, config))
+    }
+
+    /// `ListBuckets` (every page), then `GetBucketTagging` for each bucket when tags are
+    /// asked for; a bucket deleted in between is left out.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let mut names = Vec::new();
+        let mut pages = self.s3.list_buckets().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| error::sdk("s3:ListBuckets", e))?;
+            names.extend(page.buckets().iter().filter_map(|b| b.name().map(str::to_string)));
+        }
+        names.sort();
+        let mut found = Vec::new();
+        for name in names {
+            if !req.tags.is_empty() {
+                let tags = match self.s3.get_bucket_tagging().bucket(&name).send().await {
+                    Ok(out) => out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+                    Err(e) if is_code(&e, "NoSuchTagSet") => BTreeMap::new(),
+                    Err(e) if is_code(&e, "NoSuchBucket") => continue,
+                    Err(e) => return Err(error::sdk("s3:GetBucketTagging", e)),
+                };
+                if req.tags.iter().any(|(k, v)| tags.get(k) != Some(v)) {
+                    continue;
+                }
+            }
+            found.push(Discovered { id: name.clone(), name });
+        }
+        Ok(found)
     }
 
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {

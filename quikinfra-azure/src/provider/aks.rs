@@ -175,6 +175,7 @@ pub(crate) fn attrs(body: &Json, id: &str, network_hint: Option<&Json>) -> Json 
 #[async_trait]
 impl ArmType for AksCluster {
     const API: &'static str = api::MANAGED_CLUSTERS;
+    const COLLECTION: Option<&'static str> = Some("Microsoft.ContainerService/managedClusters");
 
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx

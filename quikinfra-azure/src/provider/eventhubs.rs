@@ -113,6 +113,7 @@ fn topics(config: &Json) -> Vec<Json> {
 #[async_trait]
 impl ArmType for KafkaNamespace {
     const API: &'static str = api::EVENT_HUBS;
+    const COLLECTION: Option<&'static str> = Some("Microsoft.EventHub/namespaces");
 
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         read_all(ctx, id, KafkaNamespace::TOPICS.json(prior)).await

@@ -45,8 +45,8 @@ use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, Dispatch, ErrorKind, ProviderError, ReadRequest, Served, Serves,
-    UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Dispatch, ErrorKind, ProviderError,
+    ReadRequest, Served, Serves, UpdateRequest,
 };
 use quikinfra_core::resource::Resource;
 use quikinfra_core::value::{Attrs, Value};
@@ -97,6 +97,10 @@ mod shared {
 pub trait ArmType: Resource {
     /// The API version of the type's ARM resource provider.
     const API: &'static str;
+
+    /// The type's collection under a resource group (`Microsoft.ContainerService/managedClusters`),
+    /// for a type whose objects can be discovered; `None`: it cannot be.
+    const COLLECTION: Option<&'static str> = None;
 
     /// Reads the resource `id`; `prior` is what state recorded (optional nested attributes keep
     /// its keys). `None` when it is gone.
@@ -296,6 +300,34 @@ impl<R: ArmType> Serves<R> for AzureProvider {
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let ctx = self.ctx_of(req.id);
         ctx.client.delete(req.id, R::API, &crate::arm::Condition::None).await.map_err(fail)
+    }
+
+    /// One list of the type's collection, in the resource group or the whole subscription
+    /// (every page), filtered by tags here; sorted by id.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let Some(collection) = R::COLLECTION else {
+            return Err(quikinfra_core::provider::cannot_discover(FAMILY, req.type_name));
+        };
+        let ctx = self.ctx(&Json::Null)?;
+        let scope = match req.resource_group {
+            Some(group) => ctx.group_path(group),
+            None => format!("/subscriptions/{}", ctx.subscription),
+        };
+        let bodies = ctx.client.list(&format!("{scope}/providers/{collection}"), R::API).await.map_err(fail)?;
+        let mut found: Vec<Discovered> = bodies
+            .iter()
+            .filter(|body| {
+                let tags = tags_of(body);
+                req.tags.iter().all(|(k, v)| tags.get(k).and_then(Json::as_str) == Some(v))
+            })
+            .filter_map(|body| {
+                let id = body.get("id").and_then(Json::as_str)?;
+                let name = body.get("name").and_then(Json::as_str).unwrap_or(id);
+                Some(Discovered { id: id.to_string(), name: name.to_string() })
+            })
+            .collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found)
     }
 }
 

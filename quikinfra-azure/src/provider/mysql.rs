@@ -67,6 +67,7 @@ pub(crate) fn attrs(body: &Json, id: &str) -> Json {
 #[async_trait]
 impl ArmType for MySqlFlexibleServer {
     const API: &'static str = api::MYSQL_FLEXIBLE_SERVERS;
+    const COLLECTION: Option<&'static str> = Some("Microsoft.DBforMySQL/flexibleServers");
 
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx.client.get(id, api::MYSQL_FLEXIBLE_SERVERS).await?.map(|f| attrs(&f.body, id)))

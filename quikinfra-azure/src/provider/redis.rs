@@ -82,6 +82,7 @@ async fn read_both(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
 #[async_trait]
 impl ArmType for ManagedRedis {
     const API: &'static str = api::REDIS_ENTERPRISE;
+    const COLLECTION: Option<&'static str> = Some("Microsoft.Cache/redisEnterprise");
 
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         read_both(ctx, id).await

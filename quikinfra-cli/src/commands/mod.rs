@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod destroy;
 pub mod force_unlock;
+pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod output;
@@ -35,7 +36,7 @@ pub enum Builtin {
     /// Inspect and edit state.
     #[command(subcommand)]
     State(state::StateCommand),
-    /// Start managing an existing object: `import ADDRESS ID`.
+    /// Start managing an existing object: `import ADDRESS ID` (`--generate`: print its code).
     Import(import::ImportArgs),
     /// Show outputs recorded by the last apply.
     Output(output::OutputArgs),

@@ -31,8 +31,8 @@ async fn refresh_only(base: &Session, d: &Defined) -> Result<Option<Plan>, Strin
     if state.is_none() {
         return Ok(None);
     }
-    let target =
-        target_for(&base.global, session.plugins(), session.env(), &session.shell, None).map_err(|e| e.to_string())?;
+    let target = target_for(&base.global, session.plugins(), session.env(), &[], &session.shell, None)
+        .map_err(|e| e.to_string())?;
     let options = session.options(session.definition());
     let ws = session.workspace(session.env(), &target, &options);
     let opts = PlanOptions {

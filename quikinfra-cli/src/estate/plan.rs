@@ -67,7 +67,7 @@ pub(crate) async fn quietly(
     session: &Session,
     pending: BTreeMap<String, Plan>,
 ) -> Result<Plan, OpsError> {
-    let target = target_for(&base.global, session.plugins(), session.env(), &session.shell, None)
+    let target = target_for(&base.global, session.plugins(), session.env(), &[], &session.shell, None)
         .map_err(|e| OpsError::Interaction(e.to_string()))?;
     let options = session.options(session.definition());
     let ws = session.workspace(session.env(), &target, &options);

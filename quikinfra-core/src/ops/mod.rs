@@ -14,6 +14,7 @@
 //! | apply a fresh or a saved plan, destroy | [`apply`](mod@apply) |
 //! | refresh state from live objects | [`refresh`](mod@refresh) |
 //! | import an existing object | [`import`](mod@import) |
+//! | write live objects as code (`import --generate`, `--discover`) | [`generate`](mod@generate) |
 //! | state rm / mv | [`edit`] |
 //!
 //! Readers of shared resources get their owners' state through the same [`StateStores`] as
@@ -21,6 +22,7 @@
 
 pub mod apply;
 pub mod edit;
+pub mod generate;
 pub mod import;
 pub mod lock;
 pub mod plan;
@@ -173,6 +175,26 @@ pub enum OpsError {
         address: Address,
         /// The id given.
         id: String,
+    },
+    /// The type has no code generator.
+    #[error("`{type_name}` resources cannot be written as code; these types can: {}", crate::provider::boundary::list(&generated.iter().map(|t| &**t).collect::<Vec<_>>()))]
+    NoGenerator {
+        /// The type asked for.
+        type_name: String,
+        /// The types that can be.
+        generated: Vec<&'static str>,
+    },
+    /// A live value could not be written as code.
+    #[error(transparent)]
+    Generate(#[from] crate::codegen::GenerateError),
+    /// Listing a type's objects failed.
+    #[error("discovering `{type_name}` objects: {source}")]
+    Discover {
+        /// The type.
+        type_name: String,
+        /// What the provider said.
+        #[source]
+        source: ProviderError,
     },
     /// A provider call failed.
     #[error("{address}: {source}")]

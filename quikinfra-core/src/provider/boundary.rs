@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::{CreateRequest, Created, DeleteRequest, ErrorKind, Provider, ProviderError, ReadRequest, UpdateRequest};
+use super::{
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ErrorKind, Provider, ProviderError,
+    ReadRequest, UpdateRequest,
+};
 use crate::value::Attrs;
 
 /// How transient failures are retried.
@@ -249,6 +252,11 @@ impl Providers {
     /// Finds what an interrupted create may have left (counted as a read).
     pub async fn find(&self, family: &str, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         self.call(family, Op::Read, |p| async move { p.find(req).await }).await
+    }
+
+    /// Lists the objects of a type (counted as a read).
+    pub async fn discover(&self, family: &str, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        self.call(family, Op::Read, |p| async move { p.discover(req).await }).await
     }
 
     /// Deletes an object.

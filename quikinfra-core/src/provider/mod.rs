@@ -72,6 +72,11 @@ impl From<MissingAttr> for ProviderError {
     }
 }
 
+/// The answer of a provider that cannot list objects of `type_name`.
+pub fn cannot_discover(provider: &str, type_name: &str) -> ProviderError {
+    ProviderError::permanent(format!("provider `{provider}` cannot discover `{type_name}` objects"))
+}
+
 /// Read one live object.
 #[derive(Clone, Copy, Debug)]
 pub struct ReadRequest<'a> {
@@ -122,6 +127,28 @@ pub struct DeleteRequest<'a> {
     pub prior: &'a Attrs,
 }
 
+/// List the objects of one type (`import --generate --discover`).
+#[derive(Clone, Copy, Debug)]
+pub struct DiscoverRequest<'a> {
+    /// The resource type (`aws_s3_bucket`).
+    pub type_name: &'a str,
+    /// Its schema.
+    pub schema: &'static Schema,
+    /// Only objects carrying every one of these tags with these values.
+    pub tags: &'a BTreeMap<String, String>,
+    /// Only objects in this resource group, for the clouds that have them (ARM).
+    pub resource_group: Option<&'a str>,
+}
+
+/// An object found by [`Provider::discover`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovered {
+    /// Its provider id, for a read.
+    pub id: String,
+    /// Its own name (a bucket's, a cluster's), which an address is made from.
+    pub name: String,
+}
+
 /// A created object: its id and every attribute, computed ones included.
 #[derive(Clone, Debug)]
 pub struct Created {
@@ -158,6 +185,12 @@ pub trait Provider: Send + Sync {
             self.name(),
             req.address
         )))
+    }
+
+    /// The objects of `req.type_name` in the account (or the resource group) carrying
+    /// `req.tags`, sorted by id. The default cannot list and says so.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        Err(cannot_discover(self.name(), req.type_name))
     }
 
     /// The cloud API calls made so far, by name (`s3:GetBucketTagging`), for `-v`; empty for a

@@ -23,7 +23,10 @@ use std::marker::PhantomData;
 
 use async_trait::async_trait;
 
-use super::{CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest};
+use super::{
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Provider, ProviderError, ReadRequest,
+    UpdateRequest,
+};
 use crate::resource::Resource;
 use crate::value::Attrs;
 
@@ -55,6 +58,12 @@ pub trait Serves<R: Resource>: Send + Sync {
             req.address
         )))
     }
+
+    /// Lists the type's objects (see [`Provider::discover`](super::Provider::discover)); by
+    /// default it cannot.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        Err(super::cannot_discover(R::schema().provider, req.type_name))
+    }
 }
 
 /// One served type's operations, erased.
@@ -65,6 +74,7 @@ trait Operations<C>: Send + Sync {
     async fn update(&self, c: &C, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError>;
     async fn delete(&self, c: &C, req: DeleteRequest<'_>) -> Result<(), ProviderError>;
     async fn find(&self, c: &C, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError>;
+    async fn discover(&self, c: &C, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError>;
 }
 
 /// `R`'s operations on a `C`.
@@ -86,6 +96,9 @@ impl<C: Serves<R>, R: Resource> Operations<C> for Typed<R> {
     }
     async fn find(&self, c: &C, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         Serves::<R>::find(c, req).await
+    }
+    async fn discover(&self, c: &C, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        Serves::<R>::discover(c, req).await
     }
 }
 
@@ -167,6 +180,11 @@ impl<C: Send + Sync + 'static> Served<C> {
     pub async fn find(&self, c: &C, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         self.operations(req.address.type_name())?.find(c, req).await
     }
+
+    /// Lists through the type's [`Serves::discover`].
+    pub async fn discover(&self, c: &C, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        self.operations(req.type_name)?.discover(c, req).await
+    }
 }
 
 /// A provider that is its own context: every call goes through [`Dispatch::table`] to the
@@ -213,6 +231,10 @@ impl<P: Dispatch> Provider for P {
 
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         P::table().find(self, req).await
+    }
+
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        P::table().discover(self, req).await
     }
 
     fn api_calls(&self) -> BTreeMap<String, u64> {

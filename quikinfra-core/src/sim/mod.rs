@@ -45,7 +45,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Rw
 use async_trait::async_trait;
 
 use crate::addr::Address;
-use crate::provider::{CreateRequest, Created, DeleteRequest, Provider, ProviderError, ReadRequest, UpdateRequest};
+use crate::provider::{
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Provider, ProviderError, ReadRequest,
+    UpdateRequest,
+};
 use crate::schema::{AttrMode, AttrSchema, AttrType, Schema};
 use crate::value::{Attrs, Value};
 
@@ -423,6 +426,17 @@ impl Simulator {
         Ok(())
     }
 
+    fn discover_now(&self, req: &DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let world = self.current().map_err(read_error)?;
+        let mut found: Vec<Discovered> = world
+            .iter()
+            .filter(|(t, _, entry)| *t == req.type_name && discoverable(req, &entry.attrs))
+            .map(|(_, id, entry)| Discovered { id: id.to_string(), name: object_name(req.schema, id, &entry.attrs) })
+            .collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found)
+    }
+
     fn find_now(&self, req: &CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         let world = self.current().map_err(read_error)?;
         let n = world.counter(self.environment.as_deref(), &req.address.to_string());
@@ -488,6 +502,32 @@ impl Provider for Simulator {
         self.inject(req.address, false).await?;
         self.find_now(&req)
     }
+
+    /// Every object of the type, whatever environment created it (reads see all), carrying
+    /// the request's tags (and in its resource group, when the type has one), sorted by id.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        self.discover_now(&req)
+    }
+}
+
+/// Whether an object's attributes carry the request's tags and resource group.
+fn discoverable(req: &DiscoverRequest<'_>, attrs: &Attrs) -> bool {
+    let tags = attrs.get("tags").and_then(Value::as_map);
+    let tagged = req.tags.iter().all(|(k, v)| tags.and_then(|t| t.get(k)).and_then(Value::as_str) == Some(v));
+    let grouped =
+        req.resource_group.is_none_or(|group| attrs.get("resource_group").and_then(Value::as_str) == Some(group));
+    tagged && grouped
+}
+
+/// An object's own name: its first identity attribute holding a string, else its id.
+fn object_name(schema: &Schema, id: &str, attrs: &Attrs) -> String {
+    schema
+        .attributes
+        .iter()
+        .filter(|a| a.identity)
+        .find_map(|a| attrs.get(a.name).and_then(Value::as_str))
+        .unwrap_or(id)
+        .to_string()
 }
 
 fn not_yours(type_name: &str, id: &str, owner: &str, serving: Option<&str>) -> String {
