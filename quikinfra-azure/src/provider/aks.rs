@@ -176,6 +176,10 @@ pub(crate) fn attrs(body: &Json, id: &str, network_hint: Option<&Json>) -> Json 
 impl ArmType for AksCluster {
     const API: &'static str = api::MANAGED_CLUSTERS;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx
             .client

@@ -114,6 +114,10 @@ fn topics(config: &Json) -> Vec<Json> {
 impl ArmType for KafkaNamespace {
     const API: &'static str = api::EVENT_HUBS;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         read_all(ctx, id, KafkaNamespace::TOPICS.json(prior)).await
     }

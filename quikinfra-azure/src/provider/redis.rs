@@ -83,6 +83,10 @@ async fn read_both(ctx: &Ctx<'_>, id: &str) -> Result<Option<Json>, ArmError> {
 impl ArmType for ManagedRedis {
     const API: &'static str = api::REDIS_ENTERPRISE;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         read_both(ctx, id).await
     }
