@@ -33,6 +33,13 @@ use serde_json::{Value, json};
 use crate::kinds::{self, Ctx, EndpointType, Invalid, Kind, Phase, Verb};
 use crate::{Config, Fault, RequestRecord};
 
+/// Whether `req` has the method and a path containing the text a fault asks for (each when
+/// given; the path case-insensitively).
+fn matches(req: &Req, method: &Option<String>, contains: &Option<String>) -> bool {
+    method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
+        && contains.as_ref().is_none_or(|c| req.path.to_ascii_lowercase().contains(&c.to_ascii_lowercase()))
+}
+
 /// One request, as the store sees it.
 pub(crate) struct Req {
     pub method: String,
@@ -257,7 +264,17 @@ impl Store {
         if req.path.starts_with("/_emulator/") || req.path == "/_emulator" {
             return self.control(&req);
         }
-        let resp = self.serve(&req);
+        let lost = self.lost_reply(&req);
+        let mut resp = self.serve(&req);
+        if let Some(index) = lost.filter(|_| resp.status < 400) {
+            self.consume(index);
+            resp = Resp::error(
+                504,
+                "GatewayTimeout",
+                "The gateway did not receive a response from the service in time.",
+                None,
+            );
+        }
         self.log.push(RequestRecord {
             method: req.method.clone(),
             path: req.path.clone(),
@@ -331,16 +348,30 @@ impl Store {
         req.query.get("api-version").map(String::as_str) == Some(kind.api_version())
     }
 
+    /// The index of a `LoseReply` fault matching `req`, left in place until the call succeeds.
+    fn lost_reply(&self, req: &Req) -> Option<usize> {
+        self.faults.iter().position(|f| match f {
+            Fault::LoseReply { count, method, path_contains } => *count > 0 && matches(req, method, path_contains),
+            _ => false,
+        })
+    }
+
+    /// Counts one use of the fault at `index`, dropping it once used up.
+    fn consume(&mut self, index: usize) {
+        if let Fault::LoseReply { count, .. } = &mut self.faults[index] {
+            *count -= 1;
+            if *count == 0 {
+                self.faults.remove(index);
+            }
+        }
+    }
+
     fn fault(&mut self, req: &Req) -> Option<Resp> {
-        let path = req.path.to_ascii_lowercase();
-        let matches = |method: &Option<String>, contains: &Option<String>| {
-            method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
-                && contains.as_ref().is_none_or(|c| path.contains(&c.to_ascii_lowercase()))
-        };
+        let matches = |method: &Option<String>, contains: &Option<String>| matches(req, method, contains);
         let index = self.faults.iter().position(|f| match f {
             Fault::Throttle { count, method, path_contains, .. } => *count > 0 && matches(method, path_contains),
             Fault::ServerError { count, method, path_contains, .. } => *count > 0 && matches(method, path_contains),
-            Fault::FailOperation { .. } => false,
+            Fault::FailOperation { .. } | Fault::LoseReply { .. } => false,
         })?;
         let resp = match &mut self.faults[index] {
             Fault::Throttle { count, retry_after_ms, .. } => {
@@ -362,12 +393,13 @@ impl Store {
                     None,
                 )
             }
-            Fault::FailOperation { .. } => unreachable!("filtered above"),
+            Fault::FailOperation { .. } | Fault::LoseReply { .. } => unreachable!("filtered above"),
         };
         self.faults.retain(|f| match f {
-            Fault::Throttle { count, .. } | Fault::ServerError { count, .. } | Fault::FailOperation { count, .. } => {
-                *count > 0
-            }
+            Fault::Throttle { count, .. }
+            | Fault::ServerError { count, .. }
+            | Fault::FailOperation { count, .. }
+            | Fault::LoseReply { count, .. } => *count > 0,
         });
         Some(resp)
     }
@@ -1061,6 +1093,20 @@ mod tests {
             s.handle(req("GET", &ns, None));
         }
         assert_eq!(s.handle(req("PUT", &ns, Some(body))).status, 200);
+    }
+
+    #[test]
+    fn a_lost_reply_still_applies_the_write_and_the_retry_updates_it() {
+        let mut s = store();
+        let fault = json!({"kind": "lose_reply", "count": 1, "method": "PUT", "path_contains": "/resourceGroups/"});
+        assert_eq!(s.handle(req("POST", "/_emulator/faults", Some(fault))).status, 204);
+        assert_eq!(s.handle(req("GET", &format!("{RG}?api-version=2024-03-01"), None)).status, 404, "GETs pass");
+        let put = || req("PUT", &format!("{RG}?api-version=2024-03-01"), Some(json!({"location": "westeurope"})));
+        let lost = s.handle(put());
+        assert_eq!((lost.status, lost.body.unwrap()["error"]["code"].clone()), (504, json!("GatewayTimeout")));
+        assert_eq!(s.handle(req("GET", &format!("{RG}?api-version=2024-03-01"), None)).status, 200, "applied");
+        assert_eq!(s.handle(put()).status, 200, "the retry updates what the lost call made");
+        assert_eq!(s.handle(put()).status, 200, "one reply lost, no more");
     }
 
     #[test]

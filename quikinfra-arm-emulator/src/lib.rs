@@ -88,6 +88,19 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         path_contains: Option<String>,
     },
+    /// Apply the next `count` matching calls, then lose their replies: the client gets a 504
+    /// `GatewayTimeout` for a write that took effect (as when a connection drops after the
+    /// server acted), and a retry finds what the first call made.
+    LoseReply {
+        /// How many replies to lose.
+        count: u32,
+        /// Only calls with this method, any when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        method: Option<String>,
+        /// Only calls whose path contains this text (case-insensitive), any when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path_contains: Option<String>,
+    },
     /// Make the next `count` long-running operations on matching resources end `Failed`.
     FailOperation {
         /// How many operations to fail.

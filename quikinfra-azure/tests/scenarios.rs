@@ -310,13 +310,15 @@ async fn a_failed_operation_reports_arms_message_and_keeps_state_consistent() {
         "{}",
         failure.message
     );
-    // State holds what was created and nothing else.
+    // ARM keeps the failed cluster: found after the failure, it is recorded in state rather
+    // than orphaned (a new create would now meet it as a conflict), and the error still stands.
+    assert!(failure.message.contains("is recorded in state"), "{}", failure.message);
     let in_state: Vec<String> = report.state.resources.keys().map(ToString::to_string).collect();
     assert!(in_state.contains(&"azure_resource_group.main".to_string()));
-    assert!(!in_state.contains(&AKS.to_string()));
-    // The next plan creates the cluster again (ARM keeps the failed one: the PUT repairs it).
+    assert!(in_state.contains(&AKS.to_string()), "{in_state:?}");
+    // The next plan repairs the failed cluster in place instead of creating another.
     let plan = w.plan(&env).await;
-    assert_eq!(action(&plan, AKS), Action::Create);
+    assert_ne!(action(&plan, AKS), Action::Create);
     let report = w.apply(&env, &plan).await;
     assert!(report.succeeded(), "{:#?}", report.failures);
     w.assert_no_changes(&env).await;
@@ -371,12 +373,36 @@ async fn the_definition_can_name_the_subscription() {
 }
 
 #[tokio::test]
-async fn a_create_left_running_by_an_interrupted_apply_is_resumed() {
+async fn a_create_left_running_by_an_interrupted_apply_is_adopted_by_recovery_and_finished() {
     let w = World::new();
     let env = estate(&Shape { kafka: false, redis: false, ..Shape::default() });
     let group = Environment::new("staging").with(ResourceGroup::new("main", "rg-quikapp-staging", "westeurope"));
     w.converge(&group).await;
-    // An earlier apply started the cluster's PUT and died while it ran.
+    // An earlier apply journaled the cluster's create, started its PUT and died while it ran.
+    let mut state = w.backend(&env).read().await.unwrap().expect("state written");
+    let aks: Address = AKS.parse().unwrap();
+    let node = env.resources().iter().find(|n| n.address == aks).expect("the cluster is declared");
+    let config: quikinfra_core::value::Attrs = node
+        .attrs
+        .iter()
+        .filter(|(name, _)| node.schema.attr(name).is_some_and(|a| a.is_input() && !a.sensitive))
+        .map(|(name, v)| {
+            let v = v.resolve_with(&mut |r| {
+                state.resources.get(&r.address).and_then(|rs| rs.attributes.get(&r.attribute)).cloned()
+            });
+            (name.clone(), v)
+        })
+        .filter(|(_, v)| v.is_known())
+        .collect();
+    state.pending.push(quikinfra_core::state::PendingOp {
+        address: aks.clone(),
+        operation: "create".into(),
+        provider: "azure".into(),
+        id: None,
+        config,
+        dependencies: node.dependencies(),
+        started: "2026-01-01T00:00:00Z".into(),
+    });
     let path = format!(
         "/subscriptions/{SUB}/resourceGroups/rg-quikapp-staging/providers/Microsoft.ContainerService/managedClusters/aks-quikapp-staging"
     );
@@ -390,17 +416,24 @@ async fn a_create_left_running_by_an_interrupted_apply_is_resumed() {
         .unwrap();
     assert!(op.poll_url().is_some());
     assert_eq!(w.emu.resource(&path).unwrap()["properties"]["provisioningState"], "Creating");
-    // This apply meets the running operation (409), waits for it, and PUTs its own definition.
-    let report = w.converge(&env).await;
-    assert_eq!(report.added, 2, "{:?}", report.completed);
-    let statuses: Vec<u16> = w
-        .emu
-        .requests()
-        .iter()
-        .filter(|r| r.method == "PUT" && r.path.contains("managedClusters"))
-        .map(|r| r.status)
-        .collect();
-    assert_eq!(statuses, [201, 409, 200]);
+    // Recovery finds the cluster at the id the journaled configuration gives it and adopts it.
+    let recovered = quikinfra_core::apply::recover::recover(&mut state, &env.schemas(), &w.providers).await;
+    assert_eq!(
+        recovered,
+        [quikinfra_core::apply::recover::Recovery::Adopted { address: aks.clone(), id: path.clone() }]
+    );
+    let version = state.version.clone();
+    state.version.serial += 1;
+    w.backend(&env).write(&state, Some(&version)).await.unwrap();
+    // The next apply brings it to the definition in place (waiting for the running operation)
+    // and creates nothing twice.
+    let plan = w.plan(&env).await;
+    assert_ne!(action(&plan, AKS), Action::Create, "{:?}", plan.actions().collect::<Vec<_>>());
+    let report = w.apply(&env, &plan).await;
+    assert!(report.succeeded(), "{:#?}", report.failures);
+    assert_eq!(w.id(&env, AKS).await, path);
+    let creates = w.emu.requests().iter().filter(|r| r.method == "PUT" && r.path.contains("managedClusters")).count();
+    assert!(creates >= 1);
     w.assert_no_changes(&env).await;
 }
 
@@ -664,4 +697,92 @@ async fn the_official_traffic_manager_examples_replay_against_the_emulator() {
         w.emu.requests().iter().filter(|r| r.method == "DELETE" && r.path == path).map(|r| r.status).collect();
     assert_eq!(deletes[deletes.len() - 2..], [200, 204]);
     assert_eq!(ex["responses"]["200"]["body"], json!({}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects already there: never taken over, except by a retry of this very create.
+
+const GROUP: &str = "rg-quikapp-shared";
+
+fn group_only(env: &str) -> Environment {
+    Environment::new(env).with(ResourceGroup::new("main", GROUP, "westeurope"))
+}
+
+fn group_and_ip(env: &str) -> Environment {
+    let group = ResourceGroup::new("main", GROUP, "westeurope");
+    let ip = quikinfra_azure::PublicIp::new("main", "pip-quikapp-shared", &group).zones(["1", "2", "3"]);
+    Environment::new(env).with(group).with(ip)
+}
+
+#[tokio::test]
+async fn a_resource_group_already_there_is_a_conflict_naming_its_import_and_nothing_changes() {
+    let w = World::new();
+    let staging = group_only("staging");
+    w.converge(&staging).await;
+    let id = w.id(&staging, "azure_resource_group.main").await;
+    let before = w.emu.resource(&id).unwrap();
+    // Another environment, with a state of its own, declares the same group.
+    let qa = group_only("qa");
+    let plan = w.plan(&qa).await;
+    let report = w.apply(&qa, &plan).await;
+    assert_eq!(report.failures.len(), 1, "{:#?}", report.failures);
+    let message = &report.failures[0].message;
+    assert!(message.contains(&format!("`import azure_resource_group.main {id}`")), "{message}");
+    assert!(message.contains("already exists"), "{message}");
+    // The second apply sent no PUT: the group and the first state are as they were.
+    assert_eq!(w.emu.resource(&id).unwrap(), before);
+    assert_eq!(before["tags"]["environment"], "staging");
+    assert!(w.backend(&qa).read().await.unwrap().is_none_or(|s| s.resources.is_empty()));
+    w.assert_no_changes(&staging).await;
+}
+
+#[tokio::test]
+async fn a_resource_made_outside_in_a_managed_group_is_a_conflict_not_taken_over() {
+    let w = World::new();
+    w.converge(&group_only("staging")).await;
+    let env = group_and_ip("staging");
+    // Someone made the address by hand, with the name the definition gives it.
+    let path = format!(
+        "/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/Microsoft.Network/publicIPAddresses/pip-quikapp-shared"
+    );
+    let body = json!({"location": "westeurope", "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}, "tags": {"owner": "someone"}});
+    w.provider.client().put(&path, "2024-07-01", &body, &Default::default()).await.unwrap();
+    let before = w.emu.resource(&path).unwrap();
+    let plan = w.plan(&env).await;
+    let report = w.apply(&env, &plan).await;
+    assert_eq!(report.failures.len(), 1, "{:#?}", report.failures);
+    let message = &report.failures[0].message;
+    assert!(message.contains(&format!("`import azure_public_ip.main {path}`")), "{message}");
+    assert_eq!(w.emu.resource(&path).unwrap(), before, "the address was not touched");
+    let state = w.backend(&env).read().await.unwrap().unwrap();
+    assert!(!state.resources.contains_key(&"azure_public_ip.main".parse::<Address>().unwrap()));
+}
+
+#[tokio::test]
+async fn a_put_whose_reply_is_lost_is_sent_again_and_makes_one_tracked_resource() {
+    let w = World::new();
+    let env = group_and_ip("staging");
+    w.emu.inject(Fault::LoseReply {
+        count: 1,
+        method: Some("PUT".into()),
+        path_contains: Some("publicIPAddresses".into()),
+    });
+    let report = w.converge(&env).await;
+    assert_eq!(report.added, 2);
+    let puts: Vec<u16> = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("publicIPAddresses"))
+        .map(|r| r.status)
+        .collect();
+    // The first PUT made the address and its reply was lost; the client sent it again (waiting
+    // out the operation the first one started, 409) and that PUT updated what the first made.
+    assert_eq!(puts.first(), Some(&504), "{puts:?}");
+    assert_eq!(puts.last(), Some(&200), "{puts:?}");
+    assert!(puts[1..puts.len() - 1].iter().all(|s| *s == 409), "{puts:?}");
+    let ips: Vec<String> = w.emu.resource_ids().into_iter().filter(|id| id.contains("publicIPAddresses")).collect();
+    assert_eq!(ips.len(), 1, "{ips:?}");
+    assert_eq!(w.id(&env, "azure_public_ip.main").await.to_ascii_lowercase(), ips[0].to_ascii_lowercase());
+    w.assert_no_changes(&env).await;
 }

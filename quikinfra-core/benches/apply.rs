@@ -107,7 +107,7 @@ fn provider_floor(rt: &tokio::runtime::Runtime, shape: &Shape, latency: Duration
                     // Links resolved to a constant: only the calls' timing matters here.
                     let mut config = node.attrs.clone();
                     config.insert("link".into(), "arn:sim:floor".into());
-                    let req = CreateRequest { address: &node.address, schema: node.schema, config: &config };
+                    let req = CreateRequest::new(&node.address, node.schema, &config);
                     providers.create(node.schema.provider, req).await.expect("create");
                 }
                 t.elapsed()

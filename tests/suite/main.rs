@@ -6,6 +6,7 @@ mod support;
 #[path = "../../examples/blueprint/mod.rs"]
 mod blueprint;
 
+mod adopt;
 mod apply;
 mod azblob_state;
 mod azure;

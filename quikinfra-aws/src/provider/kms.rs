@@ -4,6 +4,13 @@
 //! `ListAliases` (for this key) and `ListResourceTags`. A key pending deletion reads as gone:
 //! KMS never deletes a key at once, and one scheduled for deletion can no longer be used.
 //!
+//! Create with an alias first looks the alias up (`DescribeKey alias/…`): an alias already
+//! naming a live key is a conflict naming the `import` of that key, found before `CreateKey` so
+//! no orphan key is made, except on the engine's retry of this very create, which adopts the
+//! key its earlier attempt made. `find` (recovery, the look-up after a failed create) is that
+//! look-up and a refresh of the key, which must not carry another environment's tags; a key
+//! without an alias has no identity to be found by.
+//!
 //! Create is all or nothing: when enabling rotation or creating the alias fails after the key
 //! exists, the new key is scheduled for deletion before the error is returned, so the engine's
 //! retry does not leave unmanaged keys behind.
@@ -18,6 +25,7 @@ use async_trait::async_trait;
 use aws_sdk_kms::types::{KeyState, Tag};
 use quikinfra_core::provider::{
     CreateRequest, Created, DeleteRequest, ErrorKind, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+    foreign_owner,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -87,6 +95,14 @@ impl Serves<KmsKey> for Clients {
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let c = self;
         let config = req.config;
+        if let Some(alias) = KmsKey::ALIAS.read(config)
+            && let Some(holder) = live_key_of_alias(c, alias).await?
+        {
+            req.already_there(&format!("KMS alias `{alias}` (of key {holder})"), &holder)?;
+            return adopt(c, &req, holder).await?.ok_or_else(|| {
+                ProviderError::transient(format!("kms: the key of `{alias}` vanished while it was being adopted"))
+            });
+        }
         let description = KmsKey::DESCRIPTION.read(config).unwrap_or_default();
         let tags = KmsKey::TAGS.read(config).unwrap_or_default();
         let out = c
@@ -172,6 +188,20 @@ impl Serves<KmsKey> for Clients {
         Ok(out)
     }
 
+    /// The live key the configured alias names, unless tagged for another environment.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let Some(alias) = KmsKey::ALIAS.read(req.config) else {
+            return Err(ProviderError::permanent(format!(
+                "{}: a KMS key without an alias cannot be looked up by its configuration",
+                req.address
+            )));
+        };
+        match live_key_of_alias(self, alias).await? {
+            Some(holder) => adopt(self, &req, holder).await,
+            None => Ok(None),
+        }
+    }
+
     /// Deletes the alias and schedules the key's deletion.
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let c = self;
@@ -187,6 +217,29 @@ impl Serves<KmsKey> for Clients {
             Err(e) => Err(error::sdk("kms:ScheduleKeyDeletion", e)),
         }
     }
+}
+
+/// The key `alias` names, when it names one that is not pending deletion (`DescribeKey`).
+async fn live_key_of_alias(c: &Clients, alias: &str) -> Result<Option<String>, ProviderError> {
+    let described = match c.kms.describe_key().key_id(alias).send().await {
+        Ok(out) => out,
+        Err(e) if is_code(&e, "NotFoundException") => return Ok(None),
+        Err(e) => return Err(error::sdk("kms:DescribeKey", e)),
+    };
+    let Some(meta) = described.key_metadata() else { return Ok(None) };
+    let pending = matches!(meta.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion));
+    Ok((!pending).then(|| meta.key_id().to_string()))
+}
+
+/// The key `id` as the create of `req` would have made it (a refresh), unless its ownership tags
+/// name another environment.
+async fn adopt(c: &Clients, req: &CreateRequest<'_>, id: String) -> Result<Option<Created>, ProviderError> {
+    let read = ReadRequest { address: req.address, id: &id, prior: req.config };
+    let Some(attrs) = Serves::<KmsKey>::read(c, read).await? else { return Ok(None) };
+    if foreign_owner(req.config, &attrs).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(Created { id, attrs }))
 }
 
 fn kms_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {

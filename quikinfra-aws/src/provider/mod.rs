@@ -401,6 +401,11 @@ impl Provider for AwsProvider {
         TYPES.discover(self.clients().await, req).await
     }
 
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let _permit = self.permit(req.address.type_name()).await;
+        TYPES.find(self.clients().await, req).await
+    }
+
     fn api_calls(&self) -> BTreeMap<String, u64> {
         self.calls.snapshot()
     }

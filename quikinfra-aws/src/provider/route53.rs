@@ -408,7 +408,8 @@ impl Serves<Record> for Clients {
         Ok(read_record(self, zone, name, record_type).await?.map(|(attrs, _)| attrs))
     }
 
-    /// Creates the record set; one already there with the same values is taken as this one.
+    /// Creates the record set. One already there is a conflict naming its `import`, except on
+    /// the engine's retry of this create when it has the declared values (the earlier attempt's).
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let c = self;
         let want = Wanted::of(req.config)?;
@@ -416,7 +417,10 @@ impl Serves<Record> for Clients {
         match change(c, want.zone, ChangeAction::Create, want.record_set()?).await {
             Ok(()) => {}
             Err(e) => match read_record(c, want.zone, want.name, want.record_type).await? {
-                Some((live, _)) if want.matches(&live) => {}
+                Some((live, _)) if want.matches(&live) => {
+                    let what = format!("record {} {} in zone {}", want.name, want.record_type, want.zone);
+                    req.already_there(&what, &id)?;
+                }
                 Some((live, _)) => {
                     return Err(ProviderError {
                         kind: ErrorKind::Conflict,
@@ -437,6 +441,16 @@ impl Serves<Record> for Clients {
             Some((attrs, _)) => Ok(Created { id, attrs }),
             None => Err(ProviderError::transient(format!("record {id} is not readable yet"))),
         }
+    }
+
+    /// The record set at the configured zone, name and type, when it has the declared values.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let want = Wanted::of(req.config)?;
+        let id = record_id(want.zone, want.name, want.record_type);
+        Ok(match read_record(self, want.zone, want.name, want.record_type).await? {
+            Some((attrs, _)) if want.matches(&attrs) => Some(Created { id, attrs }),
+            _ => None,
+        })
     }
 
     /// Writes the values, TTL or alias target with `UPSERT`.

@@ -24,12 +24,21 @@
 //!
 //! # Writing
 //!
-//! Create makes the bucket, then (in this order, one call each, only what is declared) the public
-//! access block, default encryption, versioning, lifecycle and tags. The attributes returned are
+//! Create first asks `HeadBucket` whether the bucket is already there (S3 in us-east-1 answers
+//! a `CreateBucket` of a bucket the account owns with success): a bucket already there, or a
+//! `BucketAlreadyOwnedByYou` / `BucketAlreadyExists` answer, is a conflict naming the `import`
+//! that would track it (another state may own it; see `quikinfra_core::provider::attempts`),
+//! except on the engine's retry of this very create, which adopts the bucket its earlier attempt
+//! made (and skips the `HeadBucket`). It then makes the bucket, then (in this order, one call
+//! each, only what is declared) the public access block, default encryption, versioning,
+//! lifecycle and tags. The attributes returned are
 //! the declared ones, normalized as a read would: S3 applies lifecycle changes lazily, so reading
 //! right back could record a configuration about to be replaced. Update makes one call per
 //! changed attribute. Delete removes the bucket, which must be empty: objects are never deleted
 //! on the user's behalf.
+//!
+//! `find` (recovery, and the look-up after a failed create) is a `HeadBucket` of the configured
+//! name, then the five calls of a refresh; a bucket tagged for another environment is not found.
 
 use std::collections::BTreeMap;
 
@@ -42,8 +51,8 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ProviderError, ReadRequest, Serves,
-    UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ErrorKind, ProviderError, ReadRequest, Serves,
+    UpdateRequest, attempts, foreign_owner,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -152,6 +161,11 @@ impl Serves<S3Bucket> for Clients {
         let config = req.config;
         let region = c.region()?;
         let name = S3Bucket::BUCKET.require(config)?;
+        let what = format!("bucket `{name}`");
+        if !req.is_retry() && bucket_exists(c, name).await? {
+            return Err(attempts::conflict(&req, &what, name));
+        }
+        let create = req;
         let mut req = c.s3.create_bucket().bucket(name);
         if region != "us-east-1" {
             let location = CreateBucketConfiguration::builder()
@@ -161,8 +175,11 @@ impl Serves<S3Bucket> for Clients {
         }
         match req.send().await {
             Ok(_) => {}
-            // An earlier attempt of this very create got through before failing: carry on.
-            Err(e) if is_code(&e, "BucketAlreadyOwnedByYou") => {}
+            // Ours: made by an earlier attempt of this very create (carry on), or a conflict.
+            Err(e) if is_code(&e, "BucketAlreadyOwnedByYou") => create.already_there(&what, name)?,
+            Err(e) if is_code(&e, "BucketAlreadyExists") => {
+                return Err(attempts::conflict(&create, &format!("{what} (in another account)"), name));
+            }
             Err(e) => return Err(error::sdk("s3:CreateBucket", e)),
         }
         if let Some(pab) = S3Bucket::PUBLIC_ACCESS_BLOCK.read(config) {
@@ -264,6 +281,19 @@ impl Serves<S3Bucket> for Clients {
         Ok(found)
     }
 
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let name = S3Bucket::BUCKET.require(req.config)?;
+        if !bucket_exists(self, name).await? {
+            return Ok(None);
+        }
+        let read = ReadRequest { address: req.address, id: name, prior: req.config };
+        let Some(attrs) = Serves::<S3Bucket>::read(self, read).await? else { return Ok(None) };
+        if foreign_owner(req.config, &attrs).is_some() {
+            return Ok(None);
+        }
+        Ok(Some(Created { id: name.to_string(), attrs }))
+    }
+
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let c = self;
         let name = req.id;
@@ -276,6 +306,17 @@ impl Serves<S3Bucket> for Clients {
             ))),
             Err(e) => Err(error::sdk("s3:DeleteBucket", e)),
         }
+    }
+}
+
+/// Whether the bucket `name` exists (`HeadBucket`; 404 is no).
+async fn bucket_exists(c: &Clients, name: &str) -> Result<bool, ProviderError> {
+    match c.s3.head_bucket().bucket(name).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => match error::sdk("s3:HeadBucket", e) {
+            e if e.kind == ErrorKind::NotFound => Ok(false),
+            e => Err(e),
+        },
     }
 }
 

@@ -3,15 +3,18 @@
 //! The provider id is the protection id. A refresh makes two calls, `DescribeProtection` and
 //! `ListTagsForResource`. The name and the protected resource cannot change (the schema forces
 //! a replacement), so an update only touches tags. Shield allows one protection per resource:
-//! a create that finds one already there for the same resource under the same name (an earlier
-//! attempt that got through) takes it as its own.
+//! a create answered `ResourceAlreadyExistsException` takes the one there as its own only on the
+//! engine's retry of this create and when it has the declared name (the earlier attempt's);
+//! otherwise it is a conflict naming the `import` of that protection. `find` looks the
+//! protection up by the protected resource (`DescribeProtection`), with the declared name and
+//! no other environment's tags.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_shield::types::Tag;
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest, foreign_owner,
 };
 use quikinfra_core::value::Attrs;
 
@@ -24,6 +27,16 @@ const NOT_FOUND: &str = "ResourceNotFoundException";
 
 fn shield_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// The id and name of the protection of `resource`, if it has one.
+async fn protection_of(c: &Clients, resource: &str) -> Result<Option<(String, String)>, ProviderError> {
+    let out = match c.shield.describe_protection().resource_arn(resource).send().await {
+        Ok(out) => out,
+        Err(e) if is_code(&e, NOT_FOUND) => return Ok(None),
+        Err(e) => return Err(error::sdk("shield:DescribeProtection", e)),
+    };
+    Ok(out.protection().map(|p| (p.id().unwrap_or_default().to_string(), p.name().unwrap_or_default().to_string())))
 }
 
 /// Reads the live protection; `None` when it is gone.
@@ -77,22 +90,17 @@ impl Serves<ShieldProtection> for Clients {
         {
             Ok(out) => out.protection_id().unwrap_or_default().to_string(),
             Err(e) if is_code(&e, "ResourceAlreadyExistsException") => {
-                let existing = c
-                    .shield
-                    .describe_protection()
-                    .resource_arn(resource)
-                    .send()
-                    .await
-                    .map_err(|e| error::sdk("shield:DescribeProtection", e))?;
-                match existing.protection() {
-                    Some(p) if p.name() == Some(name) => p.id().unwrap_or_default().to_string(),
-                    _ => {
-                        return Err(ProviderError::permanent(format!(
-                            "shield:CreateProtection: `{resource}` is already protected by another protection; import \
-                             or remove it first"
-                        )));
-                    }
+                let Some((id, existing)) = protection_of(c, resource).await? else {
+                    return Err(ProviderError::transient(format!(
+                        "shield:CreateProtection: `{resource}` is protected, but its protection is not readable yet"
+                    )));
+                };
+                let what = format!("the Shield protection `{existing}` of `{resource}`");
+                if existing != name {
+                    return Err(quikinfra_core::provider::attempts::conflict(&req, &what, &id));
                 }
+                req.already_there(&what, &id)?;
+                id
             }
             Err(e) => return Err(error::sdk("shield:CreateProtection", e)),
         };
@@ -100,6 +108,21 @@ impl Serves<ShieldProtection> for Clients {
             Some(attrs) => Ok(Created { id, attrs }),
             None => Err(ProviderError::transient(format!("shield protection {id} is not readable yet"))),
         }
+    }
+
+    /// The protection of the configured resource, with the declared name and no other
+    /// environment's tags.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let name = ShieldProtection::NAME.require(req.config)?;
+        let resource = ShieldProtection::RESOURCE_ARN.require(req.config)?;
+        let Some((id, existing)) = protection_of(self, resource).await? else { return Ok(None) };
+        if existing != name {
+            return Ok(None);
+        }
+        Ok(match read(self, &id).await? {
+            Some(attrs) if foreign_owner(req.config, &attrs).is_none() => Some(Created { id, attrs }),
+            _ => None,
+        })
     }
 
     /// Changes the tags (nothing else can change in place).

@@ -12,6 +12,11 @@
 //! block) or an AWS managed rule group (no override); any other rule shows as
 //! `{"type": "unmanaged", …}`, so one added outside appears as drift and the next apply
 //! removes it.
+//!
+//! A create whose name is taken in its scope (`WAFDuplicateItemException`) is a conflict naming
+//! the `import` of the ACL there (`ListWebACLs` finds its ARN), except on the engine's retry of
+//! this create, which adopts it; `find` is the same look-up by name and scope, refusing an ACL
+//! tagged for another environment.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +26,7 @@ use aws_sdk_wafv2::types::{
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig, WebAcl,
 };
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest, foreign_owner,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -53,6 +58,28 @@ fn ident(arn: &str) -> Result<Ident, ProviderError> {
             scope: if *scope == "global" { Scope::Cloudfront } else { Scope::Regional },
         }),
         _ => Err(ProviderError::permanent(format!("`{arn}` is not a wafv2 web acl arn"))),
+    }
+}
+
+/// The ARN of the web ACL named `name` in `scope`, if there is one (`ListWebACLs`, every page).
+async fn acl_named(c: &Clients, name: &str, scope: &Scope) -> Result<Option<String>, ProviderError> {
+    let mut marker = None;
+    loop {
+        let out = c
+            .wafv2
+            .list_web_acls()
+            .scope(scope.clone())
+            .set_next_marker(marker)
+            .send()
+            .await
+            .map_err(|e| error::sdk("wafv2:ListWebACLs", e))?;
+        if let Some(acl) = out.web_acls().iter().find(|a| a.name() == Some(name)) {
+            return Ok(acl.arn().map(str::to_string));
+        }
+        match out.next_marker() {
+            Some(next) if !next.is_empty() && !out.web_acls().is_empty() => marker = Some(next.to_string()),
+            _ => return Ok(None),
+        }
     }
 }
 
@@ -101,6 +128,7 @@ impl Serves<WafWebAcl> for Clients {
         let name = WafWebAcl::NAME.require(config)?;
         let scope = scope_of(config);
         let tags = WafWebAcl::TAGS.read(config).unwrap_or_default();
+        let create = req;
         let mut req = c
             .wafv2
             .create_web_acl()
@@ -112,7 +140,23 @@ impl Serves<WafWebAcl> for Clients {
         if !tags.is_empty() {
             req = req.set_tags(Some(waf_tags(&tags)?));
         }
-        let out = req.send().await.map_err(|e| error::sdk("wafv2:CreateWebACL", e))?;
+        let out = match req.send().await {
+            Ok(out) => out,
+            // The name is taken in this scope: by the earlier attempt of this create on a retry
+            // (adopted), else by an ACL this state does not track.
+            Err(e) if is_code(&e, "WAFDuplicateItemException") => {
+                let Some(arn) = acl_named(c, name, &scope).await? else {
+                    return Err(error::sdk("wafv2:CreateWebACL", e));
+                };
+                create.already_there(&format!("the web ACL `{name}`"), &arn)?;
+                let read = ReadRequest { address: create.address, id: &arn, prior: config };
+                let attrs = Serves::<WafWebAcl>::read(c, read).await?.ok_or_else(|| {
+                    ProviderError::transient(format!("the web ACL `{name}` vanished while it was being adopted"))
+                })?;
+                return Ok(Created { id: arn, attrs });
+            }
+            Err(e) => return Err(error::sdk("wafv2:CreateWebACL", e)),
+        };
         let summary =
             out.summary().ok_or_else(|| ProviderError::permanent("wafv2:CreateWebACL returned no summary"))?;
         let arn = summary.arn().unwrap_or_default().to_string();
@@ -120,6 +164,17 @@ impl Serves<WafWebAcl> for Clients {
         attrs.insert(WafWebAcl::ID.name().into(), Value::from(summary.id().unwrap_or_default()));
         attrs.insert(WafWebAcl::ARN.name().into(), Value::from(arn.as_str()));
         Ok(Created { id: arn, attrs })
+    }
+
+    /// The ACL of the configured name in the configured scope, without another environment's tags.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let name = WafWebAcl::NAME.require(req.config)?;
+        let Some(arn) = acl_named(self, name, &scope_of(req.config)).await? else { return Ok(None) };
+        let read = ReadRequest { address: req.address, id: &arn, prior: req.config };
+        Ok(match Serves::<WafWebAcl>::read(self, read).await? {
+            Some(attrs) if foreign_owner(req.config, &attrs).is_none() => Some(Created { id: arn, attrs }),
+            _ => None,
+        })
     }
 
     /// Writes the declared rules, default action and metrics (one call with the current lock

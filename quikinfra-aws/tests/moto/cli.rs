@@ -179,7 +179,7 @@ fn missing_credentials_give_one_line_naming_the_chain() {
     let mentions: Vec<&str> = err.lines().filter(|l| l.contains("no AWS credentials")).collect();
     assert_eq!(mentions.len(), 1, "one line for both buckets: {err}");
     assert!(
-        mentions[0].starts_with("Error: aws_s3_bucket.logs, aws_s3_bucket.media: s3:CreateBucket: no AWS credentials"),
+        mentions[0].starts_with("Error: aws_s3_bucket.logs, aws_s3_bucket.media: s3:HeadBucket: no AWS credentials"),
         "{err}"
     );
     assert!(err.contains("AWS_PROFILE") && err.contains("aws sso login"), "{err}");

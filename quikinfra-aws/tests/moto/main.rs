@@ -8,6 +8,7 @@
 
 mod support;
 
+mod already_there;
 mod backend;
 mod cli;
 mod cloudformation;

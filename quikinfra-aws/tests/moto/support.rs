@@ -47,9 +47,21 @@ fn fastrand_u64() -> u64 {
     u64::from_le_bytes(bytes[..8].try_into().expect("eight bytes"))
 }
 
+/// Which requests a targeted fault hits: the method and a test on the request's URI.
+type Matcher = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
+/// What a targeted fault does to the requests it hits.
+enum Targeted {
+    /// Answered `403 AccessDenied` without reaching moto.
+    Refuse(Matcher),
+    /// Sent to moto, which acts on it, and its reply replaced by `503 SlowDown` (`count` times).
+    LoseReply(Matcher, u64),
+}
+
 /// Injected `503 SlowDown` replies: after `skip` requests, every `every`-th request is answered
-/// by a synthetic 503 without reaching moto, `budget` times in all.
-#[derive(Debug, Default)]
+/// by a synthetic 503 without reaching moto, `budget` times in all; and targeted faults
+/// ([`Faults::refuse`], [`Faults::lose_reply`]).
+#[derive(Default)]
 pub struct Faults {
     every: AtomicU64,
     skip: AtomicU64,
@@ -57,6 +69,13 @@ pub struct Faults {
     seen: AtomicU64,
     /// How many replies were replaced so far.
     pub injected: AtomicU64,
+    targeted: std::sync::Mutex<Option<Targeted>>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faults").field("injected", &self.injected).finish_non_exhaustive()
+    }
 }
 
 impl Faults {
@@ -66,6 +85,43 @@ impl Faults {
         self.skip.store(skip, Ordering::SeqCst);
         self.every.store(every.max(1), Ordering::SeqCst);
         self.budget.store(budget, Ordering::SeqCst);
+    }
+
+    /// Refuses every request with `method` whose URI `uri` accepts (403, permanent), until
+    /// [`Faults::clear`].
+    pub fn refuse(&self, method: &'static str, uri: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        let matcher: Matcher = Box::new(move |m, u| m == method && uri(u));
+        *self.targeted.lock().expect("faults lock") = Some(Targeted::Refuse(matcher));
+    }
+
+    /// Lets the next `count` requests with `method` whose URI `uri` accepts reach moto, then
+    /// loses their replies (503: the engine retries what already took effect).
+    pub fn lose_reply(&self, method: &'static str, count: u64, uri: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        let matcher: Matcher = Box::new(move |m, u| m == method && uri(u));
+        *self.targeted.lock().expect("faults lock") = Some(Targeted::LoseReply(matcher, count));
+    }
+
+    /// Ends the targeted fault.
+    pub fn clear(&self) {
+        *self.targeted.lock().expect("faults lock") = None;
+    }
+
+    /// What the targeted fault does to a request: `Some(true)` refuse, `Some(false)` lose its
+    /// reply, `None` nothing.
+    fn targeted(&self, method: &str, uri: &str) -> Option<bool> {
+        let mut targeted = self.targeted.lock().expect("faults lock");
+        let hit = match targeted.as_mut()? {
+            Targeted::Refuse(matches) => matches(method, uri).then_some(true),
+            Targeted::LoseReply(matches, count) if *count > 0 && matches(method, uri) => {
+                *count -= 1;
+                Some(false)
+            }
+            Targeted::LoseReply(..) => None,
+        };
+        if hit.is_some() {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+        }
+        hit
     }
 
     fn should_fail(&self) -> bool {
@@ -85,6 +141,16 @@ impl Faults {
 
 const SLOW_DOWN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>\
 <Message>Please reduce your request rate.</Message><RequestId>injected</RequestId></Error>";
+
+const ACCESS_DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
+<Message>Access Denied</Message><RequestId>injected</RequestId></Error>";
+
+/// A synthetic S3-style XML error reply.
+fn xml_error(status: u16, body: &'static str) -> HttpResponse {
+    let mut response = HttpResponse::new(StatusCode::try_from(status).expect("valid"), SdkBody::from(body));
+    response.headers_mut().insert("content-type", "application/xml");
+    response
+}
 
 /// The HTTP client the tests give the SDK: moto's account header on every request, and
 /// injected faults.
@@ -111,6 +177,19 @@ struct MotoConnector {
 
 impl HttpConnector for MotoConnector {
     fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
+        let uri = request.uri().to_string();
+        match self.faults.targeted(request.method(), &uri) {
+            Some(true) => return HttpConnectorFuture::ready(Ok(xml_error(403, ACCESS_DENIED))),
+            Some(false) => {
+                request.headers_mut().insert("x-moto-account-id", self.account.clone());
+                let sent = self.inner.call(request);
+                return HttpConnectorFuture::new(async move {
+                    let _ = sent.await;
+                    Ok(xml_error(503, SLOW_DOWN))
+                });
+            }
+            None => {}
+        }
         if self.faults.should_fail() {
             let mut response = HttpResponse::new(StatusCode::try_from(503).expect("valid"), SdkBody::from(SLOW_DOWN));
             response.headers_mut().insert("content-type", "application/xml");
@@ -152,6 +231,11 @@ impl Moto {
         Self { config, faults }
     }
 
+    /// The same account, for a second world: its faults are this one's.
+    pub fn same_account(&self) -> Self {
+        Self { config: self.config.clone(), faults: self.faults.clone() }
+    }
+
     /// A plain S3 client in this account, for changes made outside quikinfra.
     pub fn s3(&self) -> aws_sdk_s3::Client {
         let conf = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(true).build();
@@ -169,7 +253,16 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
-        let moto = Moto::new();
+        Self::in_account(Moto::new())
+    }
+
+    /// Another world in this one's account, with state in a directory of its own (another
+    /// checkout, another team's state).
+    pub fn beside(&self) -> Self {
+        Self::in_account(self.moto.same_account())
+    }
+
+    fn in_account(moto: Moto) -> Self {
         let aws = Arc::new(AwsProvider::new(&moto.config));
         let retry = RetryPolicy {
             max_attempts: 10,

@@ -177,6 +177,10 @@ impl ArmType for AksCluster {
     const API: &'static str = api::MANAGED_CLUSTERS;
     const COLLECTION: Option<&'static str> = Some("Microsoft.ContainerService/managedClusters");
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx
             .client

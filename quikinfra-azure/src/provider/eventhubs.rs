@@ -115,6 +115,10 @@ impl ArmType for KafkaNamespace {
     const API: &'static str = api::EVENT_HUBS;
     const COLLECTION: Option<&'static str> = Some("Microsoft.EventHub/namespaces");
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         read_all(ctx, id, KafkaNamespace::TOPICS.json(prior)).await
     }

@@ -18,6 +18,13 @@
 //! [`Served`] table keyed by the type, which is also what the `azure` plugin declares
 //! ([`served`]). Serving another type is its module and one line in that table.
 //!
+//! A create first `GET`s the id its config gives the resource ([`ArmType::path`]): ARM's `PUT`
+//! is create-or-update, so a resource already there (another environment's, or one made
+//! outside) is a conflict naming the `import` that would track it, never taken over. `find`
+//! (crash recovery, the look-up after a failed create) reads that id, and a resource whose
+//! ownership tags name another environment is not found. A `PUT` whose reply is lost is sent
+//! again by the ARM client (below), which updates what the first one made: one resource.
+//!
 //! Resource ids are ARM ids. The subscription is a resource's `subscription_id` attribute when
 //! it has one, else [`AzureSettings::subscription_id`](crate::arm::credential::AzureSettings)
 //! (`AZURE_SUBSCRIPTION_ID`).
@@ -46,7 +53,7 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use quikinfra_core::provider::{
     CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, Dispatch, ErrorKind, ProviderError,
-    ReadRequest, Served, Serves, UpdateRequest,
+    ReadRequest, Served, Serves, UpdateRequest, attempts, foreign_owner,
 };
 use quikinfra_core::resource::Resource;
 use quikinfra_core::value::{Attrs, Value};
@@ -101,6 +108,9 @@ pub trait ArmType: Resource {
     /// The type's collection under a resource group (`Microsoft.ContainerService/managedClusters`),
     /// for a type whose objects can be discovered; `None`: it cannot be.
     const COLLECTION: Option<&'static str> = None;
+
+    /// The ARM id the config gives the resource (what a create PUTs to).
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError>;
 
     /// Reads the resource `id`; `prior` is what state recorded (optional nested attributes keep
     /// its keys). `None` when it is gone.
@@ -284,9 +294,18 @@ impl<R: ArmType> Serves<R> for AzureProvider {
         Ok(read.map_err(fail)?.map(to_attrs))
     }
 
+    /// A `GET` of the resource's id first: ARM's `PUT` is create-or-update, so one already there
+    /// would be taken over silently; it is a conflict instead (see [`attempts`]).
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let config = to_json(req.config);
-        let attrs = R::create(&self.ctx(&config)?, &config).await?;
+        let ctx = self.ctx(&config)?;
+        if !req.is_retry() {
+            let path = R::path(&ctx, &config)?;
+            if ctx.client.get(&path, R::API).await.map_err(fail)?.is_some() {
+                return Err(attempts::conflict(&req, &format!("the Azure resource `{path}`"), &path));
+            }
+        }
+        let attrs = R::create(&ctx, &config).await?;
         let id = attrs.get(shared::ID).and_then(Json::as_str).unwrap_or_default().to_string();
         Ok(Created { id, attrs: to_attrs(attrs) })
     }
@@ -295,6 +314,21 @@ impl<R: ArmType> Serves<R> for AzureProvider {
         let (config, prior) = (to_json(req.config), to_json(req.prior));
         let attrs = R::update(&self.ctx(&config)?, req.id, &config, &prior, req.changed).await?;
         Ok(to_attrs(attrs))
+    }
+
+    /// A read of the id the config gives the resource; one tagged for another environment is
+    /// not found.
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let config = to_json(req.config);
+        let ctx = self.ctx(&config)?;
+        let path = R::path(&ctx, &config)?;
+        let Some(found) = R::read(&ctx, &path, &config).await.map_err(fail)? else { return Ok(None) };
+        let attrs = to_attrs(found);
+        if foreign_owner(req.config, &attrs).is_some() {
+            return Ok(None);
+        }
+        let id = attrs.get(shared::ID).and_then(Value::as_str).unwrap_or(&path).to_string();
+        Ok(Some(Created { id, attrs }))
     }
 
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {

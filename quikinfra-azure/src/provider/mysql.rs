@@ -69,6 +69,10 @@ impl ArmType for MySqlFlexibleServer {
     const API: &'static str = api::MYSQL_FLEXIBLE_SERVERS;
     const COLLECTION: Option<&'static str> = Some("Microsoft.DBforMySQL/flexibleServers");
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx.client.get(id, api::MYSQL_FLEXIBLE_SERVERS).await?.map(|f| attrs(&f.body, id)))
     }

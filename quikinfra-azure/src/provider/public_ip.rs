@@ -96,6 +96,10 @@ pub(crate) fn attrs(body: &Json, id: &str) -> Json {
 impl ArmType for PublicIp {
     const API: &'static str = api::PUBLIC_IP_ADDRESSES;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx.client.get(id, api::PUBLIC_IP_ADDRESSES).await?.map(|f| attrs(&f.body, id)))
     }

@@ -84,6 +84,10 @@ impl ArmType for ManagedRedis {
     const API: &'static str = api::REDIS_ENTERPRISE;
     const COLLECTION: Option<&'static str> = Some("Microsoft.Cache/redisEnterprise");
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         read_both(ctx, id).await
     }

@@ -21,12 +21,16 @@ pub(crate) fn attrs(body: &Json, id: &str) -> Json {
 impl ArmType for ResourceGroup {
     const API: &'static str = api::RESOURCE_GROUPS;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        Ok(ctx.group_path(ResourceGroup::NAME.require_str(config)?))
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, _prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx.client.get(id, api::RESOURCE_GROUPS).await?.map(|f| attrs(&f.body, id)))
     }
 
     async fn create(ctx: &Ctx<'_>, config: &Json) -> Result<Json, ProviderError> {
-        let path = ctx.group_path(ResourceGroup::NAME.require_str(config)?);
+        let path = Self::path(ctx, config)?;
         let location = ResourceGroup::LOCATION.require_str(config)?;
         let body =
             json!({"location": location, "tags": ResourceGroup::TAGS.json(config).cloned().unwrap_or(json!({}))});

@@ -247,6 +247,10 @@ pub(crate) fn update_body(live: &Json, config: &Json) -> Result<Json, ProviderEr
 impl ArmType for TrafficManagerProfile {
     const API: &'static str = api::TRAFFIC_MANAGER;
 
+    fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
+        path(ctx, config)
+    }
+
     async fn read(ctx: &Ctx<'_>, id: &str, prior: &Json) -> Result<Option<Json>, ArmError> {
         Ok(ctx
             .client

@@ -138,7 +138,7 @@ pub async fn applied(env: &Environment) -> Applied {
                 (k.clone(), v)
             })
             .collect();
-        let req = CreateRequest { address: &node.address, schema: node.schema, config: &config };
+        let req = CreateRequest::new(&node.address, node.schema, &config);
         let c = sim.create(req).await.expect("simulated create");
         state.resources.insert(
             node.address.clone(),

@@ -21,7 +21,7 @@ use futures_util::stream::FuturesUnordered;
 
 use crate::addr::Address;
 use crate::plan::{Action, Plan, PlanMode, Reason, ResourceChange};
-use crate::provider::{CreateRequest, DeleteRequest, Providers, UpdateRequest};
+use crate::provider::{CreateRequest, Created, DeleteRequest, ErrorKind, ProviderError, Providers, UpdateRequest};
 use crate::schema::Schema;
 use crate::state::backend::describe_version;
 use crate::state::{DeposedObject, PendingOp, ResourceState, State, StateError, StateStore};
@@ -270,7 +270,10 @@ pub async fn apply(
                     completed.push((change.address.clone(), op.kind));
                     newly_done.push(i);
                 }
-                Err(message) => {
+                Err(Failed { message, left_behind }) => {
+                    if let Some(made) = left_behind {
+                        run.record_left_behind(op, made);
+                    }
                     progress.event(Event::Failed {
                         address: change.address.clone(),
                         kind: op.kind,
@@ -367,6 +370,39 @@ enum Outcome {
     Deleted,
     Read,
     StateOnly,
+}
+
+/// A failed operation: the provider's message and, for a create, the object it made before
+/// failing when [`Provider::find`](crate::provider::Provider::find) finds one.
+struct Failed {
+    message: String,
+    left_behind: Option<Created>,
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Self { message, left_behind: None }
+    }
+}
+
+/// After a create failed for another reason than a conflict (the object was made, then
+/// configuring it failed for good), looks for the object it may have made, so it is recorded
+/// instead of orphaned: the next plan then brings it to the definition. A conflict means the
+/// object there is not this create's, and a look-up that cannot tell leaves the error as it is.
+async fn left_behind(providers: &Providers, family: &str, req: CreateRequest<'_>, e: ProviderError) -> Failed {
+    if e.kind == ErrorKind::Conflict {
+        return Failed::from(e.message);
+    }
+    match providers.find(family, req).await {
+        Ok(Some(made)) => Failed {
+            message: format!(
+                "{}; the object it made (id {}) is recorded in state, and the next plan brings it to the definition",
+                e.message, made.id
+            ),
+            left_behind: Some(made),
+        },
+        _ => Failed::from(e.message),
+    }
 }
 
 /// Every secret the plan will send, read now and compared with the fingerprint planned, so a
@@ -498,7 +534,7 @@ impl<'a> Run<'a> {
         i: usize,
         op: &Op,
         prepared: Prepared,
-    ) -> impl Future<Output = (usize, Result<Outcome, String>)> + 'a {
+    ) -> impl Future<Output = (usize, Result<Outcome, Failed>)> + 'a {
         let change = self.change(op);
         let providers = self.providers;
         let schema = self.schemas.get(change.address.type_name()).copied();
@@ -511,11 +547,11 @@ impl<'a> Run<'a> {
                 Prepared::StateOnly => Ok(Outcome::StateOnly),
                 Prepared::Create { config } => {
                     let schema = schema.expect("checked before starting");
-                    providers
-                        .create(family, CreateRequest { address, schema, config: &config })
-                        .await
-                        .map(|c| Outcome::Created { id: c.id, attrs: c.attrs })
-                        .map_err(|e| e.message)
+                    let req = CreateRequest::new(address, schema, &config);
+                    match providers.create(family, req).await {
+                        Ok(c) => Ok(Outcome::Created { id: c.id, attrs: c.attrs }),
+                        Err(e) => return (i, Err(left_behind(providers, family, req, e).await)),
+                    }
                 }
                 Prepared::Update { config, id, prior, changed } => {
                     let schema = schema.expect("checked before starting");
@@ -529,7 +565,7 @@ impl<'a> Run<'a> {
                     .map(|()| Outcome::Deleted)
                     .map_err(|e| e.message),
             };
-            (i, result)
+            (i, result.map_err(Failed::from))
         }
     }
 
@@ -597,6 +633,13 @@ impl<'a> Run<'a> {
         {
             self.state.pending.remove(k);
         }
+    }
+
+    /// Records the object a failed create made (found after the failure) as the create's result,
+    /// without counting it as added.
+    fn record_left_behind(&mut self, op: &Op, made: Created) {
+        self.record(op, Outcome::Created { id: made.id, attrs: made.attrs });
+        self.added -= 1;
     }
 
     /// Records a completed operation in the working state.

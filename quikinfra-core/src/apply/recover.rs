@@ -91,7 +91,7 @@ pub async fn recover(
             out.push(Recovery::Unknown { address, message });
             continue;
         };
-        let req = CreateRequest { address: &address, schema, config: &p.config };
+        let req = CreateRequest::new(&address, schema, &p.config);
         match providers.find(&p.provider, req).await {
             Ok(Some(found)) => {
                 let previous = state.resources.remove(&address);

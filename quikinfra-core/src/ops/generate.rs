@@ -141,7 +141,7 @@ mod tests {
             let mut env = Environment::new("outside");
             env.add(thing);
             let node = &env.resources()[0];
-            sim.create(CreateRequest { address: &node.address, schema: node.schema, config: &node.attrs })
+            sim.create(CreateRequest::new(&node.address, node.schema, &node.attrs))
                 .await
                 .expect("created outside");
         }

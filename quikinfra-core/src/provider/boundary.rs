@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use super::{
     CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ErrorKind, Provider, ProviderError,
-    ReadRequest, UpdateRequest,
+    ReadRequest, UpdateRequest, attempts,
 };
 use crate::value::Attrs;
 
@@ -210,24 +210,26 @@ impl Providers {
         stats
     }
 
+    /// Calls `f` with the provider and the attempt number (from [`attempts::FIRST`]) until it
+    /// succeeds, fails for good or runs out of attempts.
     async fn call<T, F, Fut>(&self, family: &str, op: Op, mut f: F) -> Result<T, ProviderError>
     where
-        F: FnMut(Arc<dyn Provider>) -> Fut,
+        F: FnMut(Arc<dyn Provider>, u32) -> Fut,
         Fut: Future<Output = Result<T, ProviderError>>,
     {
         let route = self.lookup(family)?;
-        let mut attempt = 0;
+        let mut attempt = attempts::FIRST;
         loop {
-            attempt += 1;
             let result = {
                 let _permit = route.limit.acquire().await.expect("semaphore never closed");
                 route.counters.calls[op as usize].fetch_add(1, Ordering::Relaxed);
-                f(route.provider.clone()).await
+                f(route.provider.clone(), attempt).await
             };
             match result {
                 Err(e) if e.kind == ErrorKind::Transient && attempt < self.retry.max_attempts => {
                     route.counters.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
                 }
                 other => return other,
             }
@@ -236,32 +238,33 @@ impl Providers {
 
     /// Reads a live object.
     pub async fn read(&self, family: &str, req: ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
-        self.call(family, Op::Read, |p| async move { p.read(req).await }).await
+        self.call(family, Op::Read, |p, _| async move { p.read(req).await }).await
     }
 
-    /// Creates an object.
+    /// Creates an object; each retry carries the next attempt number ([`attempts`]).
     pub async fn create(&self, family: &str, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
-        self.call(family, Op::Create, |p| async move { p.create(req).await }).await
+        self.call(family, Op::Create, |p, attempt| async move { p.create(CreateRequest { attempt, ..req }).await })
+            .await
     }
 
     /// Updates an object in place.
     pub async fn update(&self, family: &str, req: UpdateRequest<'_>) -> Result<Attrs, ProviderError> {
-        self.call(family, Op::Update, |p| async move { p.update(req).await }).await
+        self.call(family, Op::Update, |p, _| async move { p.update(req).await }).await
     }
 
     /// Finds what an interrupted create may have left (counted as a read).
     pub async fn find(&self, family: &str, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
-        self.call(family, Op::Read, |p| async move { p.find(req).await }).await
+        self.call(family, Op::Read, |p, _| async move { p.find(req).await }).await
     }
 
     /// Lists the objects of a type (counted as a read).
     pub async fn discover(&self, family: &str, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
-        self.call(family, Op::Read, |p| async move { p.discover(req).await }).await
+        self.call(family, Op::Read, |p, _| async move { p.discover(req).await }).await
     }
 
     /// Deletes an object.
     pub async fn delete(&self, family: &str, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        self.call(family, Op::Delete, |p| async move { p.delete(req).await }).await
+        self.call(family, Op::Delete, |p, _| async move { p.delete(req).await }).await
     }
 }
 

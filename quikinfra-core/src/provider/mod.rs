@@ -7,6 +7,7 @@
 //! type's own operations through a [`Served`] table ([`serve`]), the provider's one list of
 //! the types it serves.
 
+pub mod attempts;
 pub mod boundary;
 pub mod progress;
 pub mod serve;
@@ -22,7 +23,7 @@ use crate::value::Attrs;
 
 pub use boundary::{CallStats, Providers, RetryPolicy};
 pub use serve::{Dispatch, Served, Serves};
-pub use tags::TagChanges;
+pub use tags::{TagChanges, foreign_owner};
 
 /// How a provider call failed, which decides whether the boundary retries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,11 @@ impl ProviderError {
     /// A failure retrying cannot fix.
     pub fn permanent(message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::Permanent, message: message.into() }
+    }
+
+    /// The object is already there, or changed underneath.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self { kind: ErrorKind::Conflict, message: message.into() }
     }
 
     /// The object is not there.
@@ -97,6 +103,17 @@ pub struct CreateRequest<'a> {
     pub schema: &'static Schema,
     /// The desired attributes, references and secrets resolved.
     pub config: &'a Attrs,
+    /// Which call of this create this is: [`attempts::FIRST`] for a fresh create, counted on by
+    /// the boundary's retries; a create finding its object already there adopts it only on a
+    /// retry (see [`attempts`]).
+    pub attempt: u32,
+}
+
+impl<'a> CreateRequest<'a> {
+    /// The first attempt of creating `address` with `config`.
+    pub fn new(address: &'a Address, schema: &'static Schema, config: &'a Attrs) -> Self {
+        Self { address, schema, config, attempt: attempts::FIRST }
+    }
 }
 
 /// Update one object in place.
@@ -176,9 +193,12 @@ pub trait Provider: Send + Sync {
     /// Deletes the object; deleting what is already gone succeeds.
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError>;
 
-    /// Finds the object an interrupted create of `req` may have made, by the identity its
-    /// configuration gives it (a bucket name, a resource path), creating nothing. `Ok(None)`:
-    /// there is none. The default cannot tell and says so; recovery then asks the user to check.
+    /// Finds the object an interrupted or failed create of `req` may have made, by the identity
+    /// its configuration gives it (a bucket name, a resource path), creating nothing. `Ok(None)`:
+    /// there is none, or the one there carries another environment's ownership tags. The
+    /// conflict rule of creates ([`attempts`]) does not apply: the engine only asks for creates
+    /// this environment's journal shows it started. The default cannot tell and says so;
+    /// recovery then asks the user to check.
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         Err(ProviderError::permanent(format!(
             "provider `{}` cannot look up what an interrupted create of {} left behind",

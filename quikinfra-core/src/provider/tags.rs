@@ -1,5 +1,8 @@
 //! [`TagChanges`]: what an update changes in a resource's standard `tags` map, for providers
-//! whose API tags and untags by key (one call to remove keys, one to set entries).
+//! whose API tags and untags by key (one call to remove keys, one to set entries); and
+//! [`foreign_owner`]: whether a live object's ownership tags (`environment`, `managed-by`, from
+//! the environment's standard tags) name another owner than a configuration's, so `find`
+//! never adopts another environment's object.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,6 +26,21 @@ fn tags(attrs: &Attrs) -> BTreeMap<String, String> {
         }
         _ => BTreeMap::new(),
     }
+}
+
+/// The standard tags that say who owns an object (see
+/// [`Environment::standard_tags`](crate::environment::Environment::standard_tags)).
+pub const OWNERSHIP_KEYS: [&str; 2] = ["environment", "managed-by"];
+
+/// When the live object's ownership tags name another owner than `config`'s (both carry the
+/// tag, with other values), the first such tag as `key=value`; `None` when they agree or either
+/// side lacks them (an object a failed create made may not be tagged yet).
+pub fn foreign_owner(config: &Attrs, live: &Attrs) -> Option<String> {
+    let (want, have) = (tags(config), tags(live));
+    OWNERSHIP_KEYS.iter().find_map(|key| match (want.get(*key), have.get(*key)) {
+        (Some(w), Some(h)) if w != h => Some(format!("{key}={h}")),
+        _ => None,
+    })
 }
 
 impl TagChanges {
@@ -67,6 +85,18 @@ mod tests {
     fn with_tags(pairs: &[(&str, &str)]) -> Attrs {
         let map = pairs.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
         [("tags".to_string(), Value::Map(map))].into_iter().collect()
+    }
+
+    #[test]
+    fn another_environments_ownership_tags_are_foreign_and_missing_ones_are_not() {
+        let staging = with_tags(&[("environment", "staging"), ("managed-by", "quikinfra"), ("team", "a")]);
+        let production = with_tags(&[("environment", "production"), ("managed-by", "quikinfra")]);
+        assert_eq!(foreign_owner(&staging, &production).as_deref(), Some("environment=production"));
+        assert_eq!(foreign_owner(&staging, &with_tags(&[("environment", "staging"), ("team", "b")])), None);
+        assert_eq!(foreign_owner(&staging, &Attrs::new()), None, "an untagged object is not another's");
+        assert_eq!(foreign_owner(&Attrs::new(), &production), None);
+        let other_tool = with_tags(&[("environment", "staging"), ("managed-by", "terraform")]);
+        assert_eq!(foreign_owner(&staging, &other_tool).as_deref(), Some("managed-by=terraform"));
     }
 
     #[test]

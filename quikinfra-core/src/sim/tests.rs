@@ -70,6 +70,7 @@ async fn create(sim: &Simulator, name: &str, config: &Attrs) -> Result<Created, 
         address: &addr(name),
         schema: <TestBucket as crate::resource::Resource>::schema(),
         config,
+        attempt: crate::provider::attempts::FIRST,
     })
     .await
 }
@@ -141,6 +142,7 @@ async fn ids_count_per_address() {
             address: &other,
             schema: <TestBucket as crate::resource::Resource>::schema(),
             config: &config,
+            attempt: crate::provider::attempts::FIRST,
         })
         .await;
     assert_eq!(created.expect("create").id, "media-1", "counters are per address, not per name");
@@ -489,6 +491,7 @@ async fn find(sim: &Simulator, name: &str, config: &Attrs) -> Option<Created> {
         address: &addr(name),
         schema: <TestBucket as crate::resource::Resource>::schema(),
         config,
+        attempt: crate::provider::attempts::FIRST,
     })
     .await
     .expect("find answers")
