@@ -16,6 +16,7 @@ mod e2e;
 mod environments;
 mod estate;
 mod local;
+mod media_access;
 mod misuse;
 mod plan;
 mod props;
