@@ -16,8 +16,8 @@ use quikinfra::engine::local::LocalFile;
 use quikinfra::prelude::*;
 
 use super::{
-    AWS_ACCOUNT_ID, AksSize, Bucket, Cdn, Colour, Database, Kafka, KafkaPreset, Kubernetes, MediaEncryption, MediaLifecycle, Redis,
-    RedisPreset, Row, SHARED, SharedStore, Tier, Traffic, compose, owner_of, policy,
+    AWS_ACCOUNT_ID, AksSize, Bucket, Cdn, Colour, Database, Kafka, KafkaPreset, Kubernetes, MediaEncryption,
+    MediaLifecycle, Redis, RedisPreset, Row, SHARED, SharedStore, Tier, Traffic, compose, owner_of, policy,
 };
 
 /// The Azure region of every environment.
@@ -370,14 +370,19 @@ fn media_bucket_policy(
     cdn: Option<&CloudFrontDistribution>,
 ) -> Option<S3BucketPolicy> {
     let objects = format!("arn:aws:s3:::{bucket_name}/*");
-    let reads = || Statement::allow().service("cloudfront.amazonaws.com").action("s3:GetObject").resource(objects.as_str());
+    let reads =
+        || Statement::allow().service("cloudfront.amazonaws.com").action("s3:GetObject").resource(objects.as_str());
     let mut document = PolicyDocument::new();
     if let Some(cdn) = cdn {
-        document = document
-            .statement(reads().sid("OwnDistributionReadsMedia").condition("StringEquals", "AWS:SourceArn", cdn.arn()));
+        document = document.statement(reads().sid("OwnDistributionReadsMedia").condition(
+            "StringEquals",
+            "AWS:SourceArn",
+            cdn.arn(),
+        ));
     }
-    let has_readers =
-        SHARED.iter().any(|o| o.store == SharedStore::Media(bucket_name) && o.owner == row.name && !o.readers.is_empty());
+    let has_readers = SHARED
+        .iter()
+        .any(|o| o.store == SharedStore::Media(bucket_name) && o.owner == row.name && !o.readers.is_empty());
     if has_readers {
         document = document.statement(
             reads()

@@ -337,8 +337,8 @@ fn action_problem(action: &str) -> Option<String> {
     let Some((service, name)) = action.split_once(':') else {
         return Some(format!("`{action}` has no service prefix: write `service:Action`, like `s3:GetObject`"));
     };
-    let service_ok = !service.is_empty()
-        && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let service_ok =
+        !service.is_empty() && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let name_ok =
         !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'?' | b'-'));
     match (service_ok, name_ok) {
@@ -362,7 +362,8 @@ fn principal_problem(kind: &str, id: &str) -> Option<String> {
 }
 
 fn is_condition_operator(operator: &str) -> bool {
-    let op = operator.strip_prefix("ForAllValues:").or_else(|| operator.strip_prefix("ForAnyValue:")).unwrap_or(operator);
+    let op =
+        operator.strip_prefix("ForAllValues:").or_else(|| operator.strip_prefix("ForAnyValue:")).unwrap_or(operator);
     let op = op.strip_suffix("IfExists").unwrap_or(op);
     CONDITION_OPERATORS.contains(&op)
 }
@@ -576,7 +577,8 @@ mod tests {
 
     #[test]
     fn references_stay_references_until_resolved() {
-        let cdn: Ref<String> = Ref::new(quikinfra_core::addr::Address::new("aws_cloudfront_distribution", "media"), "arn");
+        let cdn: Ref<String> =
+            Ref::new(quikinfra_core::addr::Address::new("aws_cloudfront_distribution", "media"), "arn");
         let doc = cloudfront_reads("m", cdn);
         assert_eq!(
             serde_json::to_value(&doc).unwrap()["Statement"][0]["Condition"]["StringEquals"]["AWS:SourceArn"],
@@ -707,15 +709,13 @@ mod tests {
         assert_problem(&found, "policy.Statement[2].Sid", "letters and digits");
         let no_action = problems(PolicyDocument::new().statement(Statement::allow().anyone().resource("*")));
         assert_problem(&no_action, "policy.Statement[0].Action", "at least one action");
-        let good = problems(
-            cloudfront_reads("m", "arn:aws:cloudfront::1:distribution/E1").statement(
-                Statement::allow()
-                    .aws("123456789012")
-                    .action("kms:*")
-                    .resource("*")
-                    .condition("ForAnyValue:StringLikeIfExists", "aws:PrincipalTag/team", "media"),
+        let good = problems(cloudfront_reads("m", "arn:aws:cloudfront::1:distribution/E1").statement(
+            Statement::allow().aws("123456789012").action("kms:*").resource("*").condition(
+                "ForAnyValue:StringLikeIfExists",
+                "aws:PrincipalTag/team",
+                "media",
             ),
-        );
+        ));
         assert!(good.is_empty(), "{good:?}");
     }
 }

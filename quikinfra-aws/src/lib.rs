@@ -1,5 +1,6 @@
-//! AWS resource types for quikinfra: S3 buckets and their policies, KMS keys and their policies, CloudFront distributions, WAFv2
-//! web ACLs, Shield protections, Route 53 hosted zones and records, and ACM certificates.
+//! AWS resource types for quikinfra: S3 buckets and their policies, KMS keys, CloudFront
+//! distributions, WAFv2 web ACLs, Shield protections, Route 53 hosted zones and records, and
+//! ACM certificates. [`iam_policy`] holds the typed policy documents buckets and keys take.
 //!
 //! Each resource module holds one resource type: its typed spec with builders, its static
 //! schema (what forces replacement, what AWS computes) and its field rules, checked before any

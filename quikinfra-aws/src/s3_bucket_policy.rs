@@ -114,9 +114,13 @@ mod tests {
         assert_problem(&found, "policy.Statement", "at least one statement");
         let mut big = PolicyDocument::new();
         for i in 0..400 {
-            big = big.statement(Statement::allow().sid(format!("S{i}")).anyone().action("s3:GetObject").resource(
-                format!("arn:aws:s3:::quikapp-media/some/long/prefix/for/statement/number/{i}/*"),
-            ));
+            big = big.statement(
+                Statement::allow()
+                    .sid(format!("S{i}"))
+                    .anyone()
+                    .action("s3:GetObject")
+                    .resource(format!("arn:aws:s3:::quikapp-media/some/long/prefix/for/statement/number/{i}/*")),
+            );
         }
         assert_problem(&problems(S3BucketPolicy::new("media", "quikapp-media", big)), "policy", "at most 20480 bytes");
     }

@@ -100,7 +100,11 @@ fn every_distribution_is_granted_its_media_bucket_by_the_owners_policy() {
             );
         } else {
             // A reader: granted by the owner, whose state it cannot change, for any distribution of the account.
-            assert!(!has(env, "aws_s3_bucket_policy.media"), "{}: a reader must not declare the owner's policy", row.name);
+            assert!(
+                !has(env, "aws_s3_bucket_policy.media"),
+                "{}: a reader must not declare the owner's policy",
+                row.name
+            );
             assert!(
                 statements
                     .iter()

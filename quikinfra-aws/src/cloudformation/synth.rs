@@ -609,7 +609,9 @@ mod tests {
     /// 30d-IA, 90d-Glacier, SSE-KMS row.
     fn live_media() -> Environment {
         let key_policy = PolicyDocument::new()
-            .statement(Statement::allow().sid("Root").aws("arn:aws:iam::123456789012:root").action("kms:*").resource("*"))
+            .statement(
+                Statement::allow().sid("Root").aws("arn:aws:iam::123456789012:root").action("kms:*").resource("*"),
+            )
             .statement(
                 Statement::allow()
                     .sid("CloudFrontDecrypts")
@@ -700,7 +702,12 @@ mod tests {
         let key_policy = &r["MediaKey"]["Properties"]["KeyPolicy"];
         assert_eq!(key_policy["Version"], json!("2012-10-17"));
         assert_eq!(key_policy["Statement"][1]["Action"], json!(["kms:Decrypt"]));
-        assert_eq!(synth(&Environment::new("e").with(KmsKey::new("k"))).unwrap().value()["Resources"]["KKey"]["Properties"].get("KeyPolicy"), None, "no policy declared, none synthesized");
+        assert_eq!(
+            synth(&Environment::new("e").with(KmsKey::new("k"))).unwrap().value()["Resources"]["KKey"]["Properties"]
+                .get("KeyPolicy"),
+            None,
+            "no policy declared, none synthesized"
+        );
         assert_eq!(
             r["MediaDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]["DomainName"],
             json!({"Fn::GetAtt": ["MediaBucket", "RegionalDomainName"]})

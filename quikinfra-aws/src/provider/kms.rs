@@ -87,11 +87,9 @@ impl Serves<KmsKey> for Clients {
         };
         let key_policy = match key_policy {
             None => None,
-            Some(Ok(out)) => Some(policy::read_back(
-                "kms:GetKeyPolicy",
-                out.policy().unwrap_or_default(),
-                recorded_policy,
-            )?),
+            Some(Ok(out)) => {
+                Some(policy::read_back("kms:GetKeyPolicy", out.policy().unwrap_or_default(), recorded_policy)?)
+            }
             Some(Err(e)) if is_code(&e, "NotFoundException") => return Ok(None),
             Some(Err(e)) => return Err(error::sdk("kms:GetKeyPolicy", e)),
         };

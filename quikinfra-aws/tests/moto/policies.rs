@@ -20,7 +20,13 @@ fn key_policy(decrypt_actions: &[&str]) -> PolicyDocument {
         |s, a| s.action(*a),
     );
     PolicyDocument::new()
-        .statement(Statement::allow().sid("AccountRoot").aws(format!("arn:aws:iam::{ACCOUNT}:root")).action("kms:*").resource("*"))
+        .statement(
+            Statement::allow()
+                .sid("AccountRoot")
+                .aws(format!("arn:aws:iam::{ACCOUNT}:root"))
+                .action("kms:*")
+                .resource("*"),
+        )
         .statement(cloudfront)
 }
 
@@ -170,5 +176,8 @@ async fn a_key_without_a_declared_policy_keeps_the_default_one_unmanaged() {
     let before = world.calls();
     assert_no_changes(&world.plan(&env).await);
     let after = world.calls();
-    assert!(!crate::support::calls_since(&before, &after).contains_key("kms:GetKeyPolicy"), "not read when not declared");
+    assert!(
+        !crate::support::calls_since(&before, &after).contains_key("kms:GetKeyPolicy"),
+        "not read when not declared"
+    );
 }
