@@ -90,7 +90,7 @@ async fn bucket_and_key_policies_are_put_read_back_without_drift_and_updated_in_
     assert_eq!(list(&read["Principal"]["Service"]), ["cloudfront.amazonaws.com"]);
     assert_eq!(list(&read["Action"]), ["s3:GetObject"]);
     assert_eq!(list(&read["Resource"]), [format!("arn:aws:s3:::{bucket_name}/*")]);
-    assert_eq!(list(&read["Condition"]["StringEquals"]["AWS:SourceArn"]), [cdn_arn.clone()]);
+    assert_eq!(list(&read["Condition"]["StringEquals"]["AWS:SourceArn"]), std::slice::from_ref(&cdn_arn));
     assert!(cdn_arn.starts_with("arn:aws:cloudfront::"), "{cdn_arn}");
 
     let kms = aws_sdk_kms::Client::new(&world.moto.config);
