@@ -5,8 +5,8 @@
 //! owner (same address as in the owner's definition), and its tier's policy rules.
 
 use quikinfra::aws::{
-    AcmCertificate, AcmCertificateValidation, AliasTarget, CloudFrontDistribution, KmsKey, PriceClass, Route53Record,
-    Route53Zone, S3Bucket, ShieldProtection, StorageClass, WafWebAcl,
+    AcmCertificate, AcmCertificateValidation, AliasTarget, CloudFrontDistribution, KmsKey, PolicyDocument, PriceClass,
+    Route53Record, Route53Zone, S3Bucket, S3BucketPolicy, ShieldProtection, Statement, StorageClass, WafWebAcl,
 };
 use quikinfra::azure::{
     AksCluster, Endpoint, HighAvailability, KafkaNamespace, ManagedRedis, MySqlFlexibleServer, MySqlTier, PublicIp,
@@ -16,8 +16,8 @@ use quikinfra::engine::local::LocalFile;
 use quikinfra::prelude::*;
 
 use super::{
-    AksSize, Bucket, Cdn, Colour, Database, Kafka, KafkaPreset, Kubernetes, MediaEncryption, MediaLifecycle, Redis,
-    RedisPreset, Row, SHARED, SharedStore, Tier, Traffic, compose, owner_of, policy,
+    AWS_ACCOUNT_ID, AksSize, Bucket, Cdn, Colour, Database, Kafka, KafkaPreset, Kubernetes, MediaEncryption,
+    MediaLifecycle, Redis, RedisPreset, Row, SHARED, SharedStore, Tier, Traffic, compose, owner_of, policy,
 };
 
 /// The Azure region of every environment.
@@ -312,12 +312,89 @@ fn media_store(row: &Row, bucket_name: &str) -> (Option<KmsKey>, S3Bucket) {
         MediaEncryption::SseKms => {
             let key = KmsKey::new("media")
                 .alias(format!("alias/{bucket_name}"))
-                .description(format!("Media objects of {bucket_name}"));
+                .description(format!("Media objects of {bucket_name}"))
+                .policy(media_key_policy());
             let bucket = bucket.sse_kms(key.arn());
             (Some(protect(row, key)), protect(row, bucket))
         }
         MediaEncryption::SseS3 | MediaEncryption::Aes256 => (None, protect(row, bucket.sse_s3())),
     }
+}
+
+/// Any CloudFront distribution of the estate's account, as an `AWS:SourceArn` pattern.
+fn any_distribution_of_the_account() -> String {
+    format!("arn:aws:cloudfront::{AWS_ACCOUNT_ID}:distribution/*")
+}
+
+/// The media key's policy: the account root keeps full access (without it nobody could manage
+/// the key any more), and CloudFront may decrypt for the distributions of the account.
+///
+/// Decision: the key names no exact distribution. The key exists before the bucket it seals and
+/// the bucket before the distribution fronting it, so naming `cdn.arn()` here would be a
+/// dependency cycle; the readers' distributions of a shared key live in other environments,
+/// applied after the owner. `ArnLike AWS:SourceArn arn:aws:cloudfront::<account>:distribution/*`
+/// with `AWS:SourceAccount` limits decryption to CloudFront acting for this account; which
+/// distribution may read which objects is the bucket policy's to say.
+fn media_key_policy() -> PolicyDocument {
+    PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("AccountRootManagesTheKey")
+                .aws(format!("arn:aws:iam::{AWS_ACCOUNT_ID}:root"))
+                .action("kms:*")
+                .resource("*"),
+        )
+        .statement(
+            Statement::allow()
+                .sid("CloudFrontDecryptsMedia")
+                .service("cloudfront.amazonaws.com")
+                .action("kms:Decrypt")
+                .resource("*")
+                .condition("ArnLike", "AWS:SourceArn", any_distribution_of_the_account())
+                .condition("StringEquals", "AWS:SourceAccount", AWS_ACCOUNT_ID),
+        )
+}
+
+/// The policy of a media bucket the row owns: its own distribution (`cdn`) may read the objects,
+/// named exactly; so may the distributions of the environments reading the bucket.
+///
+/// Decision: readers are granted by `ArnLike AWS:SourceArn
+/// arn:aws:cloudfront::<account>:distribution/*` with `AWS:SourceAccount`, not by their exact
+/// ARNs: their distributions live in their own states and are created after the owner is applied
+/// (owners apply first), so the owner cannot name them, and a reader must never have to change
+/// the owner's policy. The statement exists only for a bucket that has readers.
+fn media_bucket_policy(
+    row: &Row,
+    bucket_name: &'static str,
+    bucket: &S3Bucket,
+    cdn: Option<&CloudFrontDistribution>,
+) -> Option<S3BucketPolicy> {
+    let objects = format!("arn:aws:s3:::{bucket_name}/*");
+    let reads =
+        || Statement::allow().service("cloudfront.amazonaws.com").action("s3:GetObject").resource(objects.as_str());
+    let mut document = PolicyDocument::new();
+    if let Some(cdn) = cdn {
+        document = document.statement(reads().sid("OwnDistributionReadsMedia").condition(
+            "StringEquals",
+            "AWS:SourceArn",
+            cdn.arn(),
+        ));
+    }
+    let has_readers = SHARED
+        .iter()
+        .any(|o| o.store == SharedStore::Media(bucket_name) && o.owner == row.name && !o.readers.is_empty());
+    if has_readers {
+        document = document.statement(
+            reads()
+                .sid("ReadersDistributionsReadMedia")
+                .condition("ArnLike", "AWS:SourceArn", any_distribution_of_the_account())
+                .condition("StringEquals", "AWS:SourceAccount", AWS_ACCOUNT_ID),
+        );
+    }
+    if document.statements().is_empty() {
+        return None;
+    }
+    Some(protect(row, S3BucketPolicy::new("media", bucket.id(), document)))
 }
 
 /// `media.<domain>`: the name the row's distribution answers for.
@@ -327,6 +404,7 @@ pub fn media_domain(row: &Row) -> String {
 
 fn media(env: &mut Environment, row: &Row, zone: &Route53Zone) {
     let Bucket::S3(name) = row.bucket else { return };
+    let (bucket_name, owns) = (name, owner_of(SharedStore::Media(name), row.name).is_none());
     let (key, bucket) = match owner_of(SharedStore::Media(name), row.name) {
         Some(owner) => media_store(owner, name),
         None => media_store(row, name),
@@ -350,7 +428,12 @@ fn media(env: &mut Environment, row: &Row, zone: &Route53Zone) {
     let cdn = CloudFrontDistribution::new("media", bucket.regional_domain_name())
         .price_class(if row.tier == Tier::Production { PriceClass::All } else { PriceClass::Class100 });
     let cdn = match row.cdn {
-        Cdn::None => return,
+        Cdn::None => {
+            if let Some(policy) = media_bucket_policy(row, name, &bucket, None).filter(|_| owns) {
+                env.add(policy);
+            }
+            return;
+        }
         Cdn::Disabled => cdn.enabled(false),
         Cdn::Optional => cdn.enabled(true).ignore_changes(["enabled"]),
         Cdn::Enabled => cdn,
@@ -383,6 +466,9 @@ fn media(env: &mut Environment, row: &Row, zone: &Route53Zone) {
     }
     env.add(Route53Record::alias("media", zone, &name, AliasTarget::cloudfront(cdn.domain_name())));
     env.output("cdn_domain", cdn.domain_name());
+    if owns && let Some(policy) = media_bucket_policy(row, bucket_name, &bucket, Some(&cdn)) {
+        env.add(policy);
+    }
     env.add(cdn);
 }
 

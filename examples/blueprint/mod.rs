@@ -626,6 +626,11 @@ pub struct Ownership {
     pub readers: &'static [&'static str],
 }
 
+/// The AWS account every environment is deployed to: the media bucket and key policies name it
+/// (the key's root principal, and the `AWS:SourceAccount` a distribution must be in). This is
+/// moto's default account; set your own account id here before applying to AWS.
+pub const AWS_ACCOUNT_ID: &str = "123456789012";
+
 /// Every shared store and its one owner.
 ///
 /// Decisions: the seed's "Shared" MySQL and Redis appear in the Dev row only: Dev owns one

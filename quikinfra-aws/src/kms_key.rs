@@ -1,6 +1,10 @@
-//! `aws_kms_key`: a symmetric KMS key with an optional alias, yearly rotation and tags.
+//! `aws_kms_key`: a symmetric KMS key with an optional alias, yearly rotation, an optional key
+//! policy and tags.
 //!
-//! Buckets encrypted with SSE-KMS point at one of these through `key.arn()`.
+//! Buckets encrypted with SSE-KMS point at one of these through `key.arn()`. A key without a
+//! declared policy keeps the default policy KMS gives it, unmanaged; a declared one
+//! ([`KmsKey::policy`]) replaces it whole and must keep the account's own access (its root
+//! principal with `kms:*`), or nobody can manage the key any more.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +14,10 @@ use quikinfra_core::value::Computed;
 use serde::Serialize;
 
 use crate::check;
+use crate::iam_policy::PolicyDocument;
+
+/// The largest key policy KMS accepts, in bytes.
+const MAX_POLICY_BYTES: usize = 32 * 1024;
 
 /// A symmetric encryption key in KMS.
 ///
@@ -42,6 +50,10 @@ pub struct KmsKey {
     /// Turns automatic yearly rotation of the key material on or off.
     #[resource(setter = "rotation")]
     enable_key_rotation: bool,
+    /// Sets the key policy, replacing KMS's default one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[resource(optional_computed, setter)]
+    policy: Option<PolicyDocument>,
     /// Adds a tag.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[resource(insert = "tag")]
@@ -59,6 +71,7 @@ impl KmsKey {
             alias: None,
             description: None,
             enable_key_rotation: true,
+            policy: None,
             tags: BTreeMap::new(),
         }
     }
@@ -89,6 +102,13 @@ impl KmsKey {
             && description.chars().count() > 8192
         {
             p.field("description", "must be at most 8192 characters long");
+        }
+        if let Some(policy) = &self.policy {
+            policy.check(p, "policy");
+            let size = serde_json::to_string(policy).map_or(0, |t| t.len());
+            if size > MAX_POLICY_BYTES {
+                p.field("policy", format!("kms accepts key policies of at most {MAX_POLICY_BYTES} bytes, got {size}"));
+            }
         }
         check::tags(p, &self.tags);
     }
@@ -132,6 +152,28 @@ mod tests {
         assert_problem(&problems(KmsKey::new("k").alias("alias/")), "alias", "needs a name");
         assert_problem(&problems(KmsKey::new("k").alias("alias/media key")), "alias", "may only hold");
         assert_problem(&problems(KmsKey::new("k").alias(format!("alias/{}", "a".repeat(251)))), "alias", "256");
+    }
+
+    #[test]
+    fn a_declared_policy_is_an_attribute_and_is_checked() {
+        use crate::iam_policy::Statement;
+        let policy = PolicyDocument::new().statement(
+            Statement::allow().sid("Root").aws("arn:aws:iam::123456789012:root").action("kms:*").resource("*"),
+        );
+        let key = KmsKey::new("media").policy(policy);
+        assert_eq!(
+            attrs(&key)["policy"],
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "Root", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:root"]},
+                "Action": ["kms:*"], "Resource": ["*"]
+            }]})
+        );
+        assert!(problems(key).is_empty());
+        assert!(attrs(&KmsKey::new("k")).get("policy").is_none(), "no policy declared: kms's default, unmanaged");
+        let bad = KmsKey::new("k").policy(PolicyDocument::new().statement(Statement::allow().action("Decrypt")));
+        let found = problems(bad);
+        assert_problem(&found, "policy.Statement[0].Action", "no service prefix");
+        assert_problem(&found, "policy.Statement[0].Principal", "needs a principal");
     }
 
     #[test]

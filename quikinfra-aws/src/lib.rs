@@ -1,5 +1,6 @@
-//! AWS resource types for quikinfra: S3 buckets, KMS keys, CloudFront distributions, WAFv2
-//! web ACLs, Shield protections, Route 53 hosted zones and records, and ACM certificates.
+//! AWS resource types for quikinfra: S3 buckets and their policies, KMS keys, CloudFront
+//! distributions, WAFv2 web ACLs, Shield protections, Route 53 hosted zones and records, and
+//! ACM certificates. [`iam_policy`] holds the typed policy documents buckets and keys take.
 //!
 //! Each resource module holds one resource type: its typed spec with builders, its static
 //! schema (what forces replacement, what AWS computes) and its field rules, checked before any
@@ -24,6 +25,7 @@ mod check;
 pub mod cloudformation;
 pub mod cloudfront_distribution;
 pub mod codegen;
+pub mod iam_policy;
 pub mod kms_key;
 pub mod plugin;
 pub mod provider;
@@ -31,6 +33,7 @@ pub mod regions;
 pub mod route53_record;
 pub mod route53_zone;
 pub mod s3_bucket;
+pub mod s3_bucket_policy;
 pub mod shield_protection;
 #[cfg(test)]
 mod testing;
@@ -41,11 +44,13 @@ pub use backend::{S3Backend, S3Backends};
 pub use cloudfront_distribution::{
     AllowedMethods, CloudFrontDistribution, MinimumProtocolVersion, PriceClass, SslSupportMethod, ViewerProtocolPolicy,
 };
+pub use iam_policy::{Effect, PolicyDocument, Principal, Statement};
 pub use kms_key::KmsKey;
 pub use plugin::AwsPlugin;
 pub use provider::AwsProvider;
 pub use route53_record::{AliasTarget, RecordType, Route53Record};
 pub use route53_zone::Route53Zone;
 pub use s3_bucket::{Encryption, LifecycleRule, PublicAccessBlock, S3Bucket, StorageClass, Transition};
+pub use s3_bucket_policy::S3BucketPolicy;
 pub use shield_protection::ShieldProtection;
 pub use waf_web_acl::{DefaultAction, Scope, WafWebAcl};

@@ -19,6 +19,7 @@ mod estate;
 mod generate;
 mod generated;
 mod local;
+mod media_access;
 mod misuse;
 mod plan;
 mod props;

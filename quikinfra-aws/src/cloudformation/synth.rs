@@ -4,7 +4,8 @@
 //! Each resource becomes the CloudFormation resource with the same meaning, under a logical id
 //! made of its name and kind (`aws_s3_bucket.media` → `MediaBucket`); a KMS key's alias and a
 //! distribution's origin access control become resources of their own (`MediaKeyAlias`,
-//! `MediaOriginAccessControl`). References become intrinsic functions (`key.arn()` →
+//! `MediaOriginAccessControl`); a bucket policy is an `AWS::S3::BucketPolicy` and a key's
+//! declared policy its `KeyPolicy`, both in IAM's JSON as declared. References become intrinsic functions (`key.arn()` →
 //! `{"Fn::GetAtt": ["MediaKey", "Arn"]}`), so CloudFormation orders the resources as the engine
 //! would. `depends_on` becomes `DependsOn`; `prevent_destroy` becomes `DeletionPolicy` and
 //! `UpdateReplacePolicy` `Retain`. The environment's outputs that can be expressed become
@@ -94,6 +95,7 @@ pub enum SynthError {
 fn kind(type_name: &str) -> Option<(&'static str, &'static str)> {
     Some(match type_name {
         "aws_s3_bucket" => ("AWS::S3::Bucket", "Bucket"),
+        "aws_s3_bucket_policy" => ("AWS::S3::BucketPolicy", "BucketPolicy"),
         "aws_kms_key" => ("AWS::KMS::Key", "Key"),
         "aws_cloudfront_distribution" => ("AWS::CloudFront::Distribution", "Distribution"),
         "aws_wafv2_web_acl" => ("AWS::WAFv2::WebACL", "WebAcl"),
@@ -153,6 +155,7 @@ impl Synth<'_> {
             ("aws_s3_bucket", "id") => json!({"Ref": id}),
             ("aws_s3_bucket", "arn") => get_att("Arn"),
             ("aws_s3_bucket", "bucket_regional_domain_name") => get_att("RegionalDomainName"),
+            ("aws_s3_bucket_policy", "id") => json!({"Ref": id}),
             ("aws_kms_key", "arn") => get_att("Arn"),
             ("aws_kms_key", "id" | "key_id") => get_att("KeyId"),
             ("aws_cloudfront_distribution", "id") => get_att("Id"),
@@ -298,6 +301,7 @@ fn key(n: &Node<'_>) -> Result<Json, SynthError> {
     let mut p = Map::new();
     put(&mut p, "Description", n.get("description")?);
     p.insert("EnableKeyRotation".into(), n.get("enable_key_rotation")?.unwrap_or(json!(false)));
+    put(&mut p, "KeyPolicy", n.get("policy")?);
     p.insert("Tags".into(), n.tags()?);
     Ok(Json::Object(p))
 }
@@ -500,6 +504,7 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
         let properties = match node.address.type_name() {
             "aws_s3_bucket" => bucket(&n)?,
             "aws_kms_key" => key(&n)?,
+            "aws_s3_bucket_policy" => json!({"Bucket": n.need("bucket")?, "PolicyDocument": n.need("policy")?}),
             "aws_wafv2_web_acl" => web_acl(&n)?,
             "aws_shield_protection" => {
                 json!({"Name": n.need("name")?, "ResourceArn": n.need("resource_arn")?, "Tags": n.tags()?})
@@ -594,13 +599,29 @@ pub fn synth(env: &Environment) -> Result<Template, SynthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CloudFrontDistribution, KmsKey, PriceClass, S3Bucket, ShieldProtection, StorageClass, WafWebAcl};
+    use crate::{
+        CloudFrontDistribution, KmsKey, PolicyDocument, PriceClass, S3Bucket, S3BucketPolicy, ShieldProtection,
+        Statement, StorageClass, WafWebAcl,
+    };
     use quikinfra_core::resource::ResourceExt;
 
     /// The QuikApp media estate of the live environment: the seed's "Enabled + WAF + Shield",
     /// 30d-IA, 90d-Glacier, SSE-KMS row.
     fn live_media() -> Environment {
-        let key = KmsKey::new("media").alias("alias/quikapp-media-prod").description("media at rest");
+        let key_policy = PolicyDocument::new()
+            .statement(
+                Statement::allow().sid("Root").aws("arn:aws:iam::123456789012:root").action("kms:*").resource("*"),
+            )
+            .statement(
+                Statement::allow()
+                    .sid("CloudFrontDecrypts")
+                    .service("cloudfront.amazonaws.com")
+                    .action("kms:Decrypt")
+                    .resource("*")
+                    .condition("ArnLike", "AWS:SourceArn", "arn:aws:cloudfront::123456789012:distribution/*"),
+            );
+        let key =
+            KmsKey::new("media").alias("alias/quikapp-media-prod").description("media at rest").policy(key_policy);
         let bucket = S3Bucket::new("media", "quikapp-media-prod")
             .versioning(true)
             .transition(30, StorageClass::StandardIa)
@@ -616,11 +637,24 @@ mod tests {
             .certificate("arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e")
             .web_acl(acl.arn());
         let shield = ShieldProtection::new("edge", "quikapp-live-cdn", cdn.arn());
+        let reads = S3BucketPolicy::new(
+            "media",
+            bucket.id(),
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .sid("CloudFrontReads")
+                    .service("cloudfront.amazonaws.com")
+                    .action("s3:GetObject")
+                    .resource("arn:aws:s3:::quikapp-media-prod/*")
+                    .condition("StringEquals", "AWS:SourceArn", cdn.arn()),
+            ),
+        );
         let mut env = Environment::new("live")
             .fact("tier", "production")
             .domain("quikapp.com")
             .with(key)
             .with(bucket)
+            .with(reads)
             .with(acl)
             .with(cdn.clone())
             .with(shield);
@@ -637,6 +671,7 @@ mod tests {
                 "EdgeProtection",
                 "EdgeWebAcl",
                 "MediaBucket",
+                "MediaBucketPolicy",
                 "MediaDistribution",
                 "MediaKey",
                 "MediaKeyAlias",
@@ -657,6 +692,22 @@ mod tests {
             json!({"Fn::GetAtt": ["MediaKey", "Arn"]})
         );
         assert_eq!(r["MediaBucket"]["DeletionPolicy"], json!("Retain"));
+        let policy = &r["MediaBucketPolicy"];
+        assert_eq!(policy["Type"], json!("AWS::S3::BucketPolicy"));
+        assert_eq!(policy["Properties"]["Bucket"], json!({"Ref": "MediaBucket"}));
+        assert_eq!(
+            policy["Properties"]["PolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]["AWS:SourceArn"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${MediaDistribution}"}])
+        );
+        let key_policy = &r["MediaKey"]["Properties"]["KeyPolicy"];
+        assert_eq!(key_policy["Version"], json!("2012-10-17"));
+        assert_eq!(key_policy["Statement"][1]["Action"], json!(["kms:Decrypt"]));
+        assert_eq!(
+            synth(&Environment::new("e").with(KmsKey::new("k"))).unwrap().value()["Resources"]["KKey"]["Properties"]
+                .get("KeyPolicy"),
+            None,
+            "no policy declared, none synthesized"
+        );
         assert_eq!(
             r["MediaDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]["DomainName"],
             json!({"Fn::GetAtt": ["MediaBucket", "RegionalDomainName"]})

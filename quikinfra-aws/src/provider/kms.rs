@@ -1,8 +1,15 @@
-//! `aws_kms_key` over the KMS API: a symmetric encryption key, its alias, rotation and tags.
+//! `aws_kms_key` over the KMS API: a symmetric encryption key, its alias, rotation, key policy
+//! and tags.
 //!
 //! A refresh makes four calls, concurrently: `DescribeKey`, `GetKeyRotationStatus`,
-//! `ListAliases` (for this key) and `ListResourceTags`. A key pending deletion reads as gone:
-//! KMS never deletes a key at once, and one scheduled for deletion can no longer be used.
+//! `ListAliases` (for this key) and `ListResourceTags`, and a fifth, `GetKeyPolicy`, when state
+//! records a declared policy (a key without one keeps KMS's default policy, which is not read).
+//! The policy KMS returns is compared by meaning with the recorded one
+//! ([`super::policy::read_back`]). A key pending deletion reads as gone: KMS never deletes a key
+//! at once, and one scheduled for deletion can no longer be used.
+//!
+//! A declared policy goes with `CreateKey` itself, so the key never exists under the default
+//! policy; changing it is `PutKeyPolicy`.
 //!
 //! Create with an alias first looks the alias up (`DescribeKey alias/…`): an alias already
 //! naming a live key is a conflict naming the `import` of that key, found before `CreateKey` so
@@ -32,7 +39,11 @@ use quikinfra_core::value::{Attrs, Value};
 use super::Clients;
 use super::attrs::{self, MapBuilder};
 use super::error::{self, is_code};
+use super::policy;
 use crate::KmsKey;
+
+/// The name of a key's one policy.
+const POLICY_NAME: &str = "default";
 
 /// Days between scheduling a key's deletion and the deletion (KMS's minimum).
 const DELETION_WINDOW_DAYS: i32 = 7;
@@ -44,11 +55,19 @@ impl Serves<KmsKey> for Clients {
         let c = self;
         let (id, prior) = (req.id, req.prior);
         let kms = &c.kms;
-        let (described, rotation, aliases, tags) = tokio::join!(
+        let recorded_policy = prior.get(KmsKey::POLICY.name());
+        let read_policy = async {
+            match recorded_policy {
+                Some(_) => Some(kms.get_key_policy().key_id(id).policy_name(POLICY_NAME).send().await),
+                None => None,
+            }
+        };
+        let (described, rotation, aliases, tags, key_policy) = tokio::join!(
             kms.describe_key().key_id(id).send(),
             kms.get_key_rotation_status().key_id(id).send(),
             kms.list_aliases().key_id(id).send(),
             kms.list_resource_tags().key_id(id).send(),
+            read_policy,
         );
         let described = match described {
             Ok(out) => out,
@@ -74,6 +93,14 @@ impl Serves<KmsKey> for Clients {
             Err(e) if is_code(&e, "NotFoundException") => return Ok(None),
             Err(e) => return Err(error::sdk("kms:ListResourceTags", e)),
         };
+        let key_policy = match key_policy {
+            None => None,
+            Some(Ok(out)) => {
+                Some(policy::read_back("kms:GetKeyPolicy", out.policy().unwrap_or_default(), recorded_policy)?)
+            }
+            Some(Err(e)) if is_code(&e, "NotFoundException") => return Ok(None),
+            Some(Err(e)) => return Err(error::sdk("kms:GetKeyPolicy", e)),
+        };
         // The alias state recorded, if the key still has it; else the first one, by name.
         let alias = match KmsKey::ALIAS.read(prior) {
             Some(recorded) if aliases.iter().any(|a| a == recorded) => Some(recorded.to_string()),
@@ -86,6 +113,7 @@ impl Serves<KmsKey> for Clients {
             .set_opt(KmsKey::ALIAS, alias)
             .set(KmsKey::DESCRIPTION, meta.description().unwrap_or_default())
             .set(KmsKey::ENABLE_KEY_ROTATION, rotation)
+            .set_opt(KmsKey::POLICY, key_policy)
             .set(KmsKey::TAGS, tags)
             .build();
         Ok(Some(out))
@@ -105,10 +133,15 @@ impl Serves<KmsKey> for Clients {
         }
         let description = KmsKey::DESCRIPTION.read(config).unwrap_or_default();
         let tags = KmsKey::TAGS.read(config).unwrap_or_default();
+        let key_policy = match config.get(KmsKey::POLICY.name()) {
+            Some(declared) => Some(policy::render(&req.address.to_string(), Some(declared))?),
+            None => None,
+        };
         let out = c
             .kms
             .create_key()
             .description(description)
+            .set_policy(key_policy)
             .set_tags(Some(kms_tags(&tags)?))
             .send()
             .await
@@ -129,6 +162,7 @@ impl Serves<KmsKey> for Clients {
             .set_opt(KmsKey::ALIAS, KmsKey::ALIAS.read(config))
             .set(KmsKey::DESCRIPTION, description)
             .set(KmsKey::ENABLE_KEY_ROTATION, rotation)
+            .set_opt(KmsKey::POLICY, config.get(KmsKey::POLICY.name()).cloned())
             .set(KmsKey::TAGS, attrs::string_map(tags))
             .build();
         Ok(Created { id, attrs })
@@ -161,6 +195,19 @@ impl Serves<KmsKey> for Clients {
                         && Some(old) != alias
                     {
                         delete_alias(c, old).await?;
+                    }
+                }
+                a if a == KmsKey::POLICY.name() => {
+                    if let Some(declared) = config.get(KmsKey::POLICY.name()) {
+                        let text = policy::render(&req.address.to_string(), Some(declared))?;
+                        c.kms
+                            .put_key_policy()
+                            .key_id(id)
+                            .policy_name(POLICY_NAME)
+                            .policy(text)
+                            .send()
+                            .await
+                            .map_err(|e| error::sdk("kms:PutKeyPolicy", e))?;
                     }
                 }
                 a if a == KmsKey::TAGS.name() => {

@@ -23,6 +23,7 @@
 //! | `aws_route53_record` | `<zone id>_<name>_<type>` (`Z0123…_staging.quikapp.com_A`) |
 //! | `aws_acm_certificate` | the certificate's ARN |
 //! | `aws_acm_certificate_validation` | the certificate's ARN |
+//! | `aws_s3_bucket_policy` | the bucket name |
 //!
 //! # Retries and call counts
 //!
@@ -42,15 +43,18 @@
 //! Every client carries an interceptor counting API calls by `service:Operation`
 //! ([`AwsProvider::api_calls`]): refreshing an S3 bucket costs five calls (the five
 //! configuration reads, made concurrently), a KMS key four, a distribution, web ACL, Shield
-//! protection, hosted zone or certificate two, a record or a validation one.
+//! protection, hosted zone or certificate two, a record, a validation or a bucket policy one (a
+//! key whose policy is declared one more, `GetKeyPolicy`).
 
 mod acm;
 pub(crate) mod attrs;
 mod cloudfront;
 pub mod error;
 mod kms;
+mod policy;
 mod route53;
 pub mod s3;
+mod s3_policy;
 mod shield;
 mod waf;
 
@@ -80,7 +84,7 @@ use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
 use crate::{
     AcmCertificate, AcmCertificateValidation, CloudFrontDistribution, KmsKey, Route53Record, Route53Zone, S3Bucket,
-    ShieldProtection, WafWebAcl,
+    S3BucketPolicy, ShieldProtection, WafWebAcl,
 };
 
 /// The family this provider serves, as resource schemas name it.
@@ -100,6 +104,7 @@ static TYPES: LazyLock<Served<Clients>> = LazyLock::new(|| {
         .with::<Route53Record>()
         .with::<AcmCertificate>()
         .with::<AcmCertificateValidation>()
+        .with::<S3BucketPolicy>()
 });
 
 /// Every resource type this provider serves: what the `aws` plugin declares.
@@ -117,7 +122,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Operations on one service in flight at once, within the engine's limit for the whole
 /// provider: the control planes of CloudFront, WAFv2 and Shield throttle far sooner than S3's.
 /// Route 53 allows five requests a second per account; a validation only polls ACM.
-const SERVICE_LIMITS: [(&str, usize); 9] = [
+const SERVICE_LIMITS: [(&str, usize); 10] = [
     (S3Bucket::TYPE, 16),
     (KmsKey::TYPE, 8),
     (CloudFrontDistribution::TYPE, 4),
@@ -127,6 +132,7 @@ const SERVICE_LIMITS: [(&str, usize); 9] = [
     (Route53Record::TYPE, 4),
     (AcmCertificate::TYPE, 4),
     (AcmCertificateValidation::TYPE, 8),
+    (S3BucketPolicy::TYPE, 16),
 ];
 
 /// API calls made, by `service:Operation` (`s3:GetBucketTagging`).
@@ -428,7 +434,8 @@ mod tests {
                 Route53Zone::TYPE,
                 Route53Record::TYPE,
                 AcmCertificate::TYPE,
-                AcmCertificateValidation::TYPE
+                AcmCertificateValidation::TYPE,
+                S3BucketPolicy::TYPE
             ]
         );
         for ty in served() {

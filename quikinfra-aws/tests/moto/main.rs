@@ -15,4 +15,5 @@ mod cloudformation;
 mod dns;
 mod edge;
 mod kms_key;
+mod policies;
 mod s3_bucket;
