@@ -29,18 +29,13 @@ fn run(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> (i32, String, St
         ("AZURE_ACCESS_TOKEN", "cli-test-token".to_string()),
         ("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-0000000000aa".to_string()),
     ];
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![std::sync::Arc::new(quikinfra::azure::AzurePlugin::from_vars(move |name| {
+    let ctx = Context::captured(
+        Box::new(out.clone()),
+        Box::new(err.clone()),
+        vec![std::sync::Arc::new(quikinfra::azure::AzurePlugin::from_vars(move |name| {
             vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
         }))],
-        state_key: None,
-    };
+    );
     let mut head = vec!["qa", "--state-dir", dir.to_str().unwrap()];
     if !args.contains(&"--cloud") {
         head.extend(["--cloud", "real"]);

@@ -33,16 +33,7 @@ fn estate() -> Environment {
 
 fn cli(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
     let output = Buf::default();
-    let ctx = Context {
-        out: Box::new(output.clone()),
-        err: Box::new(output.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![],
-        state_key: None,
-    };
+    let ctx = Context::captured(Box::new(output.clone()), Box::new(output.clone()), vec![]);
     let mut argv = vec!["crash".to_string(), "--state-dir".into(), dir.to_str().unwrap().into()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let code = run_with(estate(), argv, ctx);

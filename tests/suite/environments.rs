@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use quikinfra::cli::{Context, run_with};
+use quikinfra::cli::run_with;
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::sim::{SimObject, Simulator};
 
@@ -37,16 +37,7 @@ fn estate(name: &str) -> Environment {
 
 fn cli(dir: &Path, name: &str, args: &[&str]) -> (i32, String) {
     let output = Buf::default();
-    let ctx = Context {
-        out: Box::new(output.clone()),
-        err: Box::new(output.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![],
-        state_key: None,
-    };
+    let ctx = quikinfra::cli::Context::captured(Box::new(output.clone()), Box::new(output.clone()), vec![]);
     let mut argv = vec![name.to_string(), "--state-dir".into(), dir.to_str().unwrap().into()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let code = run_with(estate(name), argv, ctx);

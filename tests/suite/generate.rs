@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
     LifecycleRuleFilter, ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging, Transition, TransitionStorageClass, VersioningConfiguration,
 };
-use quikinfra::cli::{Context, run_with};
+use quikinfra::cli::run_with;
 use quikinfra::engine::environment::Environment;
 use quikinfra_arm_emulator::{Config, Emulator};
 use serde_json::json;
@@ -48,16 +48,7 @@ fn cli(dir: &std::path::Path, env: Environment, moto: Option<&str>, arm: Option<
         ];
         vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })));
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins,
-        state_key: None,
-    };
+    let ctx = quikinfra::cli::Context::captured(Box::new(out.clone()), Box::new(err.clone()), plugins);
     let mut argv = vec![ENVIRONMENT, "--state-dir", dir.to_str().unwrap()];
     if !args.contains(&"--cloud") {
         argv.extend(["--cloud", "real"]);

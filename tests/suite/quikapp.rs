@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use quikinfra::cli::Context;
 use quikinfra::engine::apply::{self, ApplyOptions, SilentProgress};
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::local::LocalFiles;
@@ -127,16 +126,7 @@ struct Run {
 fn cli(dir: &Path, name: &str, args: &[&str]) -> Run {
     crate::support::blueprint_secrets();
     let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![],
-        state_key: None,
-    };
+    let ctx = quikinfra::cli::Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![]);
     let row = blueprint::row(name).unwrap();
     let mut argv: Vec<String> = vec![name.to_string(), "--state-dir".into(), dir.display().to_string()];
     argv.extend(args.iter().map(|a| a.to_string()));

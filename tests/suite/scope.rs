@@ -4,7 +4,7 @@
 //! flags leaving nothing in scope are errors of their own; objects already deleted outside
 //! quikinfra are only removed from state by a destroy.
 
-use quikinfra::cli::{Context, run_with};
+use quikinfra::cli::run_with;
 use quikinfra::engine::environment::Environment;
 use quikinfra::engine::resource::ResourceExt;
 
@@ -32,16 +32,7 @@ fn chain(protect_cdn: bool) -> Environment {
 
 fn run(dir: &std::path::Path, env: Environment, args: &[&str]) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![],
-        state_key: None,
-    };
+    let ctx = quikinfra::cli::Context::captured(Box::new(out.clone()), Box::new(err.clone()), vec![]);
     let head = ["staging", "--state-dir", dir.to_str().unwrap()];
     let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let code = run_with(env, argv, ctx);

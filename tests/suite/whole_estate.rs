@@ -143,7 +143,7 @@ fn plans_render_for_review_as_markdown() {
         "{}",
         whole.out
     );
-    assert!(whole.out.contains("### **qa**: 12 to add"), "{}", whole.out);
+    assert!(whole.out.contains("### **qa**: 13 to add"), "{}", whole.out);
     let json: serde_json::Value =
         serde_json::from_str(&estate(dir.path(), &["plan", "--json", "--only", "dev,qa"]).out).unwrap();
     assert_eq!(json["environments"][1]["environment"], "qa");

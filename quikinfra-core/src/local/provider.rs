@@ -51,7 +51,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("quikinfra-tmp-{}", std::process::id()));
+    // Unique per write, not only per process: two writes of one file at once (two runs of
+    // one program in threads) must not rename each other's temporary file away.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("quikinfra-tmp-{}-{n}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::File::open(&tmp)?.sync_all()?;
     std::fs::rename(&tmp, path)
@@ -90,5 +94,29 @@ impl Serves<LocalFile> for LocalFiles {
 impl Dispatch for LocalFiles {
     fn table() -> &'static Served<Self> {
         &TYPES
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_atomically;
+
+    #[test]
+    fn writes_of_one_file_at_once_all_succeed_and_leave_one_whole_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("deploy/compose.yml");
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || write_atomically(&path, format!("writer {i}\n").as_bytes()))
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("no panic").expect("every write succeeds");
+        }
+        let text = std::fs::read_to_string(&path).expect("the file");
+        assert!(text.starts_with("writer ") && text.ends_with('\n') && text.lines().count() == 1, "{text}");
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind: {left:?}");
     }
 }
