@@ -5,7 +5,9 @@
 //! without the bucket) reads as gone. What S3 returns is compared by meaning with what state
 //! recorded ([`super::policy::read_back`]): S3 rewrites one-element lists as strings and
 //! reorders keys, which is no drift. Create and update are the same call, which replaces the
-//! whole policy; a retry sends the same document again.
+//! whole policy; a retry sends the same document again. A create first reads the bucket's
+//! policy: one already there (set outside quikinfra) is a conflict naming the `import`, never
+//! silently replaced, except on the boundary's retry of that create.
 
 use async_trait::async_trait;
 use quikinfra_core::provider::{
@@ -32,6 +34,15 @@ async fn put(c: &Clients, address: &str, bucket: &str, config: &Attrs) -> Result
     Ok(out)
 }
 
+/// Whether `bucket` holds a policy now (a missing bucket holds none).
+async fn has_policy(c: &Clients, bucket: &str) -> Result<bool, ProviderError> {
+    match c.s3.get_bucket_policy().bucket(bucket).send().await {
+        Ok(out) => Ok(out.policy().is_some_and(|p| !p.trim().is_empty())),
+        Err(e) if is_code(&e, "NoSuchBucketPolicy") || is_code(&e, "NoSuchBucket") => Ok(false),
+        Err(e) => Err(error::sdk("s3:GetBucketPolicy", e)),
+    }
+}
+
 #[async_trait]
 impl Serves<S3BucketPolicy> for Clients {
     /// Reads the bucket's policy; `None` when the bucket has none (or is gone).
@@ -52,10 +63,23 @@ impl Serves<S3BucketPolicy> for Clients {
     }
 
     /// Puts the policy on the bucket.
+    /// Puts the policy, unless the bucket already has one (set outside quikinfra, or by another
+    /// environment): putting would silently replace it, so a fresh create conflicts instead.
     async fn create(&self, req: CreateRequest<'_>) -> Result<Created, ProviderError> {
         let bucket = required_str(req.config, S3BucketPolicy::BUCKET.name())?.to_string();
+        if has_policy(self, &bucket).await? {
+            req.already_there(&format!("a policy on bucket `{bucket}`"), &bucket)?;
+        }
         let attrs = put(self, &req.address.to_string(), &bucket, req.config).await?;
         Ok(Created { id: bucket, attrs })
+    }
+
+    /// The bucket's policy, when it has one (what an interrupted create may have put).
+    async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
+        let bucket = required_str(req.config, S3BucketPolicy::BUCKET.name())?.to_string();
+        let read = ReadRequest { address: req.address, id: &bucket, prior: req.config };
+        let found = Serves::<S3BucketPolicy>::read(self, read).await?;
+        Ok(found.map(|attrs| Created { id: bucket, attrs }))
     }
 
     /// Replaces the policy (the bucket cannot change: the schema forces a replacement).

@@ -181,3 +181,42 @@ async fn a_key_without_a_declared_policy_keeps_the_default_one_unmanaged() {
         "not read when not declared"
     );
 }
+
+#[tokio::test]
+async fn a_policy_already_on_the_bucket_is_a_conflict_and_left_as_it_is() {
+    let world = World::new();
+    let bucket_name = unique("quikapp-media");
+    let bucket = S3Bucket::new("media", &bucket_name);
+    world.converge(&Environment::new("staging").with(bucket.clone())).await;
+    // Someone sets a policy by hand; then the definition declares one.
+    let outside = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "SetByHand", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+        "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket_name}/*")
+    }]})
+    .to_string();
+    let s3 = world.moto.s3();
+    s3.put_bucket_policy().bucket(&bucket_name).policy(&outside).send().await.unwrap();
+    let declared = S3BucketPolicy::new(
+        "media",
+        bucket.id(),
+        PolicyDocument::new().statement(
+            Statement::allow()
+                .sid("Declared")
+                .service("cloudfront.amazonaws.com")
+                .action("s3:GetObject")
+                .resource(format!("arn:aws:s3:::{bucket_name}/*")),
+        ),
+    );
+    let env = Environment::new("staging").with(bucket).with(declared);
+    let plan = world.plan(&env).await;
+    let report = world.apply(&env, &plan).await;
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    let message = &report.failures[0].message;
+    assert!(message.contains(&format!("import aws_s3_bucket_policy.media {bucket_name}")), "{message}");
+    let live = s3.get_bucket_policy().bucket(&bucket_name).send().await.unwrap();
+    let found = statements(live.policy().unwrap());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["Sid"], json!("SetByHand"), "the policy set by hand is untouched");
+    let state = world.backend(&env).read().await.unwrap().unwrap();
+    assert!(!state.resources.contains_key(&"aws_s3_bucket_policy.media".parse().unwrap()), "nothing recorded");
+}
