@@ -141,9 +141,7 @@ mod tests {
             let mut env = Environment::new("outside");
             env.add(thing);
             let node = &env.resources()[0];
-            sim.create(CreateRequest::new(&node.address, node.schema, &node.attrs))
-                .await
-                .expect("created outside");
+            sim.create(CreateRequest::new(&node.address, node.schema, &node.attrs)).await.expect("created outside");
         }
         (sim, providers)
     }
