@@ -102,6 +102,19 @@ impl KafkaNamespace {
         }
     }
 
+    /// Like [`KafkaNamespace::new`], in a resource group this definition does not declare, named
+    /// `resource_group` (a literal or another definition's reference) in region `location`.
+    pub fn in_group(
+        local: &str,
+        name: impl Into<String>,
+        resource_group: impl Into<Val<String>>,
+        location: impl Into<String>,
+    ) -> Self {
+        let mut namespace = Self::new(local, name, &ResourceGroup::new(local, "", location));
+        namespace.resource_group = resource_group.into();
+        namespace
+    }
+
     /// Adds a topic with `partitions` partitions keeping events `retention_hours` hours
     /// (Standard: 1 to 32 partitions, up to 168 hours; Premium: 1 to 100, up to 2160 hours).
     pub fn topic(mut self, name: impl Into<String>, partitions: u32, retention_hours: u32) -> Self {

@@ -86,6 +86,19 @@ impl ManagedRedis {
             tags: BTreeMap::new(),
         }
     }
+
+    /// Like [`ManagedRedis::new`], in a resource group this definition does not declare, named
+    /// `resource_group` (a literal or another definition's reference) in region `location`.
+    pub fn in_group(
+        local: &str,
+        name: impl Into<String>,
+        resource_group: impl Into<Val<String>>,
+        location: impl Into<String>,
+    ) -> Self {
+        let mut cache = Self::new(local, name, &ResourceGroup::new(local, "", location));
+        cache.resource_group = resource_group.into();
+        cache
+    }
 }
 
 /// How the database spreads keys over shards, in ARM's spelling.
@@ -112,6 +125,11 @@ macro_rules! redis_skus {
                 #[serde(rename = $arm)]
                 $variant,
             )*
+        }
+
+        impl RedisSku {
+            /// Every SKU, in the order above.
+            pub const ALL: &[RedisSku] = &[$(RedisSku::$variant),*];
         }
     };
 }

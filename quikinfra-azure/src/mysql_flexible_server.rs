@@ -110,6 +110,19 @@ impl MySqlFlexibleServer {
         }
     }
 
+    /// Like [`MySqlFlexibleServer::new`], in a resource group this definition does not declare, named
+    /// `resource_group` (a literal or another definition's reference) in region `location`.
+    pub fn in_group(
+        local: &str,
+        name: impl Into<String>,
+        resource_group: impl Into<Val<String>>,
+        location: impl Into<String>,
+    ) -> Self {
+        let mut server = Self::new(local, name, &ResourceGroup::new(local, "", location));
+        server.resource_group = resource_group.into();
+        server
+    }
+
     /// Sets the compute tier and size, `(MySqlTier::GeneralPurpose, "Standard_D2ds_v4")`.
     pub fn sku(mut self, tier: MySqlTier, name: impl Into<String>) -> Self {
         self.sku_tier = tier;

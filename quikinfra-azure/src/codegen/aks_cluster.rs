@@ -7,66 +7,49 @@ use quikinfra_core::addr::Address;
 use quikinfra_core::codegen::{self, Chain, Declaration, Generate, GenerateContext, GenerateError};
 use quikinfra_core::value::{Attrs, Value};
 
-use crate::AksCluster;
+use super::{Draft, Placement, text};
+use crate::{AksCluster, AksTier};
 
 impl Generate for AksCluster {
     fn generate(address: &Address, live: &Attrs, ctx: &GenerateContext<'_>) -> Result<Declaration, GenerateError> {
-        let fail = |attribute: &str, reason: &str| GenerateError::new(address, attribute, reason);
-        let text = |attribute: &str| -> Result<&str, GenerateError> {
-            live.get(attribute).and_then(Value::as_str).ok_or_else(|| fail(attribute, "the object has none"))
-        };
-        let (name, group, location) = (text("name")?, text("resource_group")?, text("location")?);
-        let mut uses = vec!["quikinfra::azure::AksCluster"];
-        let base = AksCluster::in_group(address.name(), name, group, location);
-        let defaults = codegen::attributes(&base);
-        let mut chain =
-            Chain::new("AksCluster::in_group", [address.name(), name, group, location].map(codegen::string));
-        if let Some(tier) = live.get(AksCluster::SKU_TIER.name()).filter(|t| Some(*t) != defaults.get("sku_tier")) {
-            let tier = match tier.as_str() {
-                Some(t @ ("Free" | "Standard" | "Premium")) => t,
-                _ => return Err(fail("sku_tier", "not a tier `AksTier` has")),
-            };
-            uses.push("quikinfra::azure::AksTier");
-            chain = chain.call("tier", [format!("AksTier::{tier}")]);
-        }
-        let zones: Vec<&str> = match live.get(AksCluster::AVAILABILITY_ZONES.name()) {
+        let place = Placement::of(address, live)?;
+        let base = AksCluster::in_group(address.name(), place.name, place.group, place.location);
+        let chain = Chain::new("AksCluster::in_group", place.in_group_args(address));
+        let mut draft = Draft::new(address, live, &base, "quikinfra::azure::AksCluster", chain);
+        let tiers = [AksTier::Free, AksTier::Standard, AksTier::Premium];
+        draft.choice(AksCluster::SKU_TIER.name(), "tier", "quikinfra::azure::AksTier", &tiers)?;
+        let zones: Vec<&str> = match draft.live(AksCluster::AVAILABILITY_ZONES.name()) {
             Some(Value::List(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
-        chain = chain.call_if(!zones.is_empty(), "zones", [codegen::strings(&zones)]);
+        if !zones.is_empty() {
+            draft.call("zones", [codegen::strings(&zones)]);
+        }
+        draft.handled(&[AksCluster::SYSTEM_POOL_NODES.name(), AksCluster::USER_POOL_NODES.name()]);
         for pool in ["system", "user"] {
             let vm_attribute = format!("{pool}_pool_vm_size");
             let nodes_attribute = format!("{pool}_pool_nodes");
-            let (vm, nodes) = (live.get(&vm_attribute), live.get(&nodes_attribute));
-            if vm == defaults.get(&vm_attribute) && nodes == defaults.get(&nodes_attribute) {
+            if draft.is_default(&vm_attribute) && draft.is_default(&nodes_attribute) {
                 continue;
             }
-            let vm = vm.and_then(Value::as_str).ok_or_else(|| fail(&vm_attribute, "the pool has no VM size"))?;
-            let nodes = nodes.and_then(replicas).ok_or_else(|| fail(&nodes_attribute, "not a node count"))?;
-            uses.push("quikinfra::azure::Replicas");
-            chain = chain.call(&format!("{pool}_pool"), [codegen::string(vm), nodes]);
+            let vm =
+                text(address, live, &vm_attribute).map_err(|_| draft.fail(&vm_attribute, "the pool has no VM size"))?;
+            let nodes = draft
+                .live(&nodes_attribute)
+                .and_then(replicas)
+                .ok_or_else(|| draft.fail(&nodes_attribute, "not a node count"))?;
+            draft.uses("quikinfra::azure::Replicas");
+            draft.call(&format!("{pool}_pool"), [codegen::string(vm), nodes]);
         }
-        if let Some(net) = live.get(AksCluster::NETWORK_PROFILE.name()).and_then(Value::as_map) {
-            let profile = network_profile(net).map_err(|reason| fail("network_profile", &reason))?;
-            uses.push("quikinfra::azure::NetworkProfile");
-            chain = chain.call("network", [profile]);
+        let network = AksCluster::NETWORK_PROFILE.name();
+        draft.handled(&[network]);
+        if let Some(net) = draft.live(network).and_then(Value::as_map) {
+            let profile = network_profile(net).map_err(|reason| draft.fail(network, reason))?;
+            draft.uses("quikinfra::azure::NetworkProfile");
+            draft.call("network", [profile]);
         }
-        let mut declaration = Declaration::new(address.clone(), uses, chain)
-            .note(format!("The resource group `{group}` is named, not referenced: where the definition declares it, use AksCluster::new(…, &group) instead."));
-        if let Some(subscription) = live.get("subscription_id").and_then(Value::as_str) {
-            declaration = declaration.note(format!(
-                "The cluster is in subscription {subscription}: the run's AZURE_SUBSCRIPTION_ID must name it."
-            ));
-        }
-        let handled = [
-            AksCluster::SKU_TIER.name(),
-            AksCluster::SYSTEM_POOL_NODES.name(),
-            AksCluster::USER_POOL_NODES.name(),
-            AksCluster::NETWORK_PROFILE.name(),
-            AksCluster::LOCATION.name(),
-            AksCluster::RESOURCE_GROUP.name(),
-        ];
-        codegen::plain_builders(declaration, live, &base, &handled, ctx)
+        draft.named_group("AksCluster", place.group);
+        draft.finish(&base, ctx)
     }
 }
 

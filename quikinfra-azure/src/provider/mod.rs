@@ -109,6 +109,10 @@ pub trait ArmType: Resource {
     /// for a type whose objects can be discovered; `None`: it cannot be.
     const COLLECTION: Option<&'static str> = None;
 
+    /// Whether the type is the resource group itself: discovery in a group finds that group
+    /// (there is no collection to list under it).
+    const IS_THE_GROUP: bool = false;
+
     /// The ARM id the config gives the resource (what a create PUTs to).
     fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError>;
 
@@ -339,10 +343,13 @@ impl<R: ArmType> Serves<R> for AzureProvider {
     /// One list of the type's collection, in the resource group or the whole subscription
     /// (every page), filtered by tags here; sorted by id.
     async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let ctx = self.ctx(&Json::Null)?;
+        if R::IS_THE_GROUP {
+            return discover_group(&ctx, &req).await;
+        }
         let Some(collection) = R::COLLECTION else {
             return Err(quikinfra_core::provider::cannot_discover(FAMILY, req.type_name));
         };
-        let ctx = self.ctx(&Json::Null)?;
         let scope = match req.resource_group {
             Some(group) => ctx.group_path(group),
             None => format!("/subscriptions/{}", ctx.subscription),
@@ -380,6 +387,26 @@ impl Dispatch for AzureProvider {
     fn client_retries(&self) -> u64 {
         self.client.stats().retries
     }
+}
+
+/// The group `--resource-group` names, when it exists and carries the tags asked for. Groups
+/// are found by name only: listing every group of a subscription is not supported.
+async fn discover_group(ctx: &Ctx<'_>, req: &DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+    let Some(group) = req.resource_group else {
+        return Err(ProviderError::permanent(format!(
+            "`{}` objects are discovered by name: pass --resource-group NAME",
+            req.type_name
+        )));
+    };
+    let id = ctx.group_path(group);
+    let Some(fetched) = ctx.client.get(&id, crate::arm::api::RESOURCE_GROUPS).await.map_err(fail)? else {
+        return Ok(Vec::new());
+    };
+    let tags = tags_of(&fetched.body);
+    if !req.tags.iter().all(|(k, v)| tags.get(k).and_then(Json::as_str) == Some(v)) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Discovered { id, name: group.to_string() }])
 }
 
 /// PUT and wait; when another operation still runs on the resource (409, e.g. one an

@@ -20,6 +20,7 @@ pub(crate) fn attrs(body: &Json, id: &str) -> Json {
 #[async_trait]
 impl ArmType for ResourceGroup {
     const API: &'static str = api::RESOURCE_GROUPS;
+    const IS_THE_GROUP: bool = true;
 
     fn path(ctx: &Ctx<'_>, config: &Json) -> Result<String, ProviderError> {
         Ok(ctx.group_path(ResourceGroup::NAME.require_str(config)?))

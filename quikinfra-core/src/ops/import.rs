@@ -1,7 +1,10 @@
 //! `import ADDRESS ID`: start managing an existing object under a declared address.
 //!
 //! The object is read through the provider and recorded as it is live; the next plan shows
-//! how it differs from the definition. A resource this environment reads from its owner
+//! how it differs from the definition. A secret the object never returns (a database
+//! password) is taken to be the declared one when its variable is set: state records that
+//! value's fingerprint, so the first plan does not rewrite it and a later change of the
+//! variable does. A resource this environment reads from its owner
 //! (`Environment::add_shared`) is refused: owning it here would let this environment's
 //! destroy delete the owner's object.
 
@@ -38,6 +41,7 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
             .ok_or_else(|| OpsError::NoSuchObject { address: address.clone(), id: id.to_string() })?;
         let mut live = live;
         crate::schema::mask_sensitive(node.schema, address, &mut live);
+        adopt_declared_secrets(node, address, &mut live);
         let expected = prior.as_ref().map(|s| s.version.clone());
         let mut state = prior.unwrap_or_else(|| State::new(ws.env.name(), State::new_lineage()));
         state.resources.insert(
@@ -62,4 +66,21 @@ pub async fn import(ws: &Workspace<'_>, address: &Address, id: &str, reporter: &
         Ok(())
     })
     .await
+}
+
+/// For each sensitive attribute the read did not return that the declaration gives as a secret
+/// whose variable is set, records that secret's fingerprint in `live`: the object is taken to
+/// hold the declared value (providers never read such values back).
+fn adopt_declared_secrets(node: &crate::resource::ResourceNode, address: &Address, live: &mut Attrs) {
+    use crate::value::{Value, fingerprint, read_secret};
+    for attribute in node.schema.attributes.iter().filter(|a| a.sensitive) {
+        if live.get(attribute.name).is_some_and(|v| !matches!(v, Value::Null)) {
+            continue;
+        }
+        if let Some(Value::Secret(spec)) = node.attrs.get(attribute.name)
+            && let Some(secret) = read_secret(spec, false)
+        {
+            live.insert(attribute.name.to_string(), Value::Sensitive(fingerprint(address, attribute.name, &secret)));
+        }
+    }
 }
