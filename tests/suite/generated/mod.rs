@@ -7,3 +7,7 @@
 pub mod aks_cluster;
 #[rustfmt::skip]
 pub mod media_bucket;
+#[rustfmt::skip]
+pub mod kms_key;
+#[rustfmt::skip]
+pub mod web_acl;
