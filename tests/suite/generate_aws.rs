@@ -1,7 +1,7 @@
 //! `import --generate` for the AWS types beyond buckets: a KMS key and a WAF web ACL made
 //! outside quikinfra with the raw SDK clients on moto, written as code, the code committed
 //! under `generated/` byte for byte and compiled into this suite, then declared, imported and
-//! planned: "No changes". Needs moto (`QUIKINFRA_MOTO_ENDPOINT`): without it they fail, never
+//! planned: "No changes"; and the discovery of web ACLs by tag. Needs moto (`QUIKINFRA_MOTO_ENDPOINT`): without it they fail, never
 //! skip.
 
 use aws_sdk_wafv2::types::{
@@ -185,4 +185,50 @@ fn a_web_acl_made_outside_is_generated_compiled_imported_and_planned_with_no_cha
     let waf = aws_sdk_wafv2::Client::new(&moto::config(&endpoint));
     let arn = block_on(web_acl_made_outside(&waf));
     generate_import_and_plan(&endpoint, "aws_wafv2_web_acl.edge", &arn, "web_acl.rs", generated::web_acl::declare);
+}
+
+#[test]
+fn discovery_by_tag_writes_exactly_the_tagged_web_acls() {
+    let _moto = moto::exclusive();
+    let endpoint = moto::endpoint();
+    moto::reset(&endpoint);
+    let waf = aws_sdk_wafv2::Client::new(&moto::config(&endpoint));
+    block_on(async {
+        for (name, team) in
+            [("team-x-edge", Some("x")), ("team-x-api", Some("x")), ("team-y-edge", Some("y")), ("untagged", None)]
+        {
+            let mut create = waf
+                .create_web_acl()
+                .name(name)
+                .scope(Scope::Cloudfront)
+                .default_action(
+                    DefaultAction::builder().allow(aws_sdk_wafv2::types::AllowAction::builder().build()).build(),
+                )
+                .visibility_config(visibility(name));
+            if let Some(team) = team {
+                create = create.tags(Tag::builder().key("team").value(team).build().unwrap());
+            }
+            create.send().await.unwrap();
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["import", "--generate", "--discover", "aws_wafv2_web_acl", "--tag", "team=x"];
+    let run = cli(dir.path(), Environment::new(ENVIRONMENT), &endpoint, &args);
+    ok(&run);
+    assert_eq!(run.out.matches("env.add(").count(), 2, "{}", run.out);
+    let (api, edge) = (
+        run.out.find(r#"WafWebAcl::new("team-x-api", "team-x-api")"#),
+        run.out.find(r#"WafWebAcl::new("team-x-edge", "team-x-edge")"#),
+    );
+    assert!(api.is_some() && edge.is_some() && api < edge, "by name: {}", run.out);
+    assert!(!run.out.contains("team-y") && !run.out.contains("untagged"), "{}", run.out);
+
+    let none = cli(
+        dir.path(),
+        Environment::new(ENVIRONMENT),
+        &endpoint,
+        &["import", "--generate", "--discover", "aws_wafv2_web_acl", "--tag", "team=z"],
+    );
+    ok(&none);
+    assert!(none.out.is_empty() && none.err.contains("No `aws_wafv2_web_acl` object matched"), "{}", none.err);
 }
