@@ -17,6 +17,7 @@ mod e2e;
 mod environments;
 mod estate;
 mod generate;
+mod generate_aws;
 mod generate_azure;
 mod generated;
 mod local;

@@ -7,6 +7,7 @@ use quikinfra_core::addr::Address;
 use quikinfra_core::codegen::{self, Chain, Declaration, Generate, GenerateContext, GenerateError};
 use quikinfra_core::value::{Attrs, Value};
 
+use super::field;
 use crate::s3_bucket::DEFAULT_RULE_ID;
 use crate::{PublicAccessBlock, S3Bucket};
 
@@ -46,10 +47,6 @@ fn is_empty(value: &Value) -> bool {
         Value::Map(map) => map.is_empty(),
         _ => false,
     }
-}
-
-fn field<'a>(rule: &'a Value, key: &str) -> Option<&'a Value> {
-    rule.as_map().and_then(|m| m.get(key))
 }
 
 fn days(rule: &Value, key: &str) -> Result<Option<String>, String> {

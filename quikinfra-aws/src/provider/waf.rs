@@ -26,7 +26,8 @@ use aws_sdk_wafv2::types::{
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig, WebAcl,
 };
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest, foreign_owner,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ProviderError, ReadRequest, Serves, TagChanges,
+    UpdateRequest, foreign_owner,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -167,6 +168,55 @@ impl Serves<WafWebAcl> for Clients {
     }
 
     /// The ACL of the configured name in the configured scope, without another environment's tags.
+    /// Every CLOUDFRONT-scope ACL (`ListWebACLs`, every page) carrying the requested tags
+    /// (`ListTagsForResource`, asked only when tags are requested), by name.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let mut acls = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = self
+                .wafv2
+                .list_web_acls()
+                .scope(Scope::Cloudfront)
+                .set_next_marker(marker)
+                .send()
+                .await
+                .map_err(|e| error::sdk("wafv2:ListWebACLs", e))?;
+            for acl in out.web_acls() {
+                if let (Some(name), Some(arn)) = (acl.name(), acl.arn()) {
+                    acls.push(Discovered { id: arn.to_string(), name: name.to_string() });
+                }
+            }
+            match out.next_marker() {
+                Some(next) if !next.is_empty() && !out.web_acls().is_empty() => marker = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        acls.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut found = Vec::new();
+        for acl in acls {
+            if !req.tags.is_empty() {
+                let tags: BTreeMap<String, String> =
+                    match self.wafv2.list_tags_for_resource().resource_arn(&acl.id).send().await {
+                        Ok(out) => out
+                            .tag_info_for_resource()
+                            .map(|t| t.tag_list())
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect(),
+                        Err(e) if is_code(&e, NONEXISTENT) => continue,
+                        Err(e) => return Err(error::sdk("wafv2:ListTagsForResource", e)),
+                    };
+                if req.tags.iter().any(|(k, v)| tags.get(k) != Some(v)) {
+                    continue;
+                }
+            }
+            found.push(acl);
+        }
+        Ok(found)
+    }
+
     async fn find(&self, req: CreateRequest<'_>) -> Result<Option<Created>, ProviderError> {
         let name = WafWebAcl::NAME.require(req.config)?;
         let Some(arn) = acl_named(self, name, &scope_of(req.config)).await? else { return Ok(None) };

@@ -10,4 +10,8 @@ pub mod kafka_namespace;
 #[rustfmt::skip]
 pub mod media_bucket;
 #[rustfmt::skip]
+pub mod kms_key;
+#[rustfmt::skip]
 pub mod mysql_server;
+#[rustfmt::skip]
+pub mod web_acl;
