@@ -20,18 +20,27 @@ use serde_json::json;
 use crate::generated;
 use crate::support::{Buf, moto};
 
-const SUBSCRIPTION: &str = "00000000-0000-0000-0000-00000000c0de";
-const ENVIRONMENT: &str = "imported";
+/// The subscription the emulator's objects live in.
+pub(crate) const SUBSCRIPTION: &str = "00000000-0000-0000-0000-00000000c0de";
+/// The environment generated code is pasted into.
+pub(crate) const ENVIRONMENT: &str = "imported";
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
+/// One command-line run: its exit code and what it wrote.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) out: String,
+    pub(crate) err: String,
 }
 
 /// Runs `env` with `--cloud real` (unless `args` say otherwise): AWS on moto at `moto` (if
 /// given), Azure on the emulator at `arm` (if given).
-fn cli(dir: &std::path::Path, env: Environment, moto: Option<&str>, arm: Option<&str>, args: &[&str]) -> Run {
+pub(crate) fn cli(
+    dir: &std::path::Path,
+    env: Environment,
+    moto: Option<&str>,
+    arm: Option<&str>,
+    args: &[&str],
+) -> Run {
     let (out, err) = (Buf::default(), Buf::default());
     let mut plugins: Vec<std::sync::Arc<dyn quikinfra::engine::plugin::Plugin>> = Vec::new();
     if let Some(moto) = moto {
@@ -66,7 +75,7 @@ fn empty() -> Environment {
 /// The committed file is the generated code, byte for byte. `QUIKINFRA_WRITE_GENERATED=1`
 /// rewrites it (then review the diff, as for snapshots).
 #[track_caller]
-fn assert_committed(file: &str, code: &str) {
+pub(crate) fn assert_committed(file: &str, code: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/generated").join(file);
     if std::env::var_os("QUIKINFRA_WRITE_GENERATED").is_some() {
         std::fs::write(&path, code).unwrap();
@@ -75,8 +84,9 @@ fn assert_committed(file: &str, code: &str) {
     assert_eq!(code, committed, "generation no longer writes {}", path.display());
 }
 
+/// The run succeeded (or its output is shown).
 #[track_caller]
-fn ok(run: &Run) {
+pub(crate) fn ok(run: &Run) {
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.out, run.err);
 }
 

@@ -8,54 +8,15 @@ use aws_sdk_wafv2::types::{
     BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction, RateBasedStatement,
     RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement, Tag, VisibilityConfig,
 };
-use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 
+use crate::generate::{self, ENVIRONMENT, Run, assert_committed, ok};
 use crate::generated;
-use crate::support::{Buf, moto};
-
-const ENVIRONMENT: &str = "imported";
-
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
+use crate::support::moto;
 
 /// Runs `env` with `--cloud real`, AWS on moto at `endpoint`.
 fn cli(dir: &std::path::Path, env: Environment, endpoint: &str, args: &[&str]) -> Run {
-    let (out, err) = (Buf::default(), Buf::default());
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![std::sync::Arc::new(quikinfra::aws::AwsPlugin::with_config(moto::config(endpoint)))],
-        state_key: None,
-    };
-    let mut argv = vec![ENVIRONMENT, "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
-    argv.extend(args);
-    let code = run_with(env, argv.iter().map(|s| s.to_string()).collect::<Vec<_>>(), ctx);
-    Run { code, out: out.text(), err: err.text() }
-}
-
-#[track_caller]
-fn ok(run: &Run) {
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.out, run.err);
-}
-
-/// The committed file is the generated code, byte for byte. `QUIKINFRA_WRITE_GENERATED=1`
-/// rewrites it (then review the diff, as for snapshots).
-#[track_caller]
-fn assert_committed(file: &str, code: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/generated").join(file);
-    if std::env::var_os("QUIKINFRA_WRITE_GENERATED").is_some() {
-        std::fs::write(&path, code).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(code, committed, "generation no longer writes {}", path.display());
+    generate::cli(dir, env, Some(endpoint), None, args)
 }
 
 /// Generates `address` from `id`, checks the committed `file` (where the id, which the cloud

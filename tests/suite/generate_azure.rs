@@ -6,68 +6,19 @@
 
 use std::io::{Read, Write};
 
-use quikinfra::cli::{Context, run_with};
 use quikinfra::engine::environment::Environment;
 use quikinfra_arm_emulator::{Config, Emulator};
 use serde_json::json;
 
+use crate::generate::{self, ENVIRONMENT, Run, SUBSCRIPTION, assert_committed, ok};
 use crate::generated;
-use crate::support::Buf;
 
-const SUBSCRIPTION: &str = "00000000-0000-0000-0000-00000000c0de";
-const ENVIRONMENT: &str = "imported";
 /// The variable the generated MySQL code reads the administrator password from.
 const PASSWORD_VARIABLE: &str = "MYSQL_MAIN_PASSWORD";
 
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
 /// Runs `env` against the emulator at `arm` with `--cloud real`.
 fn cli(dir: &std::path::Path, env: Environment, arm: &str, args: &[&str]) -> Run {
-    let (out, err) = (Buf::default(), Buf::default());
-    let arm = arm.to_string();
-    let azure = quikinfra::azure::AzurePlugin::from_vars(move |name| {
-        let vars = [
-            ("AZURE_RESOURCE_MANAGER_ENDPOINT", arm.clone()),
-            ("AZURE_ACCESS_TOKEN", "generate-token".to_string()),
-            ("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION.to_string()),
-        ];
-        vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
-    });
-    let ctx = Context {
-        out: Box::new(out.clone()),
-        err: Box::new(err.clone()),
-        input: Box::new(std::io::empty()),
-        out_is_terminal: false,
-        input_is_terminal: false,
-        color_allowed: false,
-        plugins: vec![std::sync::Arc::new(azure)],
-        state_key: None,
-    };
-    let mut argv = vec![ENVIRONMENT, "--state-dir", dir.to_str().unwrap(), "--cloud", "real"];
-    argv.extend(args);
-    let code = run_with(env, argv.iter().map(|s| s.to_string()).collect::<Vec<_>>(), ctx);
-    Run { code, out: out.text(), err: err.text() }
-}
-
-#[track_caller]
-fn ok(run: &Run) {
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.out, run.err);
-}
-
-/// The committed file is the generated code, byte for byte. `QUIKINFRA_WRITE_GENERATED=1`
-/// rewrites it (then review the diff, as for snapshots).
-#[track_caller]
-fn assert_committed(file: &str, code: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite/generated").join(file);
-    if std::env::var_os("QUIKINFRA_WRITE_GENERATED").is_some() {
-        std::fs::write(&path, code).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(code, committed, "generation no longer writes {}", path.display());
+    generate::cli(dir, env, None, Some(arm), args)
 }
 
 /// Generates `address` from `id`, checks the committed file, then declares it with `declare`,
