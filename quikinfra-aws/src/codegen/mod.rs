@@ -2,6 +2,7 @@
 //! module per type implementing [`Generate`](quikinfra_core::codegen::Generate), the helpers
 //! they share, and the table of them the `aws` plugin hands out ([`generators`]).
 
+mod cloudfront_distribution;
 mod kms_key;
 mod s3_bucket;
 mod waf_web_acl;
@@ -9,11 +10,11 @@ mod waf_web_acl;
 use quikinfra_core::codegen::Generators;
 use quikinfra_core::value::{Attrs, Value};
 
-use crate::{KmsKey, S3Bucket, WafWebAcl};
+use crate::{CloudFrontDistribution, KmsKey, S3Bucket, WafWebAcl};
 
 /// Every AWS type with a generator.
 pub fn generators() -> Generators {
-    Generators::new().with::<S3Bucket>().with::<KmsKey>().with::<WafWebAcl>()
+    Generators::new().with::<S3Bucket>().with::<KmsKey>().with::<WafWebAcl>().with::<CloudFrontDistribution>()
 }
 
 /// The field `key` of a map value (a rule, a setting), if it is a map holding one.
