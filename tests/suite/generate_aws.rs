@@ -1,4 +1,5 @@
-//! `import --generate` for the AWS types beyond buckets: a KMS key and a WAF web ACL made
+//! `import --generate` for the AWS types beyond buckets: a KMS key, a WAF web ACL and a
+//! CloudFront distribution made
 //! outside quikinfra with the raw SDK clients on moto, written as code, the code committed
 //! under `generated/` byte for byte and compiled into this suite, then declared, imported and
 //! planned: "No changes"; and the discovery of web ACLs by tag. Needs moto (`QUIKINFRA_MOTO_ENDPOINT`): without it they fail, never
@@ -146,6 +147,83 @@ fn a_web_acl_made_outside_is_generated_compiled_imported_and_planned_with_no_cha
     let waf = aws_sdk_wafv2::Client::new(&moto::config(&endpoint));
     let arn = block_on(web_acl_made_outside(&waf));
     generate_import_and_plan(&endpoint, "aws_wafv2_web_acl.edge", &arn, "web_acl.rs", generated::web_acl::declare);
+}
+
+/// A distribution made by hand: disabled, on the cheaper edge locations, serving a bucket path
+/// over HTTPS only with `GET`/`HEAD`/`OPTIONS`, uncached and uncompressed, under two aliases
+/// with a certificate of TLS 1.2 (2019 ciphers), behind a web ACL, tagged.
+async fn distribution_made_outside(cloudfront: &aws_sdk_cloudfront::Client) -> String {
+    use aws_sdk_cloudfront::types::{
+        Aliases, AllowedMethods, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, Method,
+        MinimumProtocolVersion, Origin, Origins, PriceClass, S3OriginConfig, SslSupportMethod, Tag, Tags,
+        ViewerCertificate, ViewerProtocolPolicy,
+    };
+    let methods = [Method::Get, Method::Head, Method::Options];
+    let origin = Origin::builder()
+        .id("media")
+        .domain_name("quikapp-media-imported.s3.us-east-1.amazonaws.com")
+        .origin_path("/media")
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()
+        .unwrap();
+    let behavior = DefaultCacheBehavior::builder()
+        .target_origin_id("media")
+        .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
+        .allowed_methods(AllowedMethods::builder().quantity(3).set_items(Some(methods.to_vec())).build().unwrap())
+        .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+        .compress(false)
+        .build()
+        .unwrap();
+    let aliases = ["static.quikapp.com", "media.quikapp.com"].map(String::from).to_vec();
+    let config = DistributionConfig::builder()
+        .caller_reference("made-by-hand")
+        .comment("made by hand")
+        .enabled(false)
+        .price_class(PriceClass::PriceClass200)
+        .origins(Origins::builder().quantity(1).items(origin).build().unwrap())
+        .default_cache_behavior(behavior)
+        .aliases(Aliases::builder().quantity(2).set_items(Some(aliases)).build().unwrap())
+        .viewer_certificate(
+            ViewerCertificate::builder()
+                .cloud_front_default_certificate(false)
+                .acm_certificate_arn(CERTIFICATE)
+                .ssl_support_method(SslSupportMethod::SniOnly)
+                .minimum_protocol_version(MinimumProtocolVersion::TlSv122019)
+                .build(),
+        )
+        .web_acl_id(WEB_ACL)
+        .build()
+        .unwrap();
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    let tags = Tags::builder()
+        .items(tag("environment", ENVIRONMENT))
+        .items(tag("managed-by", "quikinfra"))
+        .items(tag("team", "media"))
+        .build();
+    let created = cloudfront
+        .create_distribution_with_tags()
+        .distribution_config_with_tags(
+            DistributionConfigWithTags::builder().distribution_config(config).tags(tags).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    created.distribution().unwrap().id().to_string()
+}
+
+/// The certificate and web ACL the distribution made by hand names (literal ARNs in the code).
+const CERTIFICATE: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+const WEB_ACL: &str = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/quikapp-edge/1a2b3c4d";
+
+#[test]
+fn a_distribution_made_outside_is_generated_compiled_imported_and_planned_with_no_changes() {
+    let _moto = moto::exclusive();
+    let endpoint = moto::endpoint();
+    moto::reset(&endpoint);
+    let cloudfront = aws_sdk_cloudfront::Client::new(&moto::config(&endpoint));
+    let id = block_on(distribution_made_outside(&cloudfront));
+    let declare = generated::distribution::declare;
+    generate_import_and_plan(&endpoint, "aws_cloudfront_distribution.media", &id, "distribution.rs", declare);
 }
 
 #[test]

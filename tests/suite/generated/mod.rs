@@ -6,6 +6,8 @@
 #[rustfmt::skip]
 pub mod aks_cluster;
 #[rustfmt::skip]
+pub mod distribution;
+#[rustfmt::skip]
 pub mod kafka_namespace;
 #[rustfmt::skip]
 pub mod media_bucket;
