@@ -239,18 +239,16 @@ mod tests {
             "acm_certificate_arn": CERT, "ssl_support_method": "vip", "minimum_protocol_version": "TLSv1.2_2019",
             "web_acl_arn": ACL, "tags": {"team": "media"}
         }));
-        assert_eq!(
-            code::<Cdn>("media", &live).unwrap(),
-            format!(
-                "{}{}{}{}",
-                r#"CloudFrontDistribution::new("media", "media.s3.us-east-1.amazonaws.com").origin_path("/media")"#,
-                r#".viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly).allowed_methods(AllowedMethods::GetHeadOptions).cache_policy("Managed-CachingDisabled").compress(false)"#,
-                r#".price_class(PriceClass::Class100).alias("media.quikapp.com").alias("static.quikapp.com")"#,
-                format!(
-                    r#".certificate("{CERT}").ssl_support_method(SslSupportMethod::Vip).minimum_protocol_version(MinimumProtocolVersion::Tls12_2019).enabled(false).web_acl("{ACL}").tag("team", "media")"#
-                ),
-            )
-        );
+        let expected = [
+            r#"CloudFrontDistribution::new("media", "media.s3.us-east-1.amazonaws.com").origin_path("/media")"#,
+            r#".viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly).allowed_methods(AllowedMethods::GetHeadOptions)"#,
+            r#".cache_policy("Managed-CachingDisabled").compress(false).price_class(PriceClass::Class100)"#,
+            r#".alias("media.quikapp.com").alias("static.quikapp.com")"#,
+            &format!(r#".certificate("{CERT}").ssl_support_method(SslSupportMethod::Vip)"#),
+            r#".minimum_protocol_version(MinimumProtocolVersion::Tls12_2019).enabled(false)"#,
+            &format!(r#".web_acl("{ACL}").tag("team", "media")"#),
+        ];
+        assert_eq!(code::<Cdn>("media", &live).unwrap(), expected.concat());
     }
 
     #[test]
