@@ -2,7 +2,7 @@
 //! CloudFront distribution made
 //! outside quikinfra with the raw SDK clients on moto, written as code, the code committed
 //! under `generated/` byte for byte and compiled into this suite, then declared, imported and
-//! planned: "No changes"; and the discovery of web ACLs by tag. Needs moto (`QUIKINFRA_MOTO_ENDPOINT`): without it they fail, never
+//! planned: "No changes"; and the discovery of web ACLs and distributions by tag. Needs moto (`QUIKINFRA_MOTO_ENDPOINT`): without it they fail, never
 //! skip.
 
 use aws_sdk_wafv2::types::{
@@ -270,4 +270,67 @@ fn discovery_by_tag_writes_exactly_the_tagged_web_acls() {
     );
     ok(&none);
     assert!(none.out.is_empty() && none.err.contains("No `aws_wafv2_web_acl` object matched"), "{}", none.err);
+}
+
+/// A plain distribution serving `bucket`, tagged `team` when given.
+async fn plain_distribution(cloudfront: &aws_sdk_cloudfront::Client, bucket: &str, team: Option<&str>) {
+    use aws_sdk_cloudfront::types::{
+        AllowedMethods, DefaultCacheBehavior, DistributionConfig, DistributionConfigWithTags, Method, Origin, Origins,
+        S3OriginConfig, Tag, Tags, ViewerProtocolPolicy,
+    };
+    let origin = Origin::builder()
+        .id("media")
+        .domain_name(format!("{bucket}.s3.us-east-1.amazonaws.com"))
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
+        .build()
+        .unwrap();
+    let methods = AllowedMethods::builder().quantity(2).items(Method::Get).items(Method::Head).build().unwrap();
+    let behavior = DefaultCacheBehavior::builder()
+        .target_origin_id("media")
+        .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+        .allowed_methods(methods)
+        .cache_policy_id(quikinfra::aws::cloudfront_distribution::managed_cache_policy::CACHING_OPTIMIZED)
+        .build()
+        .unwrap();
+    let config = DistributionConfig::builder()
+        .caller_reference(bucket)
+        .comment(bucket)
+        .enabled(true)
+        .origins(Origins::builder().quantity(1).items(origin).build().unwrap())
+        .default_cache_behavior(behavior)
+        .build()
+        .unwrap();
+    let mut tags = Tags::builder();
+    if let Some(team) = team {
+        tags = tags.items(Tag::builder().key("team").value(team).build().unwrap());
+    }
+    let with_tags = DistributionConfigWithTags::builder().distribution_config(config).tags(tags.build()).build();
+    cloudfront.create_distribution_with_tags().distribution_config_with_tags(with_tags).send().await.unwrap();
+}
+
+#[test]
+fn discovery_by_tag_writes_exactly_the_tagged_distributions() {
+    let _moto = moto::exclusive();
+    let endpoint = moto::endpoint();
+    moto::reset(&endpoint);
+    let cloudfront = aws_sdk_cloudfront::Client::new(&moto::config(&endpoint));
+    block_on(async {
+        for (bucket, team) in
+            [("team-x-media", Some("x")), ("team-x-assets", Some("x")), ("team-y-media", Some("y")), ("untagged", None)]
+        {
+            plain_distribution(&cloudfront, bucket, team).await;
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["import", "--generate", "--discover", "aws_cloudfront_distribution", "--tag", "team=x"];
+    let run = cli(dir.path(), Environment::new(ENVIRONMENT), &endpoint, &args);
+    ok(&run);
+    assert_eq!(run.out.matches("env.add(").count(), 2, "{}", run.out);
+    let (assets, media) = (
+        run.out.find(r#"CloudFrontDistribution::new("team-x-assets", "team-x-assets.s3.us-east-1.amazonaws.com")"#),
+        run.out.find(r#"CloudFrontDistribution::new("team-x-media", "team-x-media.s3.us-east-1.amazonaws.com")"#),
+    );
+    assert!(assets.is_some() && media.is_some() && assets < media, "by name: {}", run.out);
+    assert!(!run.out.contains("team-y") && !run.out.contains("untagged"), "{}", run.out);
+    assert!(!run.out.contains(".cache_policy("), "the managed default is left out: {}", run.out);
 }

@@ -123,6 +123,9 @@ fn behaviour(mut w: Written, live: &Attrs) -> Result<Written, String> {
             });
         }
     }
+    if text("cache_policy_id") == Some("") {
+        return Err("it has no cache policy (legacy cache settings), which the type does not manage".into());
+    }
     if let Some(id) = text("cache_policy_id").filter(|id| *id != managed_cache_policy::CACHING_OPTIMIZED) {
         let argument = managed_policy_name(id).unwrap_or(id).to_string();
         w = w.call("cache_policy", codegen::string(&argument), None, |c| c.cache_policy(argument));
@@ -298,6 +301,12 @@ mod tests {
         assert_eq!(
             refused(json!({"aliases": ["Media.QuikApp.com"]})),
             "aws_cloudfront_distribution.m: cannot write `aliases` as code: the builders write it otherwise"
+        );
+        let legacy = json!({"viewer_protocol_policy": "redirect-to-https", "allowed_methods": ["GET", "HEAD"],
+            "cache_policy_id": "", "compress": false});
+        assert_eq!(
+            refused(json!({"default_cache_behavior": legacy})),
+            "aws_cloudfront_distribution.m: cannot write `default_cache_behavior` as code: it has no cache policy (legacy cache settings), which the type does not manage"
         );
         assert_eq!(
             refused(json!({"origin": {"domain_name": ""}})),

@@ -43,7 +43,8 @@ use aws_sdk_cloudfront::types::{
     PriceClass, S3OriginConfig, SslSupportMethod, Tag, TagKeys, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
 use quikinfra_core::provider::{
-    CreateRequest, Created, DeleteRequest, ProviderError, ReadRequest, Serves, TagChanges, UpdateRequest,
+    CreateRequest, Created, DeleteRequest, DiscoverRequest, Discovered, ProviderError, ReadRequest, Serves, TagChanges,
+    UpdateRequest,
 };
 use quikinfra_core::value::{Attrs, Value};
 
@@ -91,6 +92,56 @@ impl Serves<Cdn> for Clients {
         let mut out = distribution_attrs(dist, got.e_tag(), prior);
         out.insert(Cdn::TAGS.name().into(), tags);
         Ok(Some(out))
+    }
+
+    /// Every distribution (`ListDistributions`, every page) carrying the requested tags
+    /// (`ListTagsForResource`, asked only when tags are requested), named after its origin's
+    /// bucket, by name then id.
+    async fn discover(&self, req: DiscoverRequest<'_>) -> Result<Vec<Discovered>, ProviderError> {
+        let mut found = Vec::new();
+        let mut marker = None;
+        loop {
+            let out = self
+                .cloudfront
+                .list_distributions()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| error::sdk("cloudfront:ListDistributions", e))?;
+            let Some(list) = out.distribution_list() else { break };
+            for dist in list.items() {
+                let origin = dist.origins().and_then(|o| o.items().first()).map(|o| o.domain_name());
+                let name = oac_name(origin.unwrap_or(dist.id()));
+                found.push((Discovered { id: dist.id().to_string(), name }, dist.arn().to_string()));
+            }
+            match list.next_marker() {
+                Some(next) if list.is_truncated() && !next.is_empty() => marker = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        found.sort_by(|(a, _), (b, _)| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        let mut kept = Vec::new();
+        for (dist, arn) in found {
+            if !req.tags.is_empty() {
+                let tags: BTreeMap<String, String> =
+                    match self.cloudfront.list_tags_for_resource().resource(&arn).send().await {
+                        Ok(out) => out
+                            .tags()
+                            .map(|t| t.items())
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().unwrap_or_default().to_string()))
+                            .collect(),
+                        Err(e) if is_code(&e, "NoSuchResource") => continue,
+                        Err(e) => return Err(error::sdk("cloudfront:ListTagsForResource", e)),
+                    };
+                if req.tags.iter().any(|(k, v)| tags.get(k) != Some(v)) {
+                    continue;
+                }
+            }
+            kept.push(dist);
+        }
+        Ok(kept)
     }
 
     /// Creates the origin access control and the distribution.
