@@ -271,7 +271,7 @@ fn discovery_by_tag_writes_exactly_the_tagged_buckets() {
 }
 
 /// One HTTP/1.1 request to the emulator, as a script with a token would send it.
-fn arm(url: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
+pub(crate) fn arm(url: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
     let host = url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(host).expect("the emulator is reachable");
     let body = body.map(|b| b.to_string()).unwrap_or_default();

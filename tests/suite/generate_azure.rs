@@ -4,13 +4,11 @@
 //! planned: "No changes"; and discovery in one resource group of a group, a server, a cache
 //! and a namespace.
 
-use std::io::{Read, Write};
-
 use quikinfra::engine::environment::Environment;
 use quikinfra_arm_emulator::{Config, Emulator};
 use serde_json::json;
 
-use crate::generate::{self, ENVIRONMENT, Run, SUBSCRIPTION, assert_committed, ok};
+use crate::generate::{self, ENVIRONMENT, Run, SUBSCRIPTION, arm, assert_committed, ok};
 use crate::generated;
 
 /// The variable the generated MySQL code reads the administrator password from.
@@ -39,24 +37,6 @@ fn round_trip(url: &str, address: &str, id: &str, file: &str, declare: fn(&mut E
     ok(&run);
     assert!(run.out.contains("No changes."), "{}", run.out);
     dir
-}
-
-/// One HTTP/1.1 request to the emulator, as a script with a token would send it.
-fn arm(url: &str, method: &str, path: &str, body: Option<&serde_json::Value>) -> (u16, serde_json::Value) {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).expect("the emulator is reachable");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer outside\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    let status = reply[9..12].parse().unwrap();
-    let json = reply.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or_default();
-    (status, json)
 }
 
 /// PUTs `body` to `path` and polls until the object settles, as `az` does; its id.
