@@ -106,7 +106,7 @@ fn provider_floor(rt: &tokio::runtime::Runtime, shape: &Shape, latency: Duration
                 for node in env.resources() {
                     // Links resolved to a constant: only the calls' timing matters here.
                     let mut config = node.attrs.clone();
-                    config.insert("link".into(), "arn:sim:floor".into());
+                    config.insert("link", "arn:sim:floor".into());
                     let req = CreateRequest::new(&node.address, node.schema, &config);
                     providers.create(node.schema.provider, req).await.expect("create");
                 }

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use crate::addr::Address;
 use crate::environment::Environment;
 use crate::resource::ResourceNode;
-use crate::value::Value;
+use crate::value::{Attrs, Value};
 
 /// One difference at a path: a fact, an attribute leaf, a lifecycle option.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,9 +82,8 @@ pub struct Comparison {
 
 /// Compares the definitions of `from` and `to`.
 pub fn compare(from: &Environment, to: &Environment) -> Comparison {
-    let tags = |env: &Environment| -> BTreeMap<String, Value> {
-        env.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect()
-    };
+    let tags =
+        |env: &Environment| -> Attrs { env.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect() };
     let facts = diff_maps("", &tags(from), &tags(to));
     let (left, right) = (by_address(from), by_address(to));
     let mut addresses: Vec<&Address> = left.keys().chain(right.keys()).collect();
@@ -165,11 +164,7 @@ pub fn compare_deployed(
 
 /// A state's attributes without what the cloud computes, without the standard tags, and with
 /// the environment's name and domain replaced by placeholders.
-fn normalised_attrs(
-    env: &Environment,
-    schema: Option<&crate::schema::Schema>,
-    attrs: &BTreeMap<String, Value>,
-) -> BTreeMap<String, Value> {
+fn normalised_attrs(env: &Environment, schema: Option<&crate::schema::Schema>, attrs: &Attrs) -> Attrs {
     let standard = env.standard_tags();
     let mut tokens: Vec<(String, &str)> = Vec::new();
     if let Some(domain) = env.get_fact("domain") {
@@ -185,24 +180,24 @@ fn normalised_attrs(
         match value {
             Value::String(s) => Value::String(normalise(s)),
             Value::List(items) => Value::List(items.iter().map(|v| walk(v, normalise)).collect()),
-            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), walk(v, normalise))).collect()),
+            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (*k, walk(v, normalise))).collect()),
             other => other.clone(),
         }
     }
     let computed =
         |name: &str| schema.and_then(|s| s.attr(name)).is_some_and(|a| a.mode == crate::schema::AttrMode::Computed);
-    let mut out = BTreeMap::new();
+    let mut out = Attrs::new();
     for (name, value) in attrs.iter().filter(|(name, _)| !computed(name)) {
         let mut value = value.clone();
         if name == "tags"
             && let Value::Map(tags) = &mut value
         {
-            tags.retain(|k, v| standard.get(k).is_none_or(|s| v.as_str() != Some(s.as_str())));
+            tags.retain(|k, v| standard.get(k.as_str()).is_none_or(|s| v.as_str() != Some(s.as_str())));
             if tags.is_empty() {
                 continue;
             }
         }
-        out.insert(name.clone(), walk(&value, &normalise));
+        out.insert(*name, walk(&value, &normalise));
     }
     out
 }
@@ -212,11 +207,11 @@ fn by_address(env: &Environment) -> BTreeMap<Address, &ResourceNode> {
 }
 
 /// A node's attributes with the environment's standard tags taken out of its `tags`.
-fn own_attrs(env: &Environment, node: &ResourceNode) -> BTreeMap<String, Value> {
+fn own_attrs(env: &Environment, node: &ResourceNode) -> Attrs {
     let standard = env.standard_tags();
     let mut attrs = node.attrs.clone();
     if let Some(Value::Map(tags)) = attrs.get_mut("tags") {
-        tags.retain(|k, v| standard.get(k).is_none_or(|s| v.as_str() != Some(s.as_str())));
+        tags.retain(|k, v| standard.get(k.as_str()).is_none_or(|s| v.as_str() != Some(s.as_str())));
         if tags.is_empty() {
             attrs.remove("tags");
         }
@@ -227,13 +222,13 @@ fn own_attrs(env: &Environment, node: &ResourceNode) -> BTreeMap<String, Value> 
 fn node_differences(from: &Environment, l: &ResourceNode, to: &Environment, r: &ResourceNode) -> Vec<Difference> {
     let (la, ra) = (own_attrs(from, l), own_attrs(to, r));
     let mut out = diff_maps("", &la, &ra);
-    let lifecycle = |n: &ResourceNode| -> BTreeMap<String, Value> {
-        let mut m = BTreeMap::new();
-        m.insert("prevent_destroy".to_string(), Value::Bool(n.lifecycle.prevent_destroy));
-        m.insert("create_before_destroy".to_string(), Value::Bool(n.lifecycle.create_before_destroy));
+    let lifecycle = |n: &ResourceNode| -> Attrs {
         let ignored = n.lifecycle.ignore_changes.iter().map(|s| Value::String(s.clone())).collect();
-        m.insert("ignore_changes".to_string(), Value::List(ignored));
-        m
+        Attrs::from([
+            ("prevent_destroy", Value::Bool(n.lifecycle.prevent_destroy)),
+            ("create_before_destroy", Value::Bool(n.lifecycle.create_before_destroy)),
+            ("ignore_changes", Value::List(ignored)),
+        ])
     };
     out.extend(diff_maps("lifecycle.", &lifecycle(l), &lifecycle(r)));
     out
@@ -258,8 +253,8 @@ fn flatten(path: String, value: &Value, out: &mut BTreeMap<String, Value>) {
     }
 }
 
-fn diff_maps(prefix: &str, left: &BTreeMap<String, Value>, right: &BTreeMap<String, Value>) -> Vec<Difference> {
-    let leaves = |map: &BTreeMap<String, Value>| {
+fn diff_maps(prefix: &str, left: &Attrs, right: &Attrs) -> Vec<Difference> {
+    let leaves = |map: &Attrs| {
         let mut out = BTreeMap::new();
         for (k, v) in map {
             flatten(format!("{prefix}{k}"), v, &mut out);
@@ -413,9 +408,8 @@ mod tests {
         let mut env = Environment::new(name).fact("tier", tier);
         for mut n in nodes {
             // Standard tags, as `Environment::add` merges them.
-            let tags: BTreeMap<String, Value> =
-                env.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-            n.attrs.insert("tags".into(), Value::Map(tags));
+            let tags: Attrs = env.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            n.attrs.insert("tags", Value::Map(tags));
             env.add_node(n);
         }
         env

@@ -13,7 +13,7 @@ use crate::diag::Problems;
 use crate::policy::{DefinitionView, Rule};
 use crate::resource::{Resource, ResourceNode};
 use crate::schema::Schema;
-use crate::value::{Reference, Value};
+use crate::value::{Attrs, Reference, Value};
 
 /// One environment's definition.
 #[derive(Clone, Debug)]
@@ -119,12 +119,11 @@ impl Environment {
     pub fn add<R: Resource>(&mut self, spec: R) -> &mut Self {
         let mut node = ResourceNode::from_spec(&spec, &mut self.problems);
         if node.schema.has_tags() {
-            let mut tags: BTreeMap<String, Value> =
-                self.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let mut tags: Attrs = self.standard_tags().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
             if let Some(Value::Map(own)) = node.attrs.get("tags") {
                 tags.extend(own.clone());
             }
-            node.attrs.insert("tags".to_string(), Value::Map(tags));
+            node.attrs.insert("tags", Value::Map(tags));
         }
         self.push(node);
         self

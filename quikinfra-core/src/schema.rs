@@ -309,7 +309,8 @@ attr_values! {
     i64 => Number, i64, |v| number(v);
     usize => Number, usize, |v| number(v);
     f64 => Number, f64, |v| match v { Value::Number(n) => n.as_f64(), _ => None };
-    BTreeMap<String, Value> => Map, &'a BTreeMap<String, Value>, |v| v.as_map();
+    Attrs => Map, &'a Attrs, |v| v.as_map();
+    BTreeMap<String, Value> => Map, &'a Attrs, |v| v.as_map();
 }
 
 /// A string map (tags) reads as plain strings; entries of another shape are left out.
@@ -319,7 +320,7 @@ impl AttrValue for BTreeMap<String, String> {
     type Read<'a> = BTreeMap<String, String>;
     fn read(value: &Value) -> Option<Self::Read<'_>> {
         let map = value.as_map()?;
-        Some(map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect())
+        Some(map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.to_string(), v.to_string()))).collect())
     }
 }
 
@@ -494,15 +495,16 @@ pub struct MissingAttr {
 pub fn mask_sensitive(schema: &Schema, address: &crate::addr::Address, attrs: &mut crate::value::Attrs) {
     use crate::value::Value;
     for a in schema.attributes.iter().filter(|a| a.sensitive) {
-        let Some(value) = attrs.get_mut(a.name) else { continue };
+        // Looked at before it is changed: attributes already masked keep a shared storage shared.
+        let Some(value) = attrs.get(a.name) else { continue };
         if matches!(value, Value::Sensitive(_) | Value::Null) {
             continue;
         }
-        let text = match &*value {
+        let text = match value {
             Value::String(s) => s.clone(),
             other => serde_json::to_string(other).unwrap_or_default(),
         };
-        *value = Value::Sensitive(crate::value::fingerprint(address, a.name, &text));
+        attrs.insert(a.name, Value::Sensitive(crate::value::fingerprint(address, a.name, &text)));
     }
 }
 

@@ -51,7 +51,7 @@ fn like(shape: &str, krate: &Path) -> TokenStream {
         "number" => quote!(f64),
         "bool" => quote!(bool),
         "list" => quote!(::std::vec::Vec<()>),
-        _ => quote!(::std::collections::BTreeMap<::std::string::String, #krate::value::Value>),
+        _ => quote!(#krate::value::Attrs),
     }
 }
 

@@ -263,7 +263,7 @@ async fn excluded_resources_need_no_provider_nor_secret() {
     let mut env = two_things(2, "a");
     let mut attrs = quikinfra::engine::value::Attrs::new();
     let secret = serde_json::to_value(Secret::from_env("QUIKINFRA_TEST_UNSET_SECRET")).unwrap();
-    attrs.insert("secret".into(), Value::from_json(secret).unwrap());
+    attrs.insert("secret", Value::from_json(secret).unwrap());
     env.add_node(ResourceNode {
         address: Address::new("other_thing", "x"),
         schema: &UNSERVED,

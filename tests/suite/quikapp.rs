@@ -139,7 +139,7 @@ fn ok(run: &Run) {
     assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.out, run.err);
 }
 
-fn sim_objects(dir: &Path) -> Vec<(String, String, BTreeMap<String, Value>)> {
+fn sim_objects(dir: &Path) -> Vec<(String, String, quikinfra::engine::value::Attrs)> {
     let sim = Simulator::open(dir.join("sim")).unwrap();
     sim.objects().into_iter().map(|o| (o.type_name, o.id, o.attrs)).collect()
 }
@@ -470,13 +470,13 @@ fn production_serves_https_only_with_tls_1_2_and_protects_its_zone() {
         match node.address.to_string().as_str() {
             "aws_cloudfront_distribution.media" => {
                 if let Some(Value::Map(b)) = node.attrs.get_mut("default_cache_behavior") {
-                    b.insert("viewer_protocol_policy".into(), Value::from("allow-all"));
+                    b.insert("viewer_protocol_policy", Value::from("allow-all"));
                 }
-                node.attrs.insert("minimum_protocol_version".into(), Value::from("TLSv1_2016"));
+                node.attrs.insert("minimum_protocol_version", Value::from("TLSv1_2016"));
             }
             "azure_traffic_manager_profile.edge" => {
                 if let Some(Value::Map(m)) = node.attrs.get_mut("monitor") {
-                    m.insert("protocol".into(), Value::from("HTTP"));
+                    m.insert("protocol", Value::from("HTTP"));
                 }
             }
             "aws_route53_zone.main" => node.lifecycle.prevent_destroy = false,

@@ -182,11 +182,13 @@ impl Synth<'_> {
             Value::List(items) => {
                 Json::Array(items.iter().map(|i| self.value(at, field, i)).collect::<Result<_, _>>()?)
             }
-            Value::Map(map) => Json::Object(
-                map.iter()
-                    .map(|(k, i)| Ok((k.clone(), self.value(at, field, i)?)))
-                    .collect::<Result<_, SynthError>>()?,
-            ),
+            Value::Map(map) => {
+                Json::Object(map.iter().map(|(k, i)| Ok((k.to_string(), self.value(at, field, i)?))).collect::<Result<
+                    _,
+                    SynthError,
+                >>(
+                )?)
+            }
             Value::Secret(_) | Value::Sensitive(_) | Value::Unknown => {
                 return Err(SynthError::Malformed(at.clone(), field.to_string()));
             }

@@ -177,7 +177,7 @@ fn validation_attrs(arn: &str, status: &str, prior: &Attrs) -> Attrs {
     let mut out =
         MapBuilder::default().set(Validation::CERTIFICATE_ARN, arn).set(Validation::CERTIFICATE_STATUS, status).build();
     if let Some(fqdns) = prior.get(Validation::VALIDATION_RECORD_FQDNS.name()) {
-        out.insert(Validation::VALIDATION_RECORD_FQDNS.name().into(), fqdns.clone());
+        out.insert(Validation::VALIDATION_RECORD_FQDNS.name(), fqdns.clone());
     }
     out
 }

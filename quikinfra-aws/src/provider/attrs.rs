@@ -6,8 +6,6 @@
 //! own attributes are read and written through its typed keys (`S3Bucket::BUCKET`); the helpers
 //! here read the nested maps inside them (a lifecycle rule, a cache behavior), by string key.
 
-use std::collections::BTreeMap;
-
 use quikinfra_core::provider::ProviderError;
 use quikinfra_core::schema::Attr;
 use quikinfra_core::value::{Attrs, Value};
@@ -32,18 +30,18 @@ impl<T> Key for Attr<T> {
 }
 
 /// The string attribute `name`, if set.
-pub(crate) fn str_of<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> Option<&'a str> {
+pub(crate) fn str_of<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
     attrs.get(name).and_then(Value::as_str)
 }
 
 /// The string attribute `name`, which the type always sets.
-pub(crate) fn required_str<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> Result<&'a str, ProviderError> {
+pub(crate) fn required_str<'a>(attrs: &'a Attrs, name: &str) -> Result<&'a str, ProviderError> {
     str_of(attrs, name)
         .ok_or_else(|| ProviderError::permanent(format!("attribute `{name}` is missing or not a string")))
 }
 
 /// The boolean attribute `name`, if set.
-pub(crate) fn bool_of(attrs: &BTreeMap<String, Value>, name: &str) -> Option<bool> {
+pub(crate) fn bool_of(attrs: &Attrs, name: &str) -> Option<bool> {
     match attrs.get(name) {
         Some(Value::Bool(b)) => Some(*b),
         _ => None,
@@ -51,7 +49,7 @@ pub(crate) fn bool_of(attrs: &BTreeMap<String, Value>, name: &str) -> Option<boo
 }
 
 /// The whole-number attribute `name`, if set and representable.
-pub(crate) fn int_of(attrs: &BTreeMap<String, Value>, name: &str) -> Option<i64> {
+pub(crate) fn int_of(attrs: &Attrs, name: &str) -> Option<i64> {
     match attrs.get(name) {
         Some(Value::Number(n)) => n.as_i64(),
         _ => None,
@@ -59,7 +57,7 @@ pub(crate) fn int_of(attrs: &BTreeMap<String, Value>, name: &str) -> Option<i64>
 }
 
 /// The list attribute `name` (empty when unset).
-pub(crate) fn list_of<'a>(attrs: &'a BTreeMap<String, Value>, name: &str) -> &'a [Value] {
+pub(crate) fn list_of<'a>(attrs: &'a Attrs, name: &str) -> &'a [Value] {
     match attrs.get(name) {
         Some(Value::List(items)) => items,
         _ => &[],

@@ -90,7 +90,7 @@ impl Serves<Cdn> for Clients {
             Err(e) => return Err(error::sdk("cloudfront:ListTagsForResource", e)),
         };
         let mut out = distribution_attrs(dist, got.e_tag(), prior);
-        out.insert(Cdn::TAGS.name().into(), tags);
+        out.insert(Cdn::TAGS.name(), tags);
         Ok(Some(out))
     }
 
@@ -183,7 +183,7 @@ impl Serves<Cdn> for Clients {
             etag = deployed;
         }
         let mut attrs = distribution_attrs(dist, Some(&etag), &prior);
-        attrs.insert(Cdn::TAGS.name().into(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
+        attrs.insert(Cdn::TAGS.name(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
         Ok(Created { id: dist.id().to_string(), attrs })
     }
 
@@ -238,7 +238,7 @@ impl Serves<Cdn> for Clients {
                 call.map(drop).map_err(|e| error::sdk("cloudfront:TagResource", e))
             };
             TagChanges::between(prior, config).apply(untag, tag).await?;
-            out.insert(Cdn::TAGS.name().into(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
+            out.insert(Cdn::TAGS.name(), attrs::string_map(Cdn::TAGS.read(config).unwrap_or_default()));
         }
         Ok(out)
     }

@@ -231,7 +231,7 @@ impl Serves<KmsKey> for Clients {
         if alias.is_none() && changed.iter().any(|c| c == KmsKey::ALIAS.name()) {
             out.remove(KmsKey::ALIAS.name());
         }
-        out.entry(KmsKey::DESCRIPTION.name().into()).or_insert_with(|| Value::from(""));
+        out.get_or_insert_with(KmsKey::DESCRIPTION.name(), || Value::from(""));
         Ok(out)
     }
 

@@ -225,7 +225,7 @@ struct Wanted<'a> {
     record_type: &'a str,
     ttl: Option<i64>,
     values: Vec<&'a str>,
-    alias: Option<&'a BTreeMap<String, Value>>,
+    alias: Option<&'a Attrs>,
 }
 
 impl<'a> Wanted<'a> {

@@ -141,18 +141,18 @@ impl Serves<S3Bucket> for Clients {
         };
         let tags = match tagging {
             Ok(out) => attrs::string_map(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-            Err(e) if is_code(&e, "NoSuchTagSet") => Value::Map(BTreeMap::new()),
+            Err(e) if is_code(&e, "NoSuchTagSet") => Value::Map(Attrs::new()),
             Err(e) => return Err(error::sdk("s3:GetBucketTagging", e)),
         };
         let prior_rules = S3Bucket::LIFECYCLE_RULES.read(prior).unwrap_or_default();
         let mut out = computed(name, region);
-        out.insert(S3Bucket::BUCKET.name().into(), Value::from(name));
+        out.insert(S3Bucket::BUCKET.name(), Value::from(name));
         let versioning = Value::Bool(versioning.status() == Some(&BucketVersioningStatus::Enabled));
-        out.insert(S3Bucket::VERSIONING.name().into(), versioning);
-        out.insert(S3Bucket::LIFECYCLE_RULES.name().into(), Value::List(order_rules(rules, prior_rules)));
-        out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name().into(), encryption);
-        out.insert(S3Bucket::PUBLIC_ACCESS_BLOCK.name().into(), pab);
-        out.insert(S3Bucket::TAGS.name().into(), tags);
+        out.insert(S3Bucket::VERSIONING.name(), versioning);
+        out.insert(S3Bucket::LIFECYCLE_RULES.name(), Value::List(order_rules(rules, prior_rules)));
+        out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name(), encryption);
+        out.insert(S3Bucket::PUBLIC_ACCESS_BLOCK.name(), pab);
+        out.insert(S3Bucket::TAGS.name(), tags);
         Ok(Some(out))
     }
 
@@ -321,11 +321,7 @@ async fn bucket_exists(c: &Clients, name: &str) -> Result<bool, ProviderError> {
 }
 
 fn pab_value(flags: [Option<bool>; 4]) -> Value {
-    let mut map = BTreeMap::new();
-    for (name, flag) in PAB_FLAGS.iter().zip(flags) {
-        map.insert((*name).to_string(), Value::Bool(flag.unwrap_or(false)));
-    }
-    Value::Map(map)
+    Value::Map(PAB_FLAGS.iter().zip(flags).map(|(name, flag)| (*name, Value::Bool(flag.unwrap_or(false)))).collect())
 }
 
 /// Default encryption as the spec writes it; none at all reads as AWS's default, SSE-S3.
@@ -457,13 +453,13 @@ fn written(name: &str, region: &str, config: &Attrs) -> Attrs {
                 .value()
         }
     });
-    out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name().into(), sse.unwrap_or_else(|| encryption_value(None)));
-    out.entry(S3Bucket::TAGS.name().into()).or_insert_with(|| Value::Map(BTreeMap::new()));
-    out.entry(S3Bucket::LIFECYCLE_RULES.name().into()).or_insert_with(|| Value::List(Vec::new()));
+    out.insert(S3Bucket::SERVER_SIDE_ENCRYPTION.name(), sse.unwrap_or_else(|| encryption_value(None)));
+    out.get_or_insert_with(S3Bucket::TAGS.name(), || Value::Map(Attrs::new()));
+    out.get_or_insert_with(S3Bucket::LIFECYCLE_RULES.name(), || Value::List(Vec::new()));
     out
 }
 
-async fn put_public_access_block(c: &Clients, name: &str, pab: &BTreeMap<String, Value>) -> Result<(), ProviderError> {
+async fn put_public_access_block(c: &Clients, name: &str, pab: &Attrs) -> Result<(), ProviderError> {
     let flag = |n: &str| bool_of(pab, n).unwrap_or(false);
     let config = PublicAccessBlockConfiguration::builder()
         .block_public_acls(flag("block_public_acls"))
@@ -480,7 +476,7 @@ async fn put_public_access_block(c: &Clients, name: &str, pab: &BTreeMap<String,
     Ok(())
 }
 
-async fn put_encryption(c: &Clients, name: &str, sse: &BTreeMap<String, Value>) -> Result<(), ProviderError> {
+async fn put_encryption(c: &Clients, name: &str, sse: &Attrs) -> Result<(), ProviderError> {
     let algorithm = str_of(sse, "sse_algorithm").unwrap_or("AES256");
     let mut default = ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::from(algorithm));
     if let Some(key) = str_of(sse, "kms_master_key_id") {

@@ -30,7 +30,7 @@ async fn put(c: &Clients, address: &str, bucket: &str, config: &Attrs) -> Result
         .await
         .map_err(|e| error::sdk("s3:PutBucketPolicy", e))?;
     let mut out = config.clone();
-    out.insert(S3BucketPolicy::ID.name().into(), bucket.into());
+    out.insert(S3BucketPolicy::ID.name(), bucket.into());
     Ok(out)
 }
 

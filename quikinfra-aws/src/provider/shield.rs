@@ -143,11 +143,11 @@ impl Serves<ShieldProtection> for Clients {
         }
         let mut out = prior.clone();
         out.insert(
-            ShieldProtection::TAGS.name().into(),
+            ShieldProtection::TAGS.name(),
             attrs::string_map(ShieldProtection::TAGS.read(config).unwrap_or_default()),
         );
         if let Some(name) = ShieldProtection::NAME.read(config) {
-            out.insert(ShieldProtection::NAME.name().into(), name.into());
+            out.insert(ShieldProtection::NAME.name(), name.into());
         }
         Ok(out)
     }

@@ -162,8 +162,8 @@ impl Serves<WafWebAcl> for Clients {
             out.summary().ok_or_else(|| ProviderError::permanent("wafv2:CreateWebACL returned no summary"))?;
         let arn = summary.arn().unwrap_or_default().to_string();
         let mut attrs = written(config);
-        attrs.insert(WafWebAcl::ID.name().into(), Value::from(summary.id().unwrap_or_default()));
-        attrs.insert(WafWebAcl::ARN.name().into(), Value::from(arn.as_str()));
+        attrs.insert(WafWebAcl::ID.name(), Value::from(summary.id().unwrap_or_default()));
+        attrs.insert(WafWebAcl::ARN.name(), Value::from(arn.as_str()));
         Ok(Created { id: arn, attrs })
     }
 
@@ -419,7 +419,7 @@ fn written(config: &Attrs) -> Attrs {
             out.insert(key.to_string(), v.clone());
         }
     }
-    out.entry(WafWebAcl::TAGS.name().into()).or_insert_with(|| Value::Map(BTreeMap::new()));
+    out.get_or_insert_with(WafWebAcl::TAGS.name(), || Value::Map(Attrs::new()));
     out
 }
 

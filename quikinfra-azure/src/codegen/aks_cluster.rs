@@ -66,7 +66,7 @@ fn replicas(nodes: &Value) -> Option<String> {
 }
 
 /// `NetworkProfile::kubenet().pod_cidr(…)…` for the live profile.
-fn network_profile(net: &std::collections::BTreeMap<String, Value>) -> Result<String, String> {
+fn network_profile(net: &Attrs) -> Result<String, String> {
     let text = |key: &str| net.get(key).and_then(Value::as_str);
     let constructor = match (text("network_plugin"), text("network_plugin_mode")) {
         (Some("azure"), None) => "NetworkProfile::azure",

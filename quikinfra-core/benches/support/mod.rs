@@ -110,7 +110,7 @@ pub fn sim_with_latency(latency: Duration) -> Simulator {
 }
 
 /// A world where `env` is already applied: an in-memory simulator holding every object and
-/// the state recording them, as a converged apply would have left it.
+/// the state recording them (as read from its file), as a converged apply would have left them.
 pub struct Applied {
     /// The simulator holding every object.
     pub sim: Arc<Simulator>,
@@ -154,6 +154,10 @@ pub async fn applied(env: &Environment) -> Applied {
         created.insert(&node.address, c.attrs);
     }
     state.version.serial = 1;
+    // As a plan gets it: read back from its file, so state holds its own copy of every value
+    // rather than sharing the simulator's.
+    let text = quikinfra_core::state::file::to_json(&state);
+    let state = quikinfra_core::state::file::from_json(&text, std::path::Path::new("state.json")).expect("reads back");
     Applied { sim, state }
 }
 

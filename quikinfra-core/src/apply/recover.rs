@@ -105,7 +105,7 @@ pub async fn recover(
                 if let Some(old) = previous {
                     for (name, value) in &old.attributes {
                         if matches!(value, Value::Sensitive(_)) {
-                            attributes.entry(name.clone()).or_insert_with(|| value.clone());
+                            attributes.get_or_insert_with(name, || value.clone());
                         }
                     }
                     deposed = old.deposed;

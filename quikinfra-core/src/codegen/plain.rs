@@ -45,7 +45,7 @@ pub fn plain_builders<R: Resource>(
             }
             BuilderKind::Insert if attribute == TAGS && builder.method == "tag" => {
                 let live_tags = value.as_map().ok_or_else(|| fail("the live value is no map".into()))?;
-                let strings = live_tags.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())));
+                let strings = live_tags.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.to_string(), v.to_string())));
                 declaration = tags(declaration, &strings.collect(), ctx);
             }
             BuilderKind::Insert => {

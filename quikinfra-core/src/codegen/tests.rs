@@ -94,8 +94,8 @@ fn generators_are_found_by_type_and_listed_sorted() {
     let g = generators.get(Thing::TYPE).expect("registered");
     assert_eq!(g.schema.provider, "test");
     let mut live = Attrs::new();
-    live.insert("size".into(), Value::from(7u32));
-    live.insert("zone".into(), Value::from("b"));
+    live.insert("size", Value::from(7u32));
+    live.insert("zone", Value::from("b"));
     let no_tags = BTreeMap::new();
     let d = g.generate(&Address::new(Thing::TYPE, "x"), &live, &GenerateContext { standard_tags: &no_tags }).unwrap();
     assert_eq!(d.chain.inline(), r#"Thing::new("x").size(7).zone("b")"#);
@@ -116,8 +116,8 @@ fn derived_builders_write_what_differs_from_the_constructor() {
     let address = Address::new(Thing::TYPE, "x");
     let start = || Declaration::new(address.clone(), [], Chain::new("Thing::new", [string("x")]));
     let mut live = attributes(&Thing::new("x"));
-    live.insert("link".into(), Value::from("arn:aws:kms:eu-west-1:1:key/\"q\""));
-    live.insert("tags".into(), Value::Map([("team".to_string(), Value::from("media"))].into()));
+    live.insert("link", Value::from("arn:aws:kms:eu-west-1:1:key/\"q\""));
+    live.insert("tags", Value::Map([("team".to_string(), Value::from("media"))].into()));
     let d = plain_builders(start(), &live, &Thing::new("x"), &[], &ctx).unwrap();
     assert_eq!(
         d.chain.inline(),
@@ -126,7 +126,7 @@ fn derived_builders_write_what_differs_from_the_constructor() {
     );
     let handled = plain_builders(start(), &live, &Thing::new("x"), &["link", "tags"], &ctx).unwrap();
     assert_eq!(handled.chain.inline(), r#"Thing::new("x")"#);
-    live.insert("size".into(), Value::List(vec![]));
+    live.insert("size", Value::List(vec![]));
     let err = plain_builders(start(), &live, &Thing::new("x"), &[], &ctx).unwrap_err();
     assert_eq!(err.to_string(), "test_thing.x: cannot write `size` as code: `.size` takes no literal");
 }

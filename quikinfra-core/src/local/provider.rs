@@ -30,10 +30,10 @@ impl LocalFiles {
     fn attrs(path: &str, content: &str) -> Attrs {
         let digest: String = Sha256::digest(content.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         let mut attrs = Attrs::new();
-        attrs.insert(LocalFile::ID.name().into(), Value::from(path));
-        attrs.insert(LocalFile::PATH.name().into(), Value::from(path));
-        attrs.insert(LocalFile::CONTENT.name().into(), Value::from(content));
-        attrs.insert(LocalFile::SHA256.name().into(), Value::String(digest));
+        attrs.insert(LocalFile::ID.name(), Value::from(path));
+        attrs.insert(LocalFile::PATH.name(), Value::from(path));
+        attrs.insert(LocalFile::CONTENT.name(), Value::from(content));
+        attrs.insert(LocalFile::SHA256.name(), Value::String(digest));
         attrs
     }
 

@@ -35,7 +35,7 @@ use crate::provider::{ProviderError, Providers, ReadRequest};
 use crate::resource::ResourceNode;
 use crate::schema::Schema;
 use crate::state::{ResourceState, State};
-use crate::value::{Attrs, Reference, Value, fingerprint, read_secret};
+use crate::value::{Attrs, Name, Reference, Value, fingerprint, read_secret};
 
 /// Options for one plan.
 #[derive(Clone, Debug)]
@@ -752,9 +752,12 @@ fn lookup_planned(
 /// Resolves, in place, the references whose values are known already; only values holding a
 /// reference are rebuilt.
 fn resolve_references(desired: &mut Attrs, lookup: &dyn Fn(&Reference) -> Option<Value>) {
-    for value in desired.values_mut() {
-        if !value.references().is_empty() {
-            *value = value.resolve_with(&mut |r| lookup(r));
+    // Looked for first, so a definition without references keeps sharing its storage.
+    let holding: Vec<_> = desired.iter().filter(|(_, v)| !v.references().is_empty()).map(|(k, _)| *k).collect();
+    for name in holding {
+        if let Some(value) = desired.get(&name) {
+            let resolved = value.resolve_with(&mut |r| lookup(r));
+            desired.insert(name, resolved);
         }
     }
 }
@@ -790,11 +793,11 @@ fn decide(
     };
     let ignored = &node.lifecycle.ignore_changes;
     let mut changes: Vec<AttrChange> = Vec::new();
-    for (name, want) in desired.iter().filter(|(name, _)| !ignored.contains(*name)) {
+    for (name, want) in desired.iter().filter(|(name, _)| !ignored.contains(name.as_str())) {
         let have = live.get(name);
         if !same(want, have) {
             changes.push(AttrChange {
-                name: name.clone(),
+                name: name.to_string(),
                 before: have.cloned(),
                 after: Some(want.clone()),
                 forces_replacement: schema.attr(name).is_some_and(|a| a.force_new),
@@ -820,7 +823,12 @@ fn decide(
         return base(Action::Replace, Some(reason), id, Some(live), Some(after), changes);
     }
     let mut after = live.clone();
-    after.extend(desired.into_iter().filter(|(name, _)| !ignored.contains(name)));
+    // Only what differs is written: a converged resource's planned value shares the live one's storage.
+    for (name, want) in desired.iter().filter(|(name, _)| !ignored.contains(name.as_str())) {
+        if after.get(name) != Some(want) {
+            after.insert(*name, want.clone());
+        }
+    }
     // A failed object is repaired: the update sends the definition again, and the attribute
     // reporting the failure is known only once that is done.
     let failure = schema.failure(&live).filter(|(name, _)| !ignored.contains(*name));
@@ -860,7 +868,7 @@ fn same(want: &Value, have: Option<&Value>) -> bool {
 /// A new object's attributes: the desired ones, and every computed one unknown until created.
 fn with_unknown_computed(mut desired: Attrs, schema: &Schema) -> Attrs {
     for a in schema.attributes.iter().filter(|a| a.is_computed()) {
-        desired.entry(a.name.to_string()).or_insert(Value::Unknown);
+        desired.get_or_insert_with(a.name, || Value::Unknown);
     }
     desired
 }
@@ -908,13 +916,13 @@ fn attr_changes(
     schema: Option<&Schema>,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<AttrChange> {
-    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let names: BTreeSet<&Name> = before.keys().chain(after.keys()).collect();
     let mut out: Vec<AttrChange> = names
         .into_iter()
         .filter(|n| keep(n))
         .filter(|n| before.get(*n) != after.get(*n))
         .map(|n| AttrChange {
-            name: n.clone(),
+            name: n.to_string(),
             before: before.get(n).cloned(),
             after: after.get(n).cloned(),
             forces_replacement: false,

@@ -22,7 +22,7 @@ pub struct TagChanges {
 fn tags(attrs: &Attrs) -> BTreeMap<String, String> {
     match attrs.get("tags") {
         Some(Value::Map(map)) => {
-            map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
+            map.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.to_string(), v.to_string()))).collect()
         }
         _ => BTreeMap::new(),
     }

@@ -297,7 +297,7 @@ fn whole_object<'a>(
         .filter(|(_, v)| !matches!(v, Value::Null))
         .map(|(name, value)| {
             let (marker, lines) = show(value, sensitive.contains(name.as_str()));
-            Entry::new(Some(marker), name.clone(), lines)
+            Entry::new(Some(marker), name.to_string(), lines)
         })
         .collect()
 }
@@ -349,7 +349,7 @@ fn object_lines(name: &str, address: &Address, id: &str, attrs: &Attrs, p: &Pain
         entries.push(Entry::new(None, "id".into(), vec![quote(id)]));
     }
     for (key, value) in attrs.iter().filter(|(_, v)| !matches!(v, Value::Null)) {
-        entries.push(Entry::new(None, key.clone(), rhs(value, STATE_COL, None, p)));
+        entries.push(Entry::new(None, key.to_string(), rhs(value, STATE_COL, None, p)));
     }
     lines.extend(entry_lines(&entries, STATE_COL, p));
     lines.push("}".into());

@@ -10,9 +10,7 @@
 //!
 //! Rendering only reads the values it is given; it never changes a plan or a state.
 
-use std::collections::BTreeMap;
-
-use crate::value::Value;
+use crate::value::{Attrs, Name, Value};
 
 use super::style::{Marker, Painter};
 
@@ -273,15 +271,9 @@ pub(crate) fn diff(
 
 /// A map changed key by key; unchanged keys are counted, not shown, except `shown` (an element's
 /// identifying key), written first and unmarked.
-fn map_diff_showing(
-    before: &BTreeMap<String, Value>,
-    after: &BTreeMap<String, Value>,
-    shown: Option<&str>,
-    col: usize,
-    p: &Painter,
-) -> Vec<String> {
+fn map_diff_showing(before: &Attrs, after: &Attrs, shown: Option<&str>, col: usize, p: &Painter) -> Vec<String> {
     let inner = col + INDENT;
-    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    let mut keys: Vec<&Name> = before.keys().chain(after.keys()).collect();
     keys.sort();
     keys.dedup();
     let mut entries = Vec::new();
@@ -308,7 +300,7 @@ fn map_diff_showing(
 }
 
 /// A map changed key by key; unchanged keys are counted, not shown.
-fn map_diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, col: usize, p: &Painter) -> Vec<String> {
+fn map_diff(before: &Attrs, after: &Attrs, col: usize, p: &Painter) -> Vec<String> {
     map_diff_showing(before, after, None, col, p)
 }
 

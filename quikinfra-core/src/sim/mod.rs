@@ -40,7 +40,7 @@ pub mod store;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 
@@ -206,7 +206,7 @@ impl Simulator {
                 type_name: t.to_string(),
                 id: id.to_string(),
                 environment: entry.env.clone(),
-                attrs: (*entry.attrs).clone(),
+                attrs: entry.attrs.clone(),
             })
             .collect();
         out.sort_by(|a, b| (&a.type_name, &a.id).cmp(&(&b.type_name, &b.id)));
@@ -215,8 +215,7 @@ impl Simulator {
 
     /// The attributes of object `id` of type `type_name`, whatever environment created it.
     pub fn get(&self, type_name: &str, id: &str) -> Option<Attrs> {
-        let attrs = self.current_or_last().get(type_name, id).map(|entry| entry.attrs.clone());
-        attrs.map(Arc::unwrap_or_clone)
+        self.current_or_last().get(type_name, id).map(|entry| entry.attrs.clone())
     }
 
     /// How many objects exist, in all environments.
@@ -272,13 +271,13 @@ impl Simulator {
         let mut held = self.hold(&mut log)?;
         let entry = self.world().get(type_name, id).cloned().ok_or_else(|| unknown_object(type_name, id))?;
         self.check_ours(type_name, id, &entry)?;
-        let mut attrs = Arc::unwrap_or_clone(entry.attrs);
+        let mut attrs = entry.attrs;
         change(&mut attrs)?;
         let env = entry.env.as_deref();
         if let Some(held) = held.as_mut() {
             held.append(&[Record::put(env, type_name, id, &attrs)])?;
         }
-        self.world_mut().put(type_name, id, env, Arc::new(attrs));
+        self.world_mut().put(type_name, id, env, attrs);
         Ok(())
     }
 
@@ -358,7 +357,7 @@ impl Simulator {
 
     fn read_now(&self, req: &ReadRequest<'_>) -> Result<Option<Attrs>, ProviderError> {
         let attrs = self.current().map_err(read_error)?.get(req.address.type_name(), req.id).map(|e| e.attrs.clone());
-        Ok(attrs.map(Arc::unwrap_or_clone))
+        Ok(attrs)
     }
 
     fn create_now(&self, req: &CreateRequest<'_>) -> Result<Created, ProviderError> {
@@ -376,7 +375,7 @@ impl Simulator {
             held.append(&[Record::counter(env, &address, n), Record::put(env, type_name, &id, &attrs)])
                 .map_err(persist_error)?;
         }
-        let stored = Arc::new(attrs.clone());
+        let stored = attrs.clone();
         {
             let mut world = self.world_mut();
             world.set_counter(env, &address, n);
@@ -395,7 +394,7 @@ impl Simulator {
                 ProviderError::not_found(format!("simulated {type_name} `{}` does not exist", req.id))
             })?;
         self.check_ours(type_name, req.id, &entry).map_err(|e| ProviderError::permanent(e.to_string()))?;
-        let mut attrs = Arc::unwrap_or_clone(entry.attrs);
+        let mut attrs = entry.attrs;
         for (name, value) in req.config {
             if takes_update(req.schema.attr(name), value) {
                 attrs.insert(name.clone(), value.clone());
@@ -409,7 +408,7 @@ impl Simulator {
         if let Some(held) = held.as_mut() {
             held.append(&[Record::put(env, type_name, req.id, &attrs)]).map_err(persist_error)?;
         }
-        self.world_mut().put(type_name, req.id, env, Arc::new(attrs.clone()));
+        self.world_mut().put(type_name, req.id, env, attrs.clone());
         Ok(attrs)
     }
 
@@ -447,7 +446,7 @@ impl Simulator {
         let found = world
             .get(req.address.type_name(), &id)
             .filter(|entry| entry.env == self.environment && made_by(req.schema, req.config, &entry.attrs));
-        Ok(found.map(|entry| Created { id, attrs: Attrs::clone(&entry.attrs) }))
+        Ok(found.map(|entry| Created { id, attrs: entry.attrs.clone() }))
     }
 }
 

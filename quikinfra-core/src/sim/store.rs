@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +55,7 @@ pub(crate) struct Entry {
     /// and for objects logged before objects recorded their environment.
     pub(crate) env: Option<String>,
     /// All its attributes.
-    pub(crate) attrs: Arc<Attrs>,
+    pub(crate) attrs: Attrs,
 }
 
 /// Objects and counters, all in memory.
@@ -78,7 +78,7 @@ impl World {
     }
 
     /// Stores (or replaces) an object created by environment `env`.
-    pub(crate) fn put(&mut self, type_name: &str, id: &str, env: Option<&str>, attrs: Arc<Attrs>) {
+    pub(crate) fn put(&mut self, type_name: &str, id: &str, env: Option<&str>, attrs: Attrs) {
         let of_type = match self.objects.get_mut(type_name) {
             Some(of_type) => of_type,
             None => self.objects.entry(type_name.to_string()).or_default(),
@@ -145,9 +145,7 @@ impl World {
 
     fn apply(&mut self, record: Record<'_>) {
         match record {
-            Record::Put { env, type_name, id, attrs } => {
-                self.put(&type_name, &id, env.as_deref(), Arc::new(attrs.into_owned()))
-            }
+            Record::Put { env, type_name, id, attrs } => self.put(&type_name, &id, env.as_deref(), attrs.into_owned()),
             Record::Delete { type_name, id } => {
                 self.remove(&type_name, &id);
             }

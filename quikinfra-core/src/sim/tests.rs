@@ -190,13 +190,13 @@ async fn create_refuses_unresolved_values() {
 async fn optional_attribute_set_by_config_is_kept() {
     let sim = Simulator::in_memory();
     let mut config = bucket_config("media");
-    config.insert("tier".into(), "cold".into());
-    config.insert("versioning".into(), Value::Bool(true));
+    config.insert("tier", "cold".into());
+    config.insert("versioning", Value::Bool(true));
     let created = create(&sim, "media", &config).await.expect("create");
     assert_eq!(created.attrs["tier"], Value::from("cold"));
     assert_eq!(created.attrs["versioning"], Value::Bool(true));
     let mut config = bucket_config("logs");
-    config.insert("tier".into(), Value::Null);
+    config.insert("tier", Value::Null);
     let created = create(&sim, "logs", &config).await.expect("create");
     assert_eq!(created.attrs["tier"], Value::from("sim://test_bucket/logs-1/tier"), "null means the cloud picks");
 }
@@ -253,7 +253,7 @@ async fn sensitive_values_are_never_stored() {
     let created = create(&sim, "media", &bucket_config("media")).await.expect("create");
     assert!(!created.attrs.contains_key("password"));
     let mut config = bucket_config("media");
-    config.insert("password".into(), format!("{CANARY}-rotated").into());
+    config.insert("password", format!("{CANARY}-rotated").into());
     let updated = update(&sim, "media", &created.id, &config).await.expect("update");
     assert!(!updated.contains_key("password"));
     let live = read(&sim, "media", &created.id).await.expect("read").expect("exists");
@@ -589,11 +589,11 @@ async fn find_answers_only_with_the_same_environments_object_of_the_same_create(
     assert!(find(&staging, "media", &other).await.is_none());
     // Unset optional, computed and watched attributes say nothing; a set optional one does.
     let mut loose = journaled(&config);
-    loose.insert("tier".into(), Value::Null);
-    loose.insert("arn".into(), "arn:elsewhere".into());
-    loose.insert("versioning".into(), Value::Bool(true));
+    loose.insert("tier", Value::Null);
+    loose.insert("arn", "arn:elsewhere".into());
+    loose.insert("versioning", Value::Bool(true));
     assert!(find(&staging, "media", &loose).await.is_some());
-    loose.insert("tier".into(), "cold".into());
+    loose.insert("tier", "cold".into());
     assert!(find(&staging, "media", &loose).await.is_none());
 
     delete(&staging, "media", &ours.id).await.expect("delete");

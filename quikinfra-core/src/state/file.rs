@@ -520,6 +520,7 @@ mod tests {
     use super::*;
     use crate::resource::Lifecycle;
     use crate::state::DeposedObject;
+    use crate::value::Attrs;
 
     fn fixtures() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state")
@@ -627,7 +628,7 @@ mod tests {
         state.version.serial = 4;
         state.writer = "0.1.0".into();
         for (type_name, name) in [("b_type", "zed"), ("a_type", "beta"), ("a_type", "alpha")] {
-            let mut attributes = BTreeMap::new();
+            let mut attributes = Attrs::new();
             attributes.insert("name".to_string(), Value::from(name));
             attributes.insert("size".to_string(), Value::from(3i64));
             state.resources.insert(
@@ -668,10 +669,10 @@ mod tests {
         let resource = ResourceState {
             provider: "sim".into(),
             id: "i".into(),
-            attributes: BTreeMap::new(),
+            attributes: Attrs::new(),
             dependencies: vec![Address::new("a", "b")],
             lifecycle: Lifecycle { prevent_destroy: true, ..Lifecycle::default() },
-            deposed: vec![DeposedObject { id: "old".into(), attributes: BTreeMap::new() }],
+            deposed: vec![DeposedObject { id: "old".into(), attributes: Attrs::new() }],
         };
         let json = serde_json::to_value(&resource).expect("serializes");
         let written: BTreeSet<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();

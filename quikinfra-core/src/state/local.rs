@@ -575,14 +575,14 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
 
     use super::*;
     use crate::addr::Address;
     use crate::state::file::{self, STATE_FORMAT_VERSION};
     use crate::state::store::StateStore;
     use crate::state::{ResourceState, State, StateVersion};
-    use crate::value::Value;
+    use crate::value::{Attrs, Value};
 
     /// The files of environment `staging` under `root`, and a state store over them.
     fn pair(root: &Path) -> (Arc<LocalBackend>, StateStore) {
@@ -601,7 +601,7 @@ mod tests {
             ResourceState {
                 provider: "aws".into(),
                 id: bucket.into(),
-                attributes: BTreeMap::from([("bucket".to_string(), Value::from(bucket))]),
+                attributes: Attrs::from([("bucket".to_string(), Value::from(bucket))]),
                 dependencies: vec![],
                 lifecycle: Default::default(),
                 deposed: vec![],

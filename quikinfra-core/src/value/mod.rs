@@ -11,7 +11,6 @@
 //! `{"$ref": "type.name.attr"}`, `{"$unknown": true}`, `{"$secret": {...}}`, `{"$sensitive": "sha256:…"}`.
 //! Maps whose only key is one of these are therefore reserved.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -22,8 +21,11 @@ use sha2::{Digest, Sha256};
 
 use crate::addr::Address;
 
-/// A resource's attributes, ordered by name.
-pub type Attrs = BTreeMap<String, Value>;
+mod attrs;
+mod name;
+
+pub use attrs::{Attrs, Iter, IterMut};
+pub use name::Name;
 
 const REF_KEY: &str = "$ref";
 const UNKNOWN_KEY: &str = "$unknown";
@@ -44,8 +46,8 @@ pub enum Value {
     String(String),
     /// An ordered list.
     List(Vec<Value>),
-    /// A map with sorted keys.
-    Map(BTreeMap<String, Value>),
+    /// A map with sorted keys (the same compact, shared storage as a resource's attributes).
+    Map(Attrs),
     /// Another resource's attribute: unknown until that resource is applied. Boxed, like
     /// `Secret`, so the common variants keep `Value` at 32 bytes.
     Ref(Box<Reference>),
@@ -89,7 +91,7 @@ impl Value {
         match self {
             Value::Ref(r) => resolve(r).unwrap_or_else(|| self.clone()),
             Value::List(items) => Value::List(items.iter().map(|v| v.resolve_with(resolve)).collect()),
-            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), v.resolve_with(resolve))).collect()),
+            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (*k, v.resolve_with(resolve))).collect()),
             _ => self.clone(),
         }
     }
@@ -111,7 +113,7 @@ impl Value {
     }
 
     /// The map inside, if this is a map.
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_map(&self) -> Option<&Attrs> {
         match self {
             Value::Map(m) => Some(m),
             _ => None,
@@ -198,7 +200,7 @@ impl Serialize for Value {
             Value::Number(n) => n.serialize(serializer),
             Value::String(s) => serializer.serialize_str(s),
             Value::List(items) => serializer.collect_seq(items),
-            Value::Map(map) => serializer.collect_map(map),
+            Value::Map(map) => map.serialize(serializer),
             Value::Ref(r) => one_key(serializer, REF_KEY, &r.to_string()),
             Value::Unknown => one_key(serializer, UNKNOWN_KEY, &true),
             Value::Secret(spec) => one_key(serializer, SECRET_KEY, spec),
@@ -272,25 +274,25 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = BTreeMap::new();
-        let Some(first) = map.next_key::<String>()? else { return Ok(Value::Map(out)) };
+        let mut out: Vec<(Name, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        let Some(first) = map.next_key::<Name>()? else { return Ok(Value::Map(Attrs::new())) };
         if matches!(first.as_str(), REF_KEY | UNKNOWN_KEY | SECRET_KEY | SENSITIVE_KEY) {
             // A reserved key: the value is one of the variants if it is the only key.
             let inner: serde_json::Value = map.next_value()?;
-            let Some(second) = map.next_key::<String>()? else {
-                let one = serde_json::Value::Object(std::iter::once((first, inner)).collect());
+            let Some(second) = map.next_key::<Name>()? else {
+                let one = serde_json::Value::Object(std::iter::once((first.to_string(), inner)).collect());
                 return Value::from_json(one).map_err(A::Error::custom);
             };
-            out.insert(first, Value::from_json(inner).map_err(A::Error::custom)?);
-            out.insert(second, map.next_value::<Value>()?);
+            out.push((first, Value::from_json(inner).map_err(A::Error::custom)?));
+            out.push((second, map.next_value::<Value>()?));
         } else {
-            out.insert(first, map.next_value::<Value>()?);
+            out.push((first, map.next_value::<Value>()?));
         }
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key::<Name>()? {
             let value = map.next_value::<Value>()?;
-            out.insert(key, value);
+            out.push((key, value));
         }
-        Ok(Value::Map(out))
+        Ok(Value::Map(Attrs::from_pairs(out)))
     }
 }
 
@@ -503,8 +505,8 @@ mod tests {
 
     #[test]
     fn reserved_objects_round_trip_through_json() {
-        let mut inner = BTreeMap::new();
-        inner.insert("env".to_string(), Value::from("staging"));
+        let mut inner = Attrs::new();
+        inner.insert("env", Value::from("staging"));
         let value = Value::List(vec![
             Value::Ref(Box::new("aws_kms_key.media.arn".parse().unwrap())),
             Value::Unknown,
