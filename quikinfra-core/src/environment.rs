@@ -6,7 +6,9 @@
 //! [`ResourceNode`] and merges the standard tags into its `tags`. Policy rules see the
 //! definition through [`Environment::view`], a read-only [`DefinitionView`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use crate::addr::Address;
 use crate::diag::Problems;
@@ -23,7 +25,7 @@ pub struct Environment {
     extra_tags: BTreeMap<String, String>,
     resources: Vec<ResourceNode>,
     /// Address → position of its first declaration in `resources`.
-    index: HashMap<Address, usize>,
+    index: FxHashMap<Address, usize>,
     outputs: BTreeMap<String, Value>,
     rules: Vec<Rule>,
     problems: Problems,
@@ -48,7 +50,7 @@ impl Environment {
             facts: BTreeMap::new(),
             extra_tags: BTreeMap::new(),
             resources: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             outputs: BTreeMap::new(),
             rules: Vec::new(),
             problems: Problems::default(),

@@ -6,6 +6,8 @@
 //! `--exclude`, and Graphviz DOT for `graph`.
 
 use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::fmt::Write as _;
 
 use crate::addr::Address;
@@ -14,7 +16,7 @@ use crate::addr::Address;
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     nodes: Vec<Address>,
-    index: HashMap<Address, usize>,
+    index: FxHashMap<Address, usize>,
     deps: Vec<Vec<usize>>,
     dependents: Vec<Vec<usize>>,
 }
@@ -24,10 +26,10 @@ impl Graph {
     /// addresses are dropped (validation reports them).
     pub fn new<'a>(entries: impl IntoIterator<Item = (&'a Address, Vec<Address>)>) -> Self {
         let mut entries: Vec<(&Address, Vec<Address>)> = entries.into_iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         entries.dedup_by(|a, b| a.0 == b.0);
         let nodes: Vec<Address> = entries.iter().map(|(a, _)| (*a).clone()).collect();
-        let index: HashMap<Address, usize> = nodes.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        let index: FxHashMap<Address, usize> = nodes.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
         let mut deps = vec![Vec::new(); nodes.len()];
         let mut dependents = vec![Vec::new(); nodes.len()];
         for (i, (_, ds)) in entries.iter().enumerate() {

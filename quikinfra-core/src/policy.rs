@@ -6,7 +6,9 @@
 //! (typically by a blueprint, per tier) and run by validation; each violation becomes a problem
 //! naming the environment, the resource and field, the rule and its source.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -22,7 +24,7 @@ pub struct DefinitionView<'a> {
     name: &'a str,
     facts: &'a BTreeMap<String, String>,
     resources: &'a [ResourceNode],
-    index: &'a HashMap<Address, usize>,
+    index: &'a FxHashMap<Address, usize>,
 }
 
 impl<'a> DefinitionView<'a> {
@@ -32,7 +34,7 @@ impl<'a> DefinitionView<'a> {
         name: &'a str,
         facts: &'a BTreeMap<String, String>,
         resources: &'a [ResourceNode],
-        index: &'a HashMap<Address, usize>,
+        index: &'a FxHashMap<Address, usize>,
     ) -> Self {
         Self { name, facts, resources, index }
     }

@@ -199,12 +199,13 @@ impl ResourceNode {
 
     /// Every resource this one depends on: explicit ones and those its references name, sorted.
     pub fn dependencies(&self) -> Vec<Address> {
-        let mut deps: BTreeSet<Address> = self.depends_on.iter().cloned().collect();
+        // Sorted and deduplicated in a vector: most resources have none or one.
+        let mut deps: Vec<Address> = self.depends_on.to_vec();
         for value in self.attrs.values() {
-            for r in value.references() {
-                deps.insert(r.address.clone());
-            }
+            deps.extend(value.references().into_iter().map(|r| r.address.clone()));
         }
-        deps.into_iter().collect()
+        deps.sort_unstable();
+        deps.dedup();
+        deps
     }
 }

@@ -9,8 +9,6 @@
 //! [`estate_conflicts`] does the same across environments: no two environments may both manage
 //! one object.
 
-use std::collections::BTreeSet;
-
 use crate::diag::{FieldProblems, Problems};
 use crate::environment::Environment;
 use crate::graph::Graph;
@@ -20,7 +18,7 @@ use crate::value::{Reference, Value};
 /// Validates `env`, returning its dependency graph or every problem found.
 pub fn validate(env: &Environment) -> Result<Graph, Problems> {
     let mut problems = env.spec_problems().clone();
-    let mut seen = BTreeSet::new();
+    let mut seen = rustc_hash::FxHashSet::with_capacity_and_hasher(env.resources().len(), Default::default());
     for node in env.resources() {
         if let Err(e) = node.address.check() {
             problems.push(Some(&node.address), None, e.to_string());

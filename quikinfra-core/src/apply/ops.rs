@@ -12,7 +12,7 @@
 //! - removing from state a resource whose object is already gone waits for the destroys of its
 //!   deposed objects, so state keeps track of one whose destroy fails.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::addr::Address;
 use crate::plan::{Action, Plan};
@@ -55,9 +55,9 @@ impl Operations {
     /// Builds the operations of `plan` against the `state` it applies to.
     pub fn from_plan(plan: &Plan, state: &State) -> Self {
         let mut ops: Vec<Op> = Vec::new();
-        let mut apply_of: HashMap<&Address, usize> = HashMap::new();
-        let mut destroy_of: HashMap<&Address, usize> = HashMap::new();
-        let mut deposed_of: HashMap<&Address, Vec<usize>> = HashMap::new();
+        let mut apply_of: HashMap<&Address, usize> = HashMap::default();
+        let mut destroy_of: HashMap<&Address, usize> = HashMap::default();
+        let mut deposed_of: HashMap<&Address, Vec<usize>> = HashMap::default();
         let push = |ops: &mut Vec<Op>, change, kind, deposed_id| {
             ops.push(Op { change, kind, deposed_id, after: Vec::new() });
             ops.len() - 1
@@ -90,7 +90,7 @@ impl Operations {
             }
         }
         // Who depended on whom when last applied (for destroy order).
-        let mut state_dependents: HashMap<&Address, Vec<&Address>> = HashMap::new();
+        let mut state_dependents: HashMap<&Address, Vec<&Address>> = HashMap::default();
         for (a, rs) in &state.resources {
             for d in &rs.dependencies {
                 state_dependents.entry(d).or_default().push(a);

@@ -21,7 +21,9 @@
 //! a read finding nothing: the apply only removes it from state, calling no provider, and it
 //! counts nowhere.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use futures_util::StreamExt;
 use futures_util::stream;
@@ -205,12 +207,14 @@ pub fn resolve_desired_in(
         if let Err(why) = providers.check_serves(node.schema.provider, node.schema.type_name) {
             problems.push(Some(&node.address), None, why);
         }
+        // Shared with the definition unless a secret's fingerprint is filled in.
         let mut attrs = node.attrs.clone();
-        for (name, value) in attrs.iter_mut() {
+        let mut fingerprints = Vec::new();
+        for (name, value) in node.attrs.iter() {
             let sensitive = node.schema.attr(name).is_some_and(|a| a.sensitive);
             match value {
                 Value::Secret(spec) => match read_secret(spec, placeholders) {
-                    Some(secret) => spec.fingerprint = Some(fingerprint(&node.address, name, &secret)),
+                    Some(secret) => fingerprints.push((*name, fingerprint(&node.address, name, &secret))),
                     None => problems.push(
                         Some(&node.address),
                         Some(name),
@@ -223,6 +227,11 @@ pub fn resolve_desired_in(
                     "sensitive attribute must be given as a secret (e.g. `Secret::from_env`), never a literal",
                 ),
                 _ => {}
+            }
+        }
+        for (name, print) in fingerprints {
+            if let Some(Value::Secret(spec)) = attrs.get_mut(&name) {
+                spec.fingerprint = Some(print);
             }
         }
         out.push(attrs);
@@ -261,7 +270,7 @@ pub async fn plan(
         to_read.iter().copied().chain(shared.iter().map(|(a, (_, rs))| (*a, *rs))).collect();
     let schemas = env.schemas();
     let mut live =
-        if opts.refresh { refresh(providers, &schemas, &reads, opts.parallelism).await? } else { HashMap::new() };
+        if opts.refresh { refresh(providers, &schemas, &reads, opts.parallelism).await? } else { HashMap::default() };
     let gone: Vec<&Address> =
         shared.keys().filter(|a| opts.refresh && live.get(**a).is_some_and(Option::is_none)).copied().collect();
     if !gone.is_empty() {
@@ -424,7 +433,7 @@ pub async fn plan(
             }
         }
     }
-    changes.sort_by(|a, b| (&a.address, a.deposed, &a.id).cmp(&(&b.address, b.deposed, &b.id)));
+    let changes = in_address_order(changes);
     drift.sort_by(|a, b| a.address.cmp(&b.address));
 
     let protected: Vec<(Address, String)> = changes
@@ -561,11 +570,15 @@ impl Scope {
         state: &BTreeMap<Address, ResourceState>,
         opts: &PlanOptions,
     ) -> Result<Self, PlanError> {
-        let known: BTreeSet<&Address> = env.resources().iter().map(|n| &n.address).chain(state.keys()).collect();
+        let known = || env.resources().iter().map(|n| &n.address).chain(state.keys());
+        let is_known = |a: &Address| env.resource(a).is_some() || state.contains_key(a);
         let mut unknown = Vec::new();
         for (flag, list) in [("--target", &opts.targets), ("--exclude", &opts.excludes), ("--replace", &opts.replace)] {
-            for a in list.iter().filter(|a| !known.contains(a)) {
-                let closest = closest(a, known.iter().copied()).cloned();
+            for a in list.iter().filter(|a| !is_known(a)) {
+                let mut candidates: Vec<&Address> = known().collect();
+                candidates.sort_unstable();
+                candidates.dedup();
+                let closest = closest(a, candidates).cloned();
                 unknown.push(UnknownAddress { flag, address: a.clone(), closest });
             }
         }
@@ -577,7 +590,7 @@ impl Scope {
             PlanMode::Normal | PlanMode::RefreshOnly => Self::converging(graph, opts),
         };
         let flagged = !opts.targets.is_empty() || !opts.excludes.is_empty();
-        if flagged && !known.iter().any(|a| scope.includes(a)) {
+        if flagged && !known().any(|a| scope.includes(a)) {
             return Err(PlanError::EmptyScope {
                 mode: opts.mode,
                 targets: opts.targets.clone(),
@@ -700,7 +713,7 @@ async fn refresh(
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
-    let mut live = HashMap::with_capacity(results.len());
+    let mut live = HashMap::with_capacity_and_hasher(results.len(), Default::default());
     let mut failures = Vec::new();
     for (address, result) in results {
         match result {
@@ -716,6 +729,32 @@ async fn refresh(
         failures.sort_by(|a, b| a.0.cmp(&b.0));
         Err(PlanError::Refresh(failures))
     }
+}
+
+/// `changes` by address (then current before deposed, then id). Indices are sorted and the
+/// changes moved into place by following the permutation's cycles: a change is a few hundred
+/// bytes, which a merge sort of 100,000 would move seventeen times, or copy once more.
+fn in_address_order(mut changes: Vec<ResourceChange>) -> Vec<ResourceChange> {
+    let mut order: Vec<usize> = (0..changes.len()).collect();
+    order.sort_unstable_by(|&i, &j| {
+        let (a, b) = (&changes[i], &changes[j]);
+        (&a.address, a.deposed, &a.id).cmp(&(&b.address, b.deposed, &b.id)).then(i.cmp(&j))
+    });
+    // Position k receives the change at order[k].
+    let mut placed = vec![false; changes.len()];
+    for start in 0..changes.len() {
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = order[k];
+            if from == start {
+                break;
+            }
+            changes.swap(k, from);
+            k = from;
+        }
+    }
+    changes
 }
 
 /// Providers never return sensitive values; the fingerprints state holds stand in for them.
@@ -916,6 +955,10 @@ fn attr_changes(
     schema: Option<&Schema>,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<AttrChange> {
+    if before == after {
+        // The common case (shared storage, or equal): no set of names to build.
+        return Vec::new();
+    }
     let names: BTreeSet<&Name> = before.keys().chain(after.keys()).collect();
     let mut out: Vec<AttrChange> = names
         .into_iter()

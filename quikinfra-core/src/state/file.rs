@@ -27,6 +27,7 @@
 //! A quikinfra that reads a newer version refuses it rather than guess, so the format version
 //! must be bumped even for additions.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -190,13 +191,14 @@ pub fn from_json_with(text: &str, path: &Path, cipher: Option<&Cipher>) -> Resul
 /// A document in the current format, decoded in one typed pass.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DocCurrent {
+struct DocCurrent<'a> {
     format_version: u64,
     environment: String,
     lineage: String,
     serial: u64,
     writer: String,
-    resources: Vec<ResourceIn>,
+    #[serde(borrow)]
+    resources: Vec<ResourceIn<'a>>,
     outputs: BTreeMap<String, Value>,
     #[serde(default)]
     pending: Vec<PendingOp>,
@@ -204,14 +206,17 @@ struct DocCurrent {
     target: Option<StateTarget>,
 }
 
-/// One resource entry of a current document.
+/// One resource entry of a current document; the address and its parts are borrowed from the
+/// text where they hold no escapes (they never do: addresses are plain ASCII).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ResourceIn {
-    address: String,
-    #[serde(rename = "type")]
-    type_name: String,
-    name: String,
+struct ResourceIn<'a> {
+    #[serde(borrow)]
+    address: Cow<'a, str>,
+    #[serde(borrow, rename = "type")]
+    type_name: Cow<'a, str>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
     provider: String,
     id: String,
     attributes: crate::value::Attrs,
@@ -280,11 +285,12 @@ struct EntryOut<'a> {
 /// A log entry as read.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EntryIn {
+struct EntryIn<'a> {
     lineage: String,
     serial: u64,
     writer: String,
-    set: Vec<ResourceIn>,
+    #[serde(borrow)]
+    set: Vec<ResourceIn<'a>>,
     #[serde(default)]
     remove: Vec<Address>,
     #[serde(default)]
@@ -336,16 +342,30 @@ pub fn to_entry(state: &State, changed: &std::collections::BTreeSet<Address>, ci
     serde_json::to_string(&sealed).expect("an envelope always serializes")
 }
 
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Applies log entry `line` to `state` if it is the next version of the same history;
 /// `Ok(false)` for an entry of another history or one `state` already holds (folded).
 pub fn apply_entry(state: &mut State, line: &[u8], path: &Path, cipher: Option<&Cipher>) -> Result<bool, StateError> {
     let corrupt = |message: String| StateError::Corrupt { path: path.to_path_buf(), message };
-    let value: serde_json::Value =
-        serde_json::from_slice(line).map_err(|e| corrupt(format!("log entry: invalid JSON: {e}")))?;
+    let invalid = |e: serde_json::Error| corrupt(format!("log entry: invalid JSON: {e}"));
+    // Typed in one pass: a sealed entry is told apart by its `encrypted` field, which a plain
+    // entry never has (its text may hold the word only inside a string, and then the typed
+    // sealed read fails and the plain one is tried).
+    let sealed = if contains(line, b"\"encrypted\"") {
+        match serde_json::from_slice::<SealedEntry>(line) {
+            Ok(sealed) => Some(sealed),
+            Err(e) if e.is_syntax() || e.is_eof() => return Err(invalid(e)),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
     let plain;
-    let entry: EntryIn = if value.get("encrypted").is_some() {
-        let sealed: SealedEntry =
-            serde_json::from_value(value).map_err(|e| corrupt(format!("malformed encrypted log entry: {e}")))?;
+    let entry: EntryIn = if let Some(sealed) = sealed {
         if sealed.lineage != state.version.lineage || Some(sealed.serial) != state.version.serial.checked_add(1) {
             return Ok(false);
         }
@@ -354,7 +374,8 @@ pub fn apply_entry(state: &mut State, line: &[u8], path: &Path, cipher: Option<&
             .map_err(|source| StateError::Encryption { path: path.to_path_buf(), source })?;
         serde_json::from_slice(&plain).map_err(|e| corrupt(format!("log entry: {e}")))?
     } else {
-        serde_json::from_value(value).map_err(|e| corrupt(format!("log entry: {e}")))?
+        serde_json::from_slice(line)
+            .map_err(|e| if e.is_syntax() || e.is_eof() { invalid(e) } else { corrupt(format!("log entry: {e}")) })?
     };
     if entry.lineage != state.version.lineage || Some(entry.serial) != state.version.serial.checked_add(1) {
         return Ok(false);

@@ -9,17 +9,17 @@
 //! Names are never freed. They come from resource schemas, definitions and state documents, so
 //! the set of distinct names is what the estate spells, not what it holds.
 //!
-//! (The interner is a read-mostly `RwLock<HashSet<&'static str>>` of leaked strings: a crate
+//! (The interner is a read-mostly `RwLock<FxHashSet<&'static str>>` of leaked strings: a crate
 //! such as `ustr` would do the same at the price of four more dependencies in the engine.)
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::{OnceLock, RwLock};
 
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One interned name. Ordered, compared and hashed as its text (equality first compares the
@@ -27,9 +27,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Copy)]
 pub struct Name(&'static str);
 
-fn interned() -> &'static RwLock<HashSet<&'static str>> {
-    static NAMES: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
-    NAMES.get_or_init(|| RwLock::new(HashSet::with_capacity(256)))
+fn interned() -> &'static RwLock<FxHashSet<&'static str>> {
+    static NAMES: OnceLock<RwLock<FxHashSet<&'static str>>> = OnceLock::new();
+    NAMES.get_or_init(|| RwLock::new(FxHashSet::default()))
 }
 
 impl Name {
