@@ -167,6 +167,11 @@ pub fn to_json_sealed(state: &State, cipher: Option<&Cipher>) -> String {
 
 /// Reads a state document like [`from_json`], opening it with `cipher` when it is encrypted.
 pub fn from_json_with(text: &str, path: &Path, cipher: Option<&Cipher>) -> Result<State, StateError> {
+    // A plain document of the current format, the common case, in one typed pass (a sealed
+    // one fails it at its `encrypted` field); only then is the text searched for a seal.
+    if let Some(state) = from_json_current(text) {
+        return Ok(state);
+    }
     let looks_sealed = text.contains("\"encrypted\"");
     let doc = looks_sealed.then(|| serde_json::from_str::<serde_json::Value>(text).ok()).flatten();
     let Some(doc) = doc.filter(|d| d.get("encrypted").is_some()) else { return from_json(text, path) };
@@ -236,7 +241,7 @@ fn from_json_current(text: &str) -> Option<State> {
     if doc.format_version != STATE_FORMAT_VERSION {
         return None;
     }
-    let mut resources = BTreeMap::new();
+    let mut entries = Vec::with_capacity(doc.resources.len());
     for r in doc.resources {
         let address: Address = r.address.parse().ok()?;
         if r.type_name != address.type_name() || r.name != address.name() {
@@ -250,9 +255,15 @@ fn from_json_current(text: &str) -> Option<State> {
             lifecycle: r.lifecycle,
             deposed: r.deposed,
         };
-        if resources.insert(address, state).is_some() {
-            return None;
-        }
+        entries.push((address, state));
+    }
+    // Built in one pass (the entries are written in address order, which the sort only
+    // confirms); a repeated address, which the build would fold, is left to the general
+    // reader, which names it.
+    let count = entries.len();
+    let resources: BTreeMap<Address, ResourceState> = entries.into_iter().collect();
+    if resources.len() != count {
+        return None;
     }
     Some(State {
         environment: doc.environment,

@@ -160,7 +160,35 @@ impl Attrs {
     }
 
     /// Builds from pairs in any order; of pairs with equal names the last wins.
-    pub(super) fn from_pairs(mut entries: Vec<(Name, Value)>) -> Self {
+    pub(super) fn from_pairs(entries: Vec<(Name, Value)>) -> Self {
+        Self(Arc::new(Self::normalised(entries)))
+    }
+
+    /// Reads a map's pairs with `next`, which is called until it answers `None` and may itself
+    /// read nested maps. The pairs are gathered on one stack per thread and the map gets an
+    /// allocation of exactly its size: no growing, and no shrinking afterwards.
+    pub(super) fn read_with<E>(mut next: impl FnMut() -> Result<Option<(Name, Value)>, E>) -> Result<Self, E> {
+        thread_local! {
+            static PAIRS: std::cell::RefCell<Vec<(Name, Value)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let start = PAIRS.with_borrow(Vec::len);
+        let unwind = |pairs: &mut Vec<(Name, Value)>| pairs.truncate(start);
+        loop {
+            // Not borrowed while `next` runs: a nested map pushes its own pairs above ours.
+            match next() {
+                Ok(Some(pair)) => PAIRS.with_borrow_mut(|pairs| pairs.push(pair)),
+                Ok(None) => break,
+                Err(e) => {
+                    PAIRS.with_borrow_mut(unwind);
+                    return Err(e);
+                }
+            }
+        }
+        let entries: Vec<(Name, Value)> = PAIRS.with_borrow_mut(|pairs| pairs.drain(start..).collect());
+        Ok(Self::from_pairs(entries))
+    }
+
+    fn normalised(mut entries: Vec<(Name, Value)>) -> Vec<(Name, Value)> {
         let sorted = entries.windows(2).all(|w| w[0].0.as_str() < w[1].0.as_str());
         if !sorted {
             entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
@@ -176,7 +204,7 @@ impl Attrs {
         if entries.capacity() > entries.len() {
             entries.shrink_to_fit();
         }
-        Self(Arc::new(entries))
+        entries
     }
 }
 
@@ -314,11 +342,7 @@ impl<'de> Deserialize<'de> for Attrs {
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Attrs, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((name, value)) = map.next_entry::<Name, Value>()? {
-                    entries.push((name, value));
-                }
-                Ok(Attrs::from_pairs(entries))
+                Attrs::read_with(|| map.next_entry::<Name, Value>())
             }
         }
         deserializer.deserialize_map(AttrsVisitor)

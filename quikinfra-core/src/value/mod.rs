@@ -274,7 +274,6 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out: Vec<(Name, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(4));
         let Some(first) = map.next_key::<Name>()? else { return Ok(Value::Map(Attrs::new())) };
         if matches!(first.as_str(), REF_KEY | UNKNOWN_KEY | SECRET_KEY | SENSITIVE_KEY) {
             // A reserved key: the value is one of the variants if it is the only key.
@@ -283,16 +282,19 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
                 let one = serde_json::Value::Object(std::iter::once((first.to_string(), inner)).collect());
                 return Value::from_json(one).map_err(A::Error::custom);
             };
-            out.push((first, Value::from_json(inner).map_err(A::Error::custom)?));
+            let mut out = vec![(first, Value::from_json(inner).map_err(A::Error::custom)?)];
             out.push((second, map.next_value::<Value>()?));
-        } else {
-            out.push((first, map.next_value::<Value>()?));
+            while let Some(pair) = map.next_entry::<Name, Value>()? {
+                out.push(pair);
+            }
+            return Ok(Value::Map(Attrs::from_pairs(out)));
         }
-        while let Some(key) = map.next_key::<Name>()? {
-            let value = map.next_value::<Value>()?;
-            out.push((key, value));
-        }
-        Ok(Value::Map(Attrs::from_pairs(out)))
+        let mut first = Some(first);
+        let attrs = Attrs::read_with(|| match first.take() {
+            Some(name) => map.next_value::<Value>().map(|value| Some((name, value))),
+            None => map.next_entry::<Name, Value>(),
+        })?;
+        Ok(Value::Map(attrs))
     }
 }
 
