@@ -45,7 +45,7 @@ fn of_type<'a>(env: &'a Environment, type_name: &str) -> Vec<&'a ResourceNode> {
 
 fn attr<'a>(node: &'a ResourceNode, path: &[&str]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
-    rest.iter().try_fold(node.attrs.get(*first)?, |v, key| v.as_map()?.get(*key))
+    rest.iter().try_fold(node.attrs.get(first)?, |v, key| v.as_map()?.get(key))
 }
 
 fn text(node: &ResourceNode, path: &[&str]) -> Option<String> {

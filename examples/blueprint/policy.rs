@@ -85,7 +85,7 @@ fn text<'a>(node: &'a ResourceNode, path: &[&str]) -> Option<&'a str> {
 
 fn attr<'a>(node: &'a ResourceNode, path: &[&str]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
-    rest.iter().try_fold(node.attrs.get(*first)?, |v, key| v.as_map()?.get(*key))
+    rest.iter().try_fold(node.attrs.get(first)?, |v, key| v.as_map()?.get(key))
 }
 
 /// Below Staging: the `data-class` fact is never `real-data`.

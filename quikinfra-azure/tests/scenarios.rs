@@ -390,7 +390,7 @@ async fn a_create_left_running_by_an_interrupted_apply_is_adopted_by_recovery_an
             let v = v.resolve_with(&mut |r| {
                 state.resources.get(&r.address).and_then(|rs| rs.attributes.get(&r.attribute)).cloned()
             });
-            (name.clone(), v)
+            (*name, v)
         })
         .filter(|(_, v)| v.is_known())
         .collect();

@@ -28,7 +28,7 @@ fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
 fn without_empty(live: &Attrs, unset: &[&str]) -> Attrs {
     let mut out = live.clone();
     for name in unset {
-        let empty = match out.get(*name) {
+        let empty = match out.get(name) {
             Some(Value::Null) => true,
             Some(Value::String(s)) => s.is_empty(),
             Some(Value::Map(m)) => m.is_empty(),
@@ -36,7 +36,7 @@ fn without_empty(live: &Attrs, unset: &[&str]) -> Attrs {
             _ => false,
         };
         if empty {
-            out.remove(*name);
+            out.remove(name);
         }
     }
     out

@@ -226,7 +226,7 @@ impl Serves<KmsKey> for Clients {
         }
         let mut out = prior.clone();
         for (k, v) in config {
-            out.insert(k.clone(), v.clone());
+            out.insert(*k, v.clone());
         }
         if alias.is_none() && changed.iter().any(|c| c == KmsKey::ALIAS.name()) {
             out.remove(KmsKey::ALIAS.name());

@@ -135,7 +135,7 @@ pub async fn applied(env: &Environment) -> Applied {
             .map(|(k, v)| {
                 let v = v.resolve_with(&mut |r| created.get(&r.address).and_then(|a| a.get(&r.attribute)).cloned());
                 assert!(v.is_known(), "{}: `{k}` refers to a resource declared later", node.address);
-                (k.clone(), v)
+                (*k, v)
             })
             .collect();
         let req = CreateRequest::new(&node.address, node.schema, &config);

@@ -479,7 +479,7 @@ impl<'a> Run<'a> {
                     }
                     match self.resolve(&change.address, name, value) {
                         Ok(v) => {
-                            config.insert(name.clone(), v);
+                            config.insert(*name, v);
                         }
                         Err(e) => return Prepared::Invalid(e),
                     }

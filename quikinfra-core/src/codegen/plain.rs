@@ -51,7 +51,7 @@ pub fn plain_builders<R: Resource>(
             BuilderKind::Insert => {
                 let map = value.as_map().ok_or_else(|| fail("the live value is no map".into()))?;
                 let base_map = default.and_then(Value::as_map);
-                if let Some(missing) = base_map.and_then(|b| b.keys().find(|k| !map.contains_key(*k))) {
+                if let Some(missing) = base_map.and_then(|b| b.keys().find(|k| !map.contains_key(k))) {
                     return Err(fail(format!("the constructor sets `{missing}`, which the object lacks")));
                 }
                 for (key, item) in map {

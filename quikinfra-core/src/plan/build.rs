@@ -761,7 +761,7 @@ fn in_address_order(mut changes: Vec<ResourceChange>) -> Vec<ResourceChange> {
 fn keep_sensitive(mut live: Attrs, rs: &ResourceState) -> Attrs {
     for (name, value) in &rs.attributes {
         if matches!(value, Value::Sensitive(_)) && !live.contains_key(name) {
-            live.insert(name.clone(), value.clone());
+            live.insert(*name, value.clone());
         }
     }
     live
@@ -963,7 +963,7 @@ fn attr_changes(
     let mut out: Vec<AttrChange> = names
         .into_iter()
         .filter(|n| keep(n))
-        .filter(|n| before.get(*n) != after.get(*n))
+        .filter(|n| before.get(n) != after.get(n))
         .map(|n| AttrChange {
             name: n.to_string(),
             before: before.get(n).cloned(),

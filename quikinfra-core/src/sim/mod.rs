@@ -397,7 +397,7 @@ impl Simulator {
         let mut attrs = entry.attrs;
         for (name, value) in req.config {
             if takes_update(req.schema.attr(name), value) {
-                attrs.insert(name.clone(), value.clone());
+                attrs.insert(*name, value.clone());
             }
         }
         // A successful update repairs a failed object: the failure it reported is gone.
@@ -573,7 +573,7 @@ fn created_attrs(schema: &Schema, type_name: &str, id: &str, config: &Attrs) -> 
     let mut attrs: Attrs = config
         .iter()
         .filter(|(name, _)| !schema.attr(name).is_some_and(|a| a.sensitive))
-        .map(|(name, value)| (name.clone(), value.clone()))
+        .map(|(name, value)| (*name, value.clone()))
         .collect();
     for attr in schema.attributes.iter().filter(|a| !a.sensitive) {
         let fill = match attr.mode {

@@ -499,7 +499,7 @@ async fn find(sim: &Simulator, name: &str, config: &Attrs) -> Option<Created> {
 
 /// What an apply journals for a create: the config without its sensitive attributes.
 fn journaled(config: &Attrs) -> Attrs {
-    config.iter().filter(|(name, _)| name.as_str() != "password").map(|(k, v)| (k.clone(), v.clone())).collect()
+    config.iter().filter(|(name, _)| name.as_str() != "password").map(|(k, v)| (*k, v.clone())).collect()
 }
 
 #[tokio::test]
