@@ -65,11 +65,6 @@ fn main() {
         runs[RUNS / 2],
         runs[0],
         runs[RUNS - 1],
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
+        support::load_average(),
     );
 }

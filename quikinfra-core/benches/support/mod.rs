@@ -239,13 +239,18 @@ pub fn summary(name: &str, runs: &[Run]) -> String {
         "{name}: medians over {} runs: wall {wall:.1?}, measuring thread on CPU {cpu:.1?}, \
          runnable but waiting for a CPU {waiting:.1?}; load average now {}",
         runs.len(),
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
+        load_average(),
     )
+}
+
+/// The machine's load averages now (1, 5 and 15 minutes), as /proc gives them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// This process's peak resident set size (`VmHWM`) in bytes, when /proc says.

@@ -573,12 +573,17 @@ impl Scope {
         let known = || env.resources().iter().map(|n| &n.address).chain(state.keys());
         let is_known = |a: &Address| env.resource(a).is_some() || state.contains_key(a);
         let mut unknown = Vec::new();
+        // Every known address, sorted, built once and only when some flag names an unknown one.
+        let mut candidates: Option<Vec<&Address>> = None;
         for (flag, list) in [("--target", &opts.targets), ("--exclude", &opts.excludes), ("--replace", &opts.replace)] {
             for a in list.iter().filter(|a| !is_known(a)) {
-                let mut candidates: Vec<&Address> = known().collect();
-                candidates.sort_unstable();
-                candidates.dedup();
-                let closest = closest(a, candidates).cloned();
+                let all = candidates.get_or_insert_with(|| {
+                    let mut all: Vec<&Address> = known().collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    all
+                });
+                let closest = closest(a, all.iter().copied()).cloned();
                 unknown.push(UnknownAddress { flag, address: a.clone(), closest });
             }
         }
