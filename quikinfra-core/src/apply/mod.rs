@@ -4,7 +4,9 @@
 //! [`apply`] first refuses a stale plan (the state's lineage or serial moved since planning,
 //! or state appeared where the plan expected none). It then turns the plan into operations
 //! ([`ops`]), starts each the moment everything it waits for has finished (no level barriers),
-//! and writes state after each completion (completions that land together share one write).
+//! and writes state after each completion (completions that land together share one write;
+//! on a backend with a log, one appended entry, and the fold of the log into the document is
+//! written while calls are in flight, so no dependent waits for it).
 //! On the first failure it stops scheduling, lets in-flight operations finish, saves state and
 //! reports every failure by address.
 
@@ -228,22 +230,35 @@ pub async fn apply(
         if in_flight.is_empty() {
             break;
         }
-        let first = tokio::select! {
-            done = in_flight.next() => done,
-            _ = ticker.tick() => {
-                for (&i, (since, reported)) in running.iter_mut() {
-                    let steps = since.elapsed().as_millis() / opts.still_running_every.as_millis().max(1);
-                    if steps as u64 > *reported {
-                        *reported = steps as u64;
-                        let op = &operations.ops[i];
-                        let change = &plan.resource_changes[op.change];
-                        let detail = statuses.get(&i).and_then(crate::provider::progress::Status::get);
-                        progress.event(Event::StillRunning { address: change.address.clone(), kind: op.kind, elapsed: since.elapsed(), detail });
+        // A fold that is due is written while calls are in flight, not between a completion
+        // and what it unblocks: the calls just started are polled first (their requests go
+        // out), then the state is written whole. A call done that soon is handled as if it
+        // had landed during the fold.
+        let mut landed = None;
+        if run.store.fold_due() {
+            landed = in_flight.next().now_or_never().flatten();
+            run.fold().await?;
+        }
+        let first = if landed.is_some() {
+            landed
+        } else {
+            tokio::select! {
+                done = in_flight.next() => done,
+                _ = ticker.tick() => {
+                    for (&i, (since, reported)) in running.iter_mut() {
+                        let steps = since.elapsed().as_millis() / opts.still_running_every.as_millis().max(1);
+                        if steps as u64 > *reported {
+                            *reported = steps as u64;
+                            let op = &operations.ops[i];
+                            let change = &plan.resource_changes[op.change];
+                            let detail = statuses.get(&i).and_then(crate::provider::progress::Status::get);
+                            progress.event(Event::StillRunning { address: change.address.clone(), kind: op.kind, elapsed: since.elapsed(), detail });
+                        }
                     }
+                    None
                 }
-                None
+                _ = wait_for_stop(&mut stop) => { interrupted = true; None }
             }
-            _ = wait_for_stop(&mut stop) => { interrupted = true; None }
         };
         let Some(first) = first else { continue };
         // Completions that landed together share one state write.
@@ -321,7 +336,7 @@ pub async fn apply(
     }
     // Checkpoints kept in the log are folded into the state document before the apply ends.
     if run.store.has_unfolded_entries() {
-        run.checkpoint_whole().await?;
+        run.fold().await?;
     }
     let not_started = operations
         .ops
@@ -604,8 +619,12 @@ impl<'a> Run<'a> {
             Prepared::Create { config } => config.clone(),
             _ => Attrs::new(),
         };
+        // Checked first: the journal shares the config's storage unless something is left out.
         if let Some(schema) = self.schemas.get(address.type_name()) {
-            config.retain(|name, _| !schema.attr(name).is_some_and(|a| a.sensitive));
+            let sensitive = |name: &str| schema.attr(name).is_some_and(|a| a.sensitive);
+            if config.iter().any(|(name, _)| sensitive(name)) {
+                config.retain(|name, _| !sensitive(name));
+            }
         }
         let dependencies = if operation == "create" { change.dependencies.clone() } else { Vec::new() };
         self.state.pending.push(PendingOp {
@@ -731,11 +750,11 @@ impl<'a> Run<'a> {
         attrs
     }
 
-    /// Folds the log into the state document: the same version, written whole.
-    async fn checkpoint_whole(&mut self) -> Result<(), StateError> {
-        self.store.write(&self.state, self.written.as_ref()).await?;
-        self.dirty.clear();
-        Ok(())
+    /// Folds the log into the state document: the version last checkpointed, written whole.
+    /// Called only when the working state is that version (nothing recorded since).
+    async fn fold(&mut self) -> Result<(), StateError> {
+        debug_assert!(self.dirty.is_empty(), "a fold writes only what was checkpointed");
+        self.store.write(&self.state, self.written.as_ref()).await
     }
 
     /// Writes the working state, one serial further, guarded by the version last written.

@@ -79,15 +79,36 @@ struct DocOut<'a> {
     target: Option<&'a StateTarget>,
 }
 
-/// One resource entry as written: its address, spelled out, then its state.
-#[derive(Serialize)]
+/// One resource entry as written: its address, spelled out, then its state's fields as
+/// [`ResourceState`] writes them (a unit test checks the two agree), without the detour of a
+/// flattened map.
 struct ResourceOut<'a> {
     address: &'a Address,
-    #[serde(rename = "type")]
-    type_name: &'a str,
-    name: &'a str,
-    #[serde(flatten)]
     state: &'a ResourceState,
+}
+
+impl Serialize for ResourceOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = self.state;
+        let mut out = serializer.serialize_struct("Resource", 3 + RESOURCE_FIELDS.len())?;
+        out.serialize_field("address", self.address)?;
+        out.serialize_field("type", self.address.type_name())?;
+        out.serialize_field("name", self.address.name())?;
+        out.serialize_field("provider", &r.provider)?;
+        out.serialize_field("id", &r.id)?;
+        out.serialize_field("attributes", &r.attributes)?;
+        if !r.dependencies.is_empty() {
+            out.serialize_field("dependencies", &r.dependencies)?;
+        }
+        if r.lifecycle != crate::resource::Lifecycle::default() {
+            out.serialize_field("lifecycle", &r.lifecycle)?;
+        }
+        if !r.deposed.is_empty() {
+            out.serialize_field("deposed", &r.deposed)?;
+        }
+        out.end()
+    }
 }
 
 /// The document as read, once `format_version` has been checked and removed.
@@ -114,24 +135,17 @@ pub fn to_json(state: &State) -> String {
         lineage: &state.version.lineage,
         serial: state.version.serial,
         writer: &state.writer,
-        resources: state
-            .resources
-            .iter()
-            .map(|(address, resource)| ResourceOut {
-                address,
-                type_name: address.type_name(),
-                name: address.name(),
-                state: resource,
-            })
-            .collect(),
+        resources: state.resources.iter().map(|(address, resource)| ResourceOut { address, state: resource }).collect(),
         outputs: &state.outputs,
         pending: &state.pending,
         target: state.target.as_ref(),
     };
     // Cannot fail: every map key is a string and `Value` numbers are JSON numbers already.
-    let mut text = serde_json::to_string_pretty(&doc).expect("state always serializes to JSON");
-    text.push('\n');
-    text
+    // Sized for a typical resource up front: growing a large document by doubling copies it.
+    let mut bytes = Vec::with_capacity(4096 + state.resources.len() * 768);
+    serde_json::to_writer_pretty(&mut bytes, &doc).expect("state always serializes to JSON");
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
 /// The clear header of an encrypted state document, authenticated with the sealed body.
@@ -326,9 +340,7 @@ pub fn to_entry(state: &State, changed: &std::collections::BTreeSet<Address>, ci
     let (mut set, mut remove) = (Vec::new(), Vec::new());
     for address in changed {
         match state.resources.get(address) {
-            Some(resource) => {
-                set.push(ResourceOut { address, type_name: address.type_name(), name: address.name(), state: resource })
-            }
+            Some(resource) => set.push(ResourceOut { address, state: resource }),
             None => remove.push(address),
         }
     }
@@ -710,6 +722,21 @@ mod tests {
         let written: BTreeSet<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
         let known: BTreeSet<&str> = RESOURCE_FIELDS.iter().copied().collect();
         assert_eq!(written, known, "ResourceState changed: update RESOURCE_FIELDS and bump STATE_FORMAT_VERSION");
+        // The entry written for a resource is its address, then exactly those fields, in the
+        // order and with the omissions `ResourceState` has, whether optional fields are set or not.
+        let bare = ResourceState {
+            dependencies: vec![],
+            lifecycle: Lifecycle::default(),
+            deposed: vec![],
+            ..resource.clone()
+        };
+        let address = Address::new("test_thing", "t");
+        for r in [&resource, &bare] {
+            let entry = serde_json::to_string(&ResourceOut { address: &address, state: r }).expect("serializes");
+            let fields = serde_json::to_string(r).expect("serializes");
+            let expected = format!(r#"{{"address":"test_thing.t","type":"test_thing","name":"t",{}"#, &fields[1..]);
+            assert_eq!(entry, expected);
+        }
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! - `staging/state.json.backup`: the document as it was before the last write;
 //! - `staging/state.json.log`: checkpoints appended since the document was last written whole,
 //!   one line each (see [`StateStore`](super::store::StateStore)); an append is conditional on
-//!   both the document's token and the log's whole length, and fsynced;
+//!   both the document's token and the log's whole length, and fsynced; a whole write
+//!   empties it in place (it stays, empty, after an apply);
 //! - `staging/state.lock`: the lock while one is held, a [`LockInfo`] as JSON.
 //!
 //! # Writes
@@ -329,6 +330,8 @@ impl StateBackend for LocalBackend {
         }
         let path = self.log_path();
         let Ok(expected_len) = log.0.parse::<u64>() else { return Ok(None) };
+        // A new file's name is made durable with the directory; an emptied one is there already.
+        let created = !path.exists();
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -340,7 +343,6 @@ impl StateBackend for LocalBackend {
         if len < expected_len {
             return Ok(None);
         }
-        let created = len == 0;
         // What follows the last whole entry the caller saw is a torn line, or another writer's.
         if !whole_entries_end_at(&mut file, expected_len, len).map_err(io_error(&path))? {
             return Ok(None);
@@ -357,10 +359,13 @@ impl StateBackend for LocalBackend {
         Ok(Some(Token((expected_len + line.len() as u64).to_string())))
     }
 
+    /// Empties the log in place, without a sync: the entries it held are all in the document
+    /// already written, so a crash that brings them back only makes replay skip them, and the
+    /// next append's sync makes the new length durable with its entry.
     async fn clear_log(&self) -> Result<(), StateError> {
         let path = self.log_path();
-        match fs::remove_file(&path) {
-            Ok(()) => sync_dir(&self.dir),
+        match OpenOptions::new().write(true).open(&path) {
+            Ok(file) => file.set_len(0).map_err(io_error(&path)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_error(&path)(e)),
         }

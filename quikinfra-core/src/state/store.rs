@@ -18,9 +18,11 @@
 //! - checkpoints that cost what changed: on a backend with a log (local files), an apply's
 //!   [`StateStore::checkpoint`] appends what changed since the last version as one entry,
 //!   durably, instead of rewriting the whole document; [`StateStore::read`] replays the entries
-//!   of the same history after the document's serial. The log is folded into the document
-//!   (one full write, the log emptied) once it outgrows the document, and at the end of every
-//!   apply, so the bytes written stay proportional to what changed. A crash between an
+//!   of the same history after the document's serial. The log is due for a fold into the
+//!   document (one full write, the log emptied) once it outgrows the document
+//!   ([`StateStore::fold_due`]): an apply folds then, at a moment no call waits for it, and at
+//!   its end; a checkpoint folds by itself only once the log is twice as large, so the bytes
+//!   written stay proportional to what changed whoever writes. A crash between an
 //!   entry and a fold loses nothing: the entry is durable before the write returns, and a fold
 //!   leaves entries the new document already holds, which replay skips. Backends without a log
 //!   (S3, Blob Storage) take a whole write per checkpoint, as before.
@@ -60,6 +62,17 @@ struct LogTail {
 
 /// The smallest log worth keeping before a fold, whatever the document's size.
 const MIN_FOLD_BYTES: usize = 64 * 1024;
+
+/// How many times its fold threshold a log may grow before a checkpoint folds it by itself,
+/// for writers that do not fold when [`StateStore::fold_due`] says so.
+const FORCED_FOLD_FACTOR: usize = 2;
+
+impl LogTail {
+    /// The log size beyond which a fold is due.
+    fn fold_threshold(&self) -> usize {
+        self.document_bytes.max(MIN_FOLD_BYTES)
+    }
+}
 
 /// A stored state: the document with its log replayed.
 struct Loaded {
@@ -207,7 +220,8 @@ impl StateStore {
 
     /// Writes `state`, whose resources at `changed` (and journal, outputs and target) are all
     /// that differ from the stored version `expected`: one log entry when the backend keeps a
-    /// log and it is not yet due for a fold, else a whole [`StateStore::write`]. Same
+    /// log and it is not yet far past its fold (see [`StateStore::fold_due`]), else a whole
+    /// [`StateStore::write`]. Same
     /// guarantees as `write`: a stale `expected` is a conflict, and nothing is written.
     pub async fn checkpoint(
         &self,
@@ -224,7 +238,7 @@ impl StateStore {
             return self.write(state, expected).await;
         }
         let entry = file::to_entry(state, changed, self.cipher.as_ref());
-        if tail.bytes + entry.len() > tail.document_bytes.max(MIN_FOLD_BYTES) {
+        if tail.bytes + entry.len() > tail.fold_threshold() * FORCED_FOLD_FACTOR {
             return self.write(state, expected).await;
         }
         match self.backend.append_log(entry.as_bytes(), &document, &tail.token).await? {
@@ -245,6 +259,13 @@ impl StateStore {
     /// Whether checkpoints since the last whole write are still only in the log.
     pub fn has_unfolded_entries(&self) -> bool {
         self.tail().as_ref().is_some_and(|t| t.bytes > 0)
+    }
+
+    /// Whether the log has outgrown the document, so a whole [`StateStore::write`] of the
+    /// current state is due: the caller picks the moment (an apply, while its calls are in
+    /// flight), and a checkpoint does it anyway once the log is twice that large.
+    pub fn fold_due(&self) -> bool {
+        self.tail().as_ref().is_some_and(|t| t.bytes > t.fold_threshold())
     }
 
     /// Takes the lock, taking over an expired one; fails with [`StateError::Locked`] when live.
@@ -405,13 +426,28 @@ mod tests {
         store.write(&state, None).await.expect("first write");
         let before = memory.bytes();
         let changed: std::collections::BTreeSet<_> = state.resources.keys().cloned().collect();
-        // Each entry holds both resources; a few hundred outgrow the 64 KiB floor.
-        for serial in 2..400 {
+        // Each entry holds both resources; a few hundred outgrow the 64 KiB floor: a fold is
+        // due, and the log is left for its writer to fold while it stays under twice that.
+        let mut serial = 1;
+        while !store.fold_due() {
             let read = state.version.clone();
+            serial += 1;
             state.version.serial = serial;
             store.checkpoint(&state, &changed, Some(&read)).await.expect("checkpoint");
+            assert!(serial < 2000, "the log never came due");
         }
-        assert_ne!(memory.bytes(), before, "the document was rewritten by a fold");
+        assert_eq!(memory.bytes(), before, "a fold due is left to the writer");
+        // A writer that never folds: the checkpoint folds by itself, well before the log
+        // doubles again.
+        let due_at = serial;
+        while memory.bytes() == before {
+            let read = state.version.clone();
+            serial += 1;
+            state.version.serial = serial;
+            store.checkpoint(&state, &changed, Some(&read)).await.expect("checkpoint");
+            assert!(serial < due_at * 3, "the log was never folded");
+        }
+        assert!(!store.fold_due() && !store.has_unfolded_entries(), "the fold emptied the log");
         assert_eq!(StateStore::new(memory, "live", None).read().await.unwrap(), Some(state));
     }
 
