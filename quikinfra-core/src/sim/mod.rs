@@ -341,7 +341,7 @@ impl Simulator {
     /// Injects latency, throttling and (for mutations) permanent failures, in that order.
     async fn inject(&self, address: &Address, mutation: bool) -> Result<(), ProviderError> {
         if !self.faults.latency.is_zero() {
-            tokio::time::sleep(self.faults.latency).await;
+            faults::wait(self.faults.latency).await;
         }
         if self.faults.transient_rate > 0.0 {
             let roll = self.rng.lock().unwrap_or_else(PoisonError::into_inner).f64();
