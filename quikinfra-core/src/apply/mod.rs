@@ -261,42 +261,49 @@ pub async fn apply(
             }
         };
         let Some(first) = first else { continue };
-        // Completions that landed together share one state write.
+        // Completions that landed together share one state write, and so do those that land
+        // while these are recorded: a write stands between a completion and what it unblocks,
+        // so one write for the many calls of a wide level keeps the next level together.
         let mut batch = vec![first];
-        while let Some(Some(more)) = in_flight.next().now_or_never() {
-            batch.push(more);
-        }
         let mut newly_done = Vec::new();
-        for (i, outcome) in batch {
-            let op = &operations.ops[i];
-            let change = &plan.resource_changes[op.change];
-            let elapsed = running.remove(&i).map(|(s, _)| s.elapsed()).unwrap_or_default();
-            statuses.remove(&i);
-            run.settle(op);
-            match outcome {
-                Ok(result) => {
-                    run.record(op, result);
-                    progress.event(Event::Finished {
-                        address: change.address.clone(),
-                        kind: op.kind,
-                        id: run.state.resources.get(&change.address).map(|r| r.id.clone()),
-                        elapsed,
-                    });
-                    completed.push((change.address.clone(), op.kind));
-                    newly_done.push(i);
-                }
-                Err(Failed { message, left_behind }) => {
-                    if let Some(made) = left_behind {
-                        run.record_left_behind(op, made);
+        while !batch.is_empty() {
+            while let Some(Some(more)) = in_flight.next().now_or_never() {
+                batch.push(more);
+            }
+            for (i, outcome) in batch.drain(..) {
+                let op = &operations.ops[i];
+                let change = &plan.resource_changes[op.change];
+                let elapsed = running.remove(&i).map(|(s, _)| s.elapsed()).unwrap_or_default();
+                statuses.remove(&i);
+                run.settle(op);
+                match outcome {
+                    Ok(result) => {
+                        run.record(op, result);
+                        progress.event(Event::Finished {
+                            address: change.address.clone(),
+                            kind: op.kind,
+                            id: run.state.resources.get(&change.address).map(|r| r.id.clone()),
+                            elapsed,
+                        });
+                        completed.push((change.address.clone(), op.kind));
+                        newly_done.push(i);
                     }
-                    progress.event(Event::Failed {
-                        address: change.address.clone(),
-                        kind: op.kind,
-                        message: message.clone(),
-                        elapsed,
-                    });
-                    failures.push(Failure { address: change.address.clone(), action: change.action, message });
+                    Err(Failed { message, left_behind }) => {
+                        if let Some(made) = left_behind {
+                            run.record_left_behind(op, made);
+                        }
+                        progress.event(Event::Failed {
+                            address: change.address.clone(),
+                            kind: op.kind,
+                            message: message.clone(),
+                            elapsed,
+                        });
+                        failures.push(Failure { address: change.address.clone(), action: change.action, message });
+                    }
                 }
+            }
+            if let Some(Some(more)) = in_flight.next().now_or_never() {
+                batch.push(more);
             }
         }
         // Written at the top of the loop, before anything else starts or the walk ends.

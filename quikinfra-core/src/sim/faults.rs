@@ -23,7 +23,7 @@ pub const SEED_ENV: &str = "QUIKINFRA_SIM_SEED";
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
     /// Every call sleeps this long first (zero: no sleep), to within a fraction of a
-    /// millisecond.
+    /// millisecond (see `sim::delay`).
     pub latency: Duration,
     /// Probability, 0.0 to 1.0, that a call fails with a transient error before doing anything.
     pub transient_rate: f64,
@@ -31,27 +31,6 @@ pub struct Faults {
     pub fail: BTreeSet<Address>,
     /// Seed of the RNG that picks transient failures, for reproducible runs.
     pub seed: u64,
-}
-
-/// The part of a latency left to a thread's sleep rather than the tokio timer.
-const FINE_WAIT: Duration = Duration::from_millis(2);
-
-/// Waits `latency` from now, to within a fraction of a millisecond. The tokio timer counts in
-/// whole milliseconds and rounds every deadline up, so a sleep of 20 ms takes 20 to 22 and a
-/// chain of them drifts by a tick per call; a real service's latency is not rounded to ticks.
-/// The timer takes all but the last [`FINE_WAIT`], a blocking thread's sleep (precise to tens
-/// of microseconds) the rest, so the runtime's threads stay free throughout.
-pub(crate) async fn wait(latency: Duration) {
-    let deadline = std::time::Instant::now() + latency;
-    let coarse = latency.saturating_sub(FINE_WAIT);
-    if !coarse.is_zero() {
-        tokio::time::sleep(coarse).await;
-    }
-    let rest = deadline.saturating_duration_since(std::time::Instant::now());
-    if !rest.is_zero() {
-        // Fails only when the runtime shuts down, which ends the wait as well.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
-    }
 }
 
 impl Faults {

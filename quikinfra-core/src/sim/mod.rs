@@ -35,6 +35,7 @@
 //! ([`Simulator::set_attribute`] and friends) stand in for someone clicking in a console, for
 //! drift demos and tests. [`Faults`] injects latency, throttling and failures.
 
+mod delay;
 pub mod faults;
 pub mod store;
 
@@ -341,7 +342,7 @@ impl Simulator {
     /// Injects latency, throttling and (for mutations) permanent failures, in that order.
     async fn inject(&self, address: &Address, mutation: bool) -> Result<(), ProviderError> {
         if !self.faults.latency.is_zero() {
-            faults::wait(self.faults.latency).await;
+            delay::wait(self.faults.latency).await;
         }
         if self.faults.transient_rate > 0.0 {
             let roll = self.rng.lock().unwrap_or_else(PoisonError::into_inner).f64();
