@@ -102,9 +102,7 @@ impl FineTimer {
                 due.slot.waker.lock().unwrap_or_else(PoisonError::into_inner).wake_by_ref();
             }
             queue = match queue.peek().map(|Reverse(p)| p.deadline) {
-                Some(next) => {
-                    self.arrived.wait_timeout(queue, next - now).unwrap_or_else(PoisonError::into_inner).0
-                }
+                Some(next) => self.arrived.wait_timeout(queue, next - now).unwrap_or_else(PoisonError::into_inner).0,
                 None => self.arrived.wait(queue).unwrap_or_else(PoisonError::into_inner),
             };
         }

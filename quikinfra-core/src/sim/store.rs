@@ -30,8 +30,8 @@
 //! a line of its own. A bad line anywhere else is corruption and an error. Opening compacts the
 //! log when it holds many more records than the world has live entries.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};

@@ -86,12 +86,27 @@ impl Value {
         }
     }
 
+    /// Whether a reference is anywhere inside the value.
+    pub fn has_references(&self) -> bool {
+        match self {
+            Value::Ref(_) => true,
+            Value::List(items) => items.iter().any(Value::has_references),
+            Value::Map(map) => map.values().any(Value::has_references),
+            _ => false,
+        }
+    }
+
     /// Replaces every reference by what `resolve` answers for it (None keeps the reference).
+    /// A list or map without references is the same value, its storage shared.
     pub fn resolve_with(&self, resolve: &mut impl FnMut(&Reference) -> Option<Value>) -> Value {
         match self {
             Value::Ref(r) => resolve(r).unwrap_or_else(|| self.clone()),
-            Value::List(items) => Value::List(items.iter().map(|v| v.resolve_with(resolve)).collect()),
-            Value::Map(map) => Value::Map(map.iter().map(|(k, v)| (*k, v.resolve_with(resolve))).collect()),
+            Value::List(items) if items.iter().any(Value::has_references) => {
+                Value::List(items.iter().map(|v| v.resolve_with(resolve)).collect())
+            }
+            Value::Map(map) if map.values().any(Value::has_references) => {
+                Value::Map(map.iter().map(|(k, v)| (*k, v.resolve_with(resolve))).collect())
+            }
             _ => self.clone(),
         }
     }
