@@ -32,9 +32,35 @@ fn interned() -> &'static RwLock<FxHashSet<&'static str>> {
     NAMES.get_or_init(|| RwLock::new(FxHashSet::default()))
 }
 
+/// Slots in each thread's cache of names it looked up lately.
+const RECENT_SLOTS: usize = 256;
+
+thread_local! {
+    /// Names this thread looked up lately, by hash: reading a document looks up the same few
+    /// dozen names again and again, and a hit here takes no lock.
+    static RECENT: std::cell::RefCell<[Option<&'static str>; RECENT_SLOTS]> =
+        const { std::cell::RefCell::new([None; RECENT_SLOTS]) };
+}
+
 impl Name {
     /// The one `Name` spelling `text`.
     pub fn new(text: &str) -> Self {
+        let slot = {
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(text.as_bytes());
+            h.finish() as usize % RECENT_SLOTS
+        };
+        let recent = RECENT.with(|r| r.borrow()[slot].filter(|found| *found == text));
+        if let Some(found) = recent {
+            return Name(found);
+        }
+        let name = Self::intern(text);
+        RECENT.with(|r| r.borrow_mut()[slot] = Some(name.0));
+        name
+    }
+
+    /// The one `Name` spelling `text`, from the process's set.
+    fn intern(text: &str) -> Self {
         // A poisoned lock still holds a consistent set: insertion is one call that cannot
         // leave it half-done.
         if let Some(found) = interned().read().unwrap_or_else(|e| e.into_inner()).get(text) {
