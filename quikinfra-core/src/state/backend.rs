@@ -255,6 +255,12 @@ pub trait StateBackend: Send + Sync {
         Ok((Vec::new(), Token(String::new())))
     }
 
+    /// The log's token alone, as [`StateBackend::read_log`] gives it: what a writer checks
+    /// to see whether the log moved, without reading its entries where the backend can tell.
+    async fn log_token(&self) -> Result<Token, StateError> {
+        Ok(self.read_log().await?.1)
+    }
+
     /// Appends `entry` (one line, no newline) durably if the document is still the one
     /// `document` names and the log still the one `log` names; `Ok(None)` when either moved.
     async fn append_log(&self, _entry: &[u8], _document: &Token, _log: &Token) -> Result<Option<Token>, StateError> {

@@ -323,6 +323,27 @@ impl StateBackend for LocalBackend {
         Ok((entries, Token(whole.to_string())))
     }
 
+    /// The length of the file when it ends in a whole entry (one byte read), else the whole
+    /// prefix, read as `read_log` does.
+    async fn log_token(&self) -> Result<Token, StateError> {
+        let path = self.log_path();
+        let mut file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Token("0".to_string())),
+            Err(e) => return Err(io_error(&path)(e)),
+        };
+        let len = file.metadata().map_err(io_error(&path))?.len();
+        if len == 0 {
+            return Ok(Token("0".to_string()));
+        }
+        let mut last = [0u8];
+        file.seek(io::SeekFrom::Start(len - 1)).and_then(|_| file.read_exact(&mut last)).map_err(io_error(&path))?;
+        if last[0] == b'\n' {
+            return Ok(Token(len.to_string()));
+        }
+        Ok(Token(self.log_entries()?.1.to_string()))
+    }
+
     async fn append_log(&self, entry: &[u8], document: &Token, log: &Token) -> Result<Option<Token>, StateError> {
         let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         if self.stored_stamp()?.map(|s| s.token()).as_ref() != Some(document) {
@@ -779,6 +800,8 @@ mod tests {
         drop(log);
         let (_, reader) = pair(dir.path());
         assert_eq!(reader.read().await.expect("read"), Some(second.clone()), "the torn entry is left out");
+        let whole = backend.read_log().await.expect("log").1;
+        assert_eq!(backend.log_token().await.expect("token"), whole, "the token stops before the torn line");
         let third = sample(3, "media-3");
         reader.checkpoint(&third, &changed, Some(&second.version)).await.expect("append after the torn line");
         let (_, again) = pair(dir.path());
@@ -792,6 +815,7 @@ mod tests {
         let backend = LocalBackend::new(dir.path(), ENV);
         let document = backend.put(b"{}\n", None).await.expect("write").expect("first write");
         let empty = Token("0".into());
+        assert_eq!(backend.log_token().await.expect("token"), empty, "no log yet");
         let after_first = backend.append_log(b"first", &document, &empty).await.expect("append").expect("appended");
         // A writer whose view of the log is from before that entry must not cut it.
         assert_eq!(backend.append_log(b"stale", &document, &empty).await.expect("append"), None);
@@ -799,6 +823,7 @@ mod tests {
             backend.append_log(b"second", &document, &after_first).await.expect("append").expect("appended");
         assert_eq!(bytes(&backend.log_path()), b"first\nsecond\n");
         assert_eq!(backend.read_log().await.expect("log").1, after_second);
+        assert_eq!(backend.log_token().await.expect("token"), after_second);
         // Nor may one that saw more than there is.
         let beyond = Token("999".into());
         assert_eq!(backend.append_log(b"beyond", &document, &beyond).await.expect("append"), None);

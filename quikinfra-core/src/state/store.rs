@@ -183,7 +183,7 @@ impl StateStore {
             // The version known includes the log as last seen: it holds only if the log did
             // not move since (another writer's append leaves the document's token as it was).
             let seen = self.tail().as_ref().map(|t| t.token.clone());
-            let (_, now) = self.backend.read_log().await?;
+            let now = self.backend.log_token().await?;
             if seen.as_ref() != Some(&now) {
                 cached = None;
             }
