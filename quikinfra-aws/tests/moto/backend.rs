@@ -177,3 +177,52 @@ async fn two_applies_race_and_exactly_one_proceeds() {
     let stored = backend(&world.moto, &bucket, "live").read().await.unwrap().unwrap();
     assert_eq!(stored.resources.len(), 1);
 }
+
+/// S3 keeps no log: a checkpoint is a whole conditional write. Completions that land together,
+/// and those that land while a write is in flight, share one, so an apply writes state once
+/// per wave of its graph, not once per resource. Counted as the state object's versions.
+#[tokio::test]
+async fn an_apply_writes_state_once_per_wave_not_once_per_resource() {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    use quikinfra_core::sim::Simulator;
+    use quikinfra_core::testing::Thing;
+
+    let (moto, bucket) = state_bucket().await;
+    let versioning = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+    moto.s3().put_bucket_versioning().bucket(&bucket).versioning_configuration(versioning).send().await.unwrap();
+    // Four roots, each with three chains of four: 52 things, five waves deep.
+    let (groups, chains, chain) = (4, 3, 4);
+    let mut env = Environment::new("live");
+    for g in 0..groups {
+        let root = Thing::new(&format!("g{g}"));
+        let root_arn = root.arn();
+        env.add(root);
+        for c in 0..chains {
+            let mut parent = root_arn.clone();
+            for i in 0..chain {
+                let thing = Thing::new(&format!("g{g}-c{c}-{i}")).link(&parent);
+                parent = thing.arn();
+                env.add(thing);
+            }
+        }
+    }
+    let (things, waves) = (groups * (1 + chains * chain), 1 + chain);
+    let providers = quikinfra_core::provider::Providers::new().fallback(Arc::new(Simulator::in_memory()), 64);
+    let store = backend(&moto, &bucket, "live");
+    let plan = plan::plan(&env, None, &providers, &PlanOptions::default()).await.expect("plan");
+    let opts = ApplyOptions { parallelism: 64, ..ApplyOptions::default() };
+    let report = apply::apply(&plan, &env.schemas(), &providers, &store, &SilentProgress, &opts).await.expect("apply");
+    assert!(report.succeeded(), "{:?}", report.failures);
+    assert_eq!(report.added, things);
+
+    let key = format!("{PREFIX}live/state.json");
+    let listed = moto.s3().list_object_versions().bucket(&bucket).prefix(&key).send().await.unwrap();
+    let writes = listed.versions().iter().filter(|v| v.key() == Some(key.as_str())).count();
+    // One write before the first wave (its intents), one after each wave.
+    assert!(
+        (2..=waves + 1).contains(&writes),
+        "{writes} state writes for {things} resources in {waves} waves (one per resource would be {things})"
+    );
+    let stored = backend(&moto, &bucket, "live").read().await.unwrap().unwrap();
+    assert_eq!(stored, report.state, "the last write holds the whole apply");
+}
