@@ -302,9 +302,39 @@ struct EntryOut<'a> {
     remove: Vec<&'a Address>,
     #[serde(skip_serializing_if = "<[PendingOp]>::is_empty")]
     pending: &'a [PendingOp],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_delta: Option<PendingDelta<&'a [PendingOp]>>,
     outputs: &'a BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<&'a StateTarget>,
+}
+
+/// How the journal changed since the version before an entry, in place of the whole journal:
+/// the positions (ascending) of the operations settled since, and those started since, which
+/// follow the rest in order. An apply's journal changes by a few operations per checkpoint
+/// while dozens stay pending, so an entry holds what changed of it, not all of it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingDelta<S> {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    settled: Vec<usize>,
+    started: S,
+}
+
+/// `now` as `before` with the operations at `settled` removed and `started` appended:
+/// `before`'s operations are matched in order against `now`'s, so the rebuilt list is `now`
+/// exactly, whatever the two hold.
+fn pending_delta<'a>(before: &[PendingOp], now: &'a [PendingOp]) -> PendingDelta<&'a [PendingOp]> {
+    let mut kept = 0;
+    let mut settled = Vec::new();
+    for (i, op) in before.iter().enumerate() {
+        if now.get(kept) == Some(op) {
+            kept += 1;
+        } else {
+            settled.push(i);
+        }
+    }
+    PendingDelta { settled, started: &now[kept..] }
 }
 
 /// A log entry as read.
@@ -320,6 +350,8 @@ struct EntryIn<'a> {
     remove: Vec<Address>,
     #[serde(default)]
     pending: Vec<PendingOp>,
+    #[serde(default)]
+    pending_delta: Option<PendingDelta<Vec<PendingOp>>>,
     outputs: BTreeMap<String, Value>,
     #[serde(default)]
     target: Option<StateTarget>,
@@ -334,9 +366,15 @@ struct SealedEntry {
 }
 
 /// The log entry that takes the state before `state` to `state`: the resources at `changed`
-/// (present: their records; absent: removed), the journal, outputs and target whole. One line
-/// of compact JSON, sealed with `cipher` when there is one.
-pub fn to_entry(state: &State, changed: &std::collections::BTreeSet<Address>, cipher: Option<&Cipher>) -> String {
+/// (present: their records; absent: removed), the journal (what changed of it when the
+/// journal `before` is given, else whole), outputs and target whole. One line of compact JSON,
+/// sealed with `cipher` when there is one.
+pub fn to_entry(
+    state: &State,
+    changed: &std::collections::BTreeSet<Address>,
+    before: Option<&[PendingOp]>,
+    cipher: Option<&Cipher>,
+) -> String {
     let (mut set, mut remove) = (Vec::new(), Vec::new());
     for address in changed {
         match state.resources.get(address) {
@@ -350,7 +388,8 @@ pub fn to_entry(state: &State, changed: &std::collections::BTreeSet<Address>, ci
         writer: &state.writer,
         set,
         remove,
-        pending: &state.pending,
+        pending: if before.is_some() { &[] } else { &state.pending },
+        pending_delta: before.map(|before| pending_delta(before, &state.pending)),
         outputs: &state.outputs,
         target: state.target.as_ref(),
     };
@@ -418,7 +457,29 @@ pub fn apply_entry(state: &mut State, line: &[u8], path: &Path, cipher: Option<&
     for address in entry.remove {
         state.resources.remove(&address);
     }
-    state.pending = entry.pending;
+    state.pending = match entry.pending_delta {
+        None => entry.pending,
+        Some(PendingDelta { settled, started }) => {
+            let before = std::mem::take(&mut state.pending);
+            if settled.windows(2).any(|w| w[0] >= w[1]) || settled.last().is_some_and(|&i| i >= before.len()) {
+                return Err(corrupt(format!(
+                    "log entry: settled journal positions {settled:?} do not fit a journal of {}",
+                    before.len()
+                )));
+            }
+            let mut settled = settled.into_iter().peekable();
+            let mut kept = Vec::with_capacity(before.len() - settled.len() + started.len());
+            for (i, op) in before.into_iter().enumerate() {
+                if settled.peek() == Some(&i) {
+                    settled.next();
+                } else {
+                    kept.push(op);
+                }
+            }
+            kept.extend(started);
+            kept
+        }
+    };
     state.outputs = entry.outputs;
     state.target = entry.target;
     state.writer = entry.writer;
@@ -736,6 +797,20 @@ mod tests {
             let fields = serde_json::to_string(r).expect("serializes");
             let expected = format!(r#"{{"address":"test_thing.t","type":"test_thing","name":"t",{}"#, &fields[1..]);
             assert_eq!(entry, expected);
+        }
+    }
+
+    #[test]
+    fn an_entry_settling_journal_positions_that_are_not_there_is_corrupt() {
+        let mut state = State::new("live", "l");
+        state.version.serial = 1;
+        let path = PathBuf::from("state.json");
+        for settled in ["[0]", "[1,0]"] {
+            let line = format!(
+                r#"{{"lineage":"l","serial":2,"writer":"w","set":[],"pending_delta":{{"settled":{settled},"started":[]}},"outputs":{{}}}}"#
+            );
+            let err = apply_entry(&mut state.clone(), line.as_bytes(), &path, None).expect_err(&line);
+            assert!(err.to_string().contains("settled journal positions"), "{err}");
         }
     }
 
