@@ -47,10 +47,18 @@ impl Ord for Address {
         // same order as comparing (type, name), without two slice comparisons per call.
         let (a, b) = (self.text.as_bytes(), other.text.as_bytes());
         let key = |c: u8| if c == b'.' { 0 } else { c };
-        for (x, y) in a.iter().zip(b) {
-            if x != y {
-                return key(*x).cmp(&key(*y)).then_with(|| self.dot.cmp(&other.dot));
-            }
+        // The common prefix is skipped eight bytes at a time: addresses of one estate share
+        // long ones (`aws_s3_bucket.media-`).
+        let shorter = a.len().min(b.len());
+        let mut at = 0;
+        while at + 8 <= shorter && a[at..at + 8] == b[at..at + 8] {
+            at += 8;
+        }
+        while at < shorter && a[at] == b[at] {
+            at += 1;
+        }
+        if at < shorter {
+            return key(a[at]).cmp(&key(b[at])).then_with(|| self.dot.cmp(&other.dot));
         }
         a.len().cmp(&b.len()).then_with(|| self.dot.cmp(&other.dot))
     }
