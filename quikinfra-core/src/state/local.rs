@@ -380,13 +380,13 @@ impl StateBackend for LocalBackend {
         Ok(Some(Token((expected_len + line.len() as u64).to_string())))
     }
 
-    /// Empties the log in place, without a sync: the entries it held are all in the document
-    /// already written, so a crash that brings them back only makes replay skip them, and the
-    /// next append's sync makes the new length durable with its entry.
+    /// Empties the log in place and syncs its length: the file stays, so the next append
+    /// needs no directory sync, and the next entry is never written over old ones a crash
+    /// could bring back.
     async fn clear_log(&self) -> Result<(), StateError> {
         let path = self.log_path();
         match OpenOptions::new().write(true).open(&path) {
-            Ok(file) => file.set_len(0).map_err(io_error(&path)),
+            Ok(file) => file.set_len(0).and_then(|()| file.sync_data()).map_err(io_error(&path)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_error(&path)(e)),
         }

@@ -25,7 +25,8 @@
 //!   written stay proportional to what changed whoever writes. A crash between an
 //!   entry and a fold loses nothing: the entry is durable before the write returns, and a fold
 //!   leaves entries the new document already holds, which replay skips. Backends without a log
-//!   (S3, Blob Storage) take a whole write per checkpoint, as before.
+//!   (S3, Blob Storage) take a whole write per checkpoint; an apply makes one per wave of
+//!   completions (those that land together, or while a write is in flight, share one).
 //!
 //! Locks are the backend's own; the store passes them through.
 
@@ -56,7 +57,7 @@ struct LogTail {
     token: Token,
     /// Bytes appended since the last fold.
     bytes: usize,
-    /// The document's size: the log is folded once it is larger.
+    /// The document's size, which the fold threshold follows.
     document_bytes: usize,
     /// The journal at the log's last version, which the next entry says what changed of.
     pending: Arc<Vec<super::PendingOp>>,
@@ -65,10 +66,9 @@ struct LogTail {
 /// The smallest log worth keeping before a fold, whatever the document's size.
 const MIN_FOLD_BYTES: usize = 64 * 1024;
 
-/// How many times the document's size the log grows to before a fold is due: each fold
-/// rewrites the whole document, so with the log allowed to grow to twice it, an apply that
-/// doubles a state writes about twice the final document in folds, not three times; a read
-/// after a crash replays at most that much.
+/// How many times the document's size the log grows to before a fold is due. Each fold
+/// rewrites the whole document, so the further the log may grow, the fewer folds a growing
+/// state takes; a read after a crash replays at most this much log besides the document.
 const FOLD_FACTOR: usize = 2;
 
 /// How many times its fold threshold a log may grow before a checkpoint folds it by itself,
@@ -238,8 +238,8 @@ impl StateStore {
     /// Writes `state`, whose resources at `changed` (and journal, outputs and target) are all
     /// that differ from the stored version `expected`: one log entry when the backend keeps a
     /// log and it is not yet far past its fold (see [`StateStore::fold_due`]), else a whole
-    /// [`StateStore::write`]. Same
-    /// guarantees as `write`: a stale `expected` is a conflict, and nothing is written.
+    /// [`StateStore::write`]. Same guarantees as `write`: a stale `expected` is a conflict, and
+    /// nothing is written.
     pub async fn checkpoint(
         &self,
         state: &State,
