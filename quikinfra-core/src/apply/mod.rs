@@ -266,9 +266,12 @@ pub async fn apply(
         // so one write for the many calls of a wide level keeps the next level together.
         let mut batch = vec![first];
         let mut newly_done = Vec::new();
-        while !batch.is_empty() {
+        loop {
             while let Some(Some(more)) = in_flight.next().now_or_never() {
                 batch.push(more);
+            }
+            if batch.is_empty() {
+                break;
             }
             for (i, outcome) in batch.drain(..) {
                 let op = &operations.ops[i];
@@ -301,9 +304,6 @@ pub async fn apply(
                         failures.push(Failure { address: change.address.clone(), action: change.action, message });
                     }
                 }
-            }
-            if let Some(Some(more)) = in_flight.next().now_or_never() {
-                batch.push(more);
             }
         }
         // Written at the top of the loop, before anything else starts or the walk ends.
@@ -626,12 +626,8 @@ impl<'a> Run<'a> {
             Prepared::Create { config } => config.clone(),
             _ => Attrs::new(),
         };
-        // Checked first: the journal shares the config's storage unless something is left out.
         if let Some(schema) = self.schemas.get(address.type_name()) {
-            let sensitive = |name: &str| schema.attr(name).is_some_and(|a| a.sensitive);
-            if config.iter().any(|(name, _)| sensitive(name)) {
-                config.retain(|name, _| !sensitive(name));
-            }
+            config.retain(|name, _| !schema.attr(name).is_some_and(|a| a.sensitive));
         }
         let dependencies = if operation == "create" { change.dependencies.clone() } else { Vec::new() };
         self.state.pending.push(PendingOp {

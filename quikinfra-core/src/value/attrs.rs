@@ -105,12 +105,13 @@ impl Attrs {
         &mut entries[i].1
     }
 
-    /// Keeps only the attributes `keep` says yes to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&Name, &mut Value) -> bool) {
-        if self.0.is_empty() {
+    /// Keeps only the attributes `keep` says yes to. Storage shared with other maps stays
+    /// shared when `keep` keeps everything (it is asked first whether anything goes).
+    pub fn retain(&mut self, mut keep: impl FnMut(&Name, &Value) -> bool) {
+        if self.0.iter().all(|(name, value)| keep(name, value)) {
             return;
         }
-        Arc::make_mut(&mut self.0).retain_mut(|(name, value)| keep(name, value));
+        Arc::make_mut(&mut self.0).retain(|(name, value)| keep(name, value));
     }
 
     /// Moves every attribute of `other` into `self` (replacing equal names), leaving `other` empty.
